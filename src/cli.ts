@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+import { helpText } from './cli/help.js';
+import { parseArgs } from './cli/parse-args.js';
+import { runServe } from './cli/serve.js';
+import { runSimulator } from './cli/simulator.js';
+import { OrchestratorError } from './domain/errors.js';
+import { VERSION } from './version.js';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv);
+  switch (args.command) {
+    case 'help':
+      process.stdout.write(`${helpText()}\n`);
+      return;
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return;
+    case 'simulator':
+      await runSimulator(args.simulator);
+      return;
+    case 'serve':
+      await runServe(args);
+      return;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // Startup errors go to stderr as one clear line (stdout may be an MCP client's JSON-RPC pipe).
+  const message = error instanceof OrchestratorError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`claude-orchestrator: ${message}\n`);
+  process.exit(error instanceof OrchestratorError && error.code === 'invalid_input' ? 2 : 1);
+});

@@ -1,0 +1,49 @@
+/** The codes every failure is classified by; transports map them to tool errors and HTTP statuses. */
+export type ErrorCode =
+  | 'invalid_input'
+  | 'not_found'
+  | 'invalid_state'
+  | 'limit_exceeded'
+  | 'not_configured'
+  | 'backend_error'
+  | 'backend_unavailable'
+  | 'timeout'
+  | 'cancelled'
+  | 'internal';
+
+/** The one error type the orchestrator throws on purpose. Messages are for the user: say what to do. */
+export class OrchestratorError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OrchestratorError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  not_found: 404,
+  invalid_state: 409,
+  limit_exceeded: 409,
+  not_configured: 503,
+  backend_error: 502,
+  backend_unavailable: 503,
+  timeout: 504,
+  cancelled: 409,
+  internal: 500,
+};
+
+export function httpStatusFor(code: ErrorCode): number {
+  return HTTP_STATUS[code];
+}
+
+/** Any thrown value as an OrchestratorError; unknown failures become `internal` with their message kept. */
+export function toOrchestratorError(error: unknown): OrchestratorError {
+  if (error instanceof OrchestratorError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new OrchestratorError('internal', `Internal error: ${message}`, undefined, { cause: error });
+}

@@ -1,0 +1,100 @@
+import { OrchestratorError } from './errors.js';
+import type { RoleId } from './roles.js';
+import type { Usage } from './usage.js';
+
+/** Lifecycle states. `failed` can be entered from any live state; terminated and failed are final. */
+export type InstanceState = 'spawning' | 'idle' | 'busy' | 'terminating' | 'terminated' | 'failed';
+
+/** Why an instance changed state the way it did; recorded with every transition. */
+export type TransitionReason =
+  | 'spawned'
+  | 'ready'
+  | 'turn_started'
+  | 'turn_finished'
+  | 'requested'
+  | 'limit:tokens'
+  | 'limit:cost'
+  | 'timeout'
+  | 'parent_terminated'
+  | 'shutdown'
+  | 'error';
+
+export type BackendKind = 'api';
+
+const TRANSITIONS: Readonly<Record<InstanceState, readonly InstanceState[]>> = {
+  spawning: ['idle', 'failed', 'terminating'],
+  idle: ['busy', 'terminating', 'failed'],
+  busy: ['idle', 'terminating', 'failed'],
+  terminating: ['terminated', 'failed'],
+  terminated: [],
+  failed: [],
+};
+
+export const LIVE_STATES: readonly InstanceState[] = ['spawning', 'idle', 'busy', 'terminating'];
+
+export function isLive(state: InstanceState): boolean {
+  return LIVE_STATES.includes(state);
+}
+
+export function canTransition(from: InstanceState, to: InstanceState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Throws `invalid_state` when the move is not in the table; the one place transitions are judged. */
+export function assertTransition(id: string, from: InstanceState, to: InstanceState): void {
+  if (!canTransition(from, to)) {
+    throw new OrchestratorError('invalid_state', `Instance ${id} cannot go from ${from} to ${to}.`, { from, to });
+  }
+}
+
+export interface InstanceLimits {
+  readonly maxTotalTokens: number;
+  /** In nano-dollars; null means no per-instance cost cap. */
+  readonly maxCostNanos: number | null;
+  readonly timeoutMinutes: number;
+}
+
+/** Everything the orchestrator knows about one instance. The store's row; plain data. */
+export interface InstanceRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly role: RoleId;
+  readonly model: string;
+  readonly backend: BackendKind;
+  readonly customSystemPrompt: string | null;
+  readonly systemPrompt: string;
+  readonly parentId: string | null;
+  readonly workspace: string;
+  readonly keepWorkspace: boolean;
+  readonly limits: InstanceLimits;
+  readonly createdAt: string;
+  readonly state: InstanceState;
+  readonly stateReason: TransitionReason;
+  readonly stateChangedAt: string;
+  readonly usage: Usage;
+  /** Summed nano-dollars; null once any turn had an unknown price (unknown is never 0). */
+  readonly costNanos: number | null;
+  readonly turns: number;
+  readonly totalResponseMs: number;
+  readonly lastResponseMs: number | null;
+  readonly errorCount: number;
+  readonly lastError: string | null;
+}
+
+export type MessageRole = 'user' | 'assistant';
+
+/** One entry of an instance's conversation. Assistant entries carry the turn's accounting. */
+export interface ConversationMessage {
+  readonly seq: number;
+  readonly role: MessageRole;
+  readonly content: string;
+  readonly at: string;
+  readonly usage?: Usage;
+  readonly costNanos?: number | null;
+  readonly durationMs?: number;
+  readonly stopReason?: string | null;
+  readonly model?: string;
+  /** Set on a user message whose turn did not complete; such messages are not sent to the model again. */
+  readonly failed?: boolean;
+  readonly error?: string;
+}

@@ -1,0 +1,45 @@
+import { ApiBackend } from './backends/api/api-backend.js';
+import type { Backend } from './backends/backend.js';
+import { loadConfig, type Config } from './config/load-config.js';
+import { createLogger, silentLogger, type Logger } from './observability/logger.js';
+import { Orchestrator, type Clock } from './orchestrator/orchestrator.js';
+import { loadPriceTable } from './pricing/load-price-table.js';
+import type { PriceTable } from './pricing/price-table.js';
+import { MemoryStore } from './store/memory-store.js';
+import type { Store } from './store/store.js';
+
+export interface CreateOrchestratorOptions {
+  /** Typed settings; anything left out comes from the environment, then the defaults. */
+  readonly config?: Partial<Config>;
+  /** The environment to read settings from (default: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Default: no logs for library use. Pass `createLogger('info')` for JSON logs on stderr. */
+  readonly logger?: Logger;
+  readonly backend?: Backend;
+  readonly store?: Store;
+  readonly priceTable?: PriceTable;
+  readonly clock?: Clock;
+}
+
+/**
+ * Builds an orchestrator from settings: the programmatic API with the same operations as the MCP tools.
+ *
+ * ```ts
+ * const orchestrator = createOrchestrator();
+ * const { instance_id } = await orchestrator.spawnInstance({ name: 'React Developer', role: 'frontend_developer' });
+ * const { reply, usage, cost_usd } = await orchestrator.sendToInstance({ instance_id, message: 'Build a navbar' });
+ * ```
+ */
+export function createOrchestrator(options: CreateOrchestratorOptions = {}): Orchestrator {
+  const config = loadConfig(options.env ?? process.env, {}, options.config ?? {});
+  return new Orchestrator({
+    config,
+    backend: options.backend ?? new ApiBackend({ apiKey: config.apiKey, baseUrl: config.baseUrl }),
+    store: options.store ?? new MemoryStore(),
+    priceTable: options.priceTable ?? loadPriceTable(config.priceTablePath),
+    logger: options.logger ?? silentLogger(),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+}
+
+export { createLogger };

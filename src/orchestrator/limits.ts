@@ -1,0 +1,68 @@
+import type { InstanceRecord, TransitionReason } from '../domain/instance.js';
+import { OrchestratorError } from '../domain/errors.js';
+import { totalTokens } from '../domain/usage.js';
+import { nanosToUsd } from '../pricing/cost.js';
+
+/** When an instance's lifetime ends, in epoch ms. */
+export function expiresAt(record: InstanceRecord): number {
+  return Date.parse(record.createdAt) + record.limits.timeoutMinutes * 60_000;
+}
+
+/** The limit an instance is at or past, if any: the reason it must be (or has been) terminated for. */
+export function breachedLimit(record: InstanceRecord, nowMs: number): TransitionReason | null {
+  if (totalTokens(record.usage) >= record.limits.maxTotalTokens) return 'limit:tokens';
+  if (record.limits.maxCostNanos !== null && record.costNanos !== null && record.costNanos >= record.limits.maxCostNanos) return 'limit:cost';
+  if (nowMs >= expiresAt(record)) return 'timeout';
+  return null;
+}
+
+/**
+ * max_tokens for the next turn: the configured cap, reduced to what the token budget has left so a turn
+ * cannot by itself overshoot the budget by more than its prompt.
+ */
+export function maxTokensForTurn(record: InstanceRecord, configuredMax: number): number {
+  const left = record.limits.maxTotalTokens - totalTokens(record.usage);
+  return Math.max(1, Math.min(configuredMax, left));
+}
+
+export function assertSpawnCapacity(liveCount: number, maxInstances: number): void {
+  if (liveCount >= maxInstances) {
+    throw new OrchestratorError(
+      'limit_exceeded',
+      `Cannot spawn: ${liveCount} live instances is the limit (MAX_INSTANCES=${maxInstances}). Terminate an instance with terminate_instance, or raise MAX_INSTANCES.`,
+      { live: liveCount, max: maxInstances },
+    );
+  }
+}
+
+export function assertGlobalBudget(spentNanos: number, budgetNanos: number): void {
+  if (spentNanos >= budgetNanos) {
+    throw new OrchestratorError(
+      'limit_exceeded',
+      `The global cost budget is spent: $${nanosToUsd(spentNanos)?.toFixed(4)} of $${nanosToUsd(budgetNanos)?.toFixed(2)} (MAX_TOTAL_COST). Raise MAX_TOTAL_COST to continue.`,
+      { spentUsd: nanosToUsd(spentNanos), budgetUsd: nanosToUsd(budgetNanos) },
+    );
+  }
+}
+
+/** The user-facing sentence for why an instance stopped. */
+export function describeReason(reason: TransitionReason): string {
+  switch (reason) {
+    case 'limit:tokens':
+      return 'it reached its token limit (max_total_tokens)';
+    case 'limit:cost':
+      return 'it reached its cost limit (max_cost)';
+    case 'timeout':
+      return 'its lifetime ran out (timeout_minutes)';
+    case 'parent_terminated':
+      return 'its parent was terminated';
+    case 'requested':
+      return 'it was terminated on request';
+    case 'shutdown':
+      return 'the server shut down';
+    case 'error':
+      return 'it failed';
+    default:
+      return reason;
+  }
+}

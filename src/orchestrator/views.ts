@@ -1,0 +1,86 @@
+import type { ConversationMessage, InstanceRecord } from '../domain/instance.js';
+import { usageView, type UsageView } from '../domain/usage.js';
+import { nanosToUsd } from '../pricing/cost.js';
+import { expiresAt } from './limits.js';
+
+/** What status tools and REST show of an instance (snake_case, as MCP tool results conventionally are). */
+export interface InstanceView {
+  instance_id: string;
+  name: string;
+  role: string;
+  model: string;
+  backend: string;
+  state: string;
+  state_reason: string;
+  state_changed_at: string;
+  parent_id: string | null;
+  children: string[];
+  workspace: string;
+  created_at: string;
+  expires_at: string;
+  usage: UsageView;
+  /** null when the model has no known price: unknown, not free. */
+  cost_usd: number | null;
+  turns: number;
+  mean_response_ms: number | null;
+  last_response_ms: number | null;
+  error_count: number;
+  last_error: string | null;
+  limits: { max_total_tokens: number; max_cost_usd: number | null; timeout_minutes: number };
+}
+
+export function instanceView(record: InstanceRecord, children: readonly InstanceRecord[]): InstanceView {
+  return {
+    instance_id: record.id,
+    name: record.name,
+    role: record.role,
+    model: record.model,
+    backend: record.backend,
+    state: record.state,
+    state_reason: record.stateReason,
+    state_changed_at: record.stateChangedAt,
+    parent_id: record.parentId,
+    children: children.map((c) => c.id),
+    workspace: record.workspace,
+    created_at: record.createdAt,
+    expires_at: new Date(expiresAt(record)).toISOString(),
+    usage: usageView(record.usage),
+    cost_usd: nanosToUsd(record.costNanos),
+    turns: record.turns,
+    mean_response_ms: record.turns > 0 ? Math.round(record.totalResponseMs / record.turns) : null,
+    last_response_ms: record.lastResponseMs,
+    error_count: record.errorCount,
+    last_error: record.lastError,
+    limits: {
+      max_total_tokens: record.limits.maxTotalTokens,
+      max_cost_usd: nanosToUsd(record.limits.maxCostNanos),
+      timeout_minutes: record.limits.timeoutMinutes,
+    },
+  };
+}
+
+export interface MessageView {
+  seq: number;
+  role: string;
+  content: string;
+  at: string;
+  usage?: UsageView;
+  cost_usd?: number | null;
+  duration_ms?: number;
+  stop_reason?: string | null;
+  model?: string;
+  failed?: boolean;
+  error?: string;
+}
+
+export function messageView(m: ConversationMessage): MessageView {
+  const view: MessageView = { seq: m.seq, role: m.role, content: m.content, at: m.at };
+  if (m.usage) view.usage = usageView(m.usage);
+  if (m.costNanos !== undefined) view.cost_usd = nanosToUsd(m.costNanos);
+  if (m.durationMs !== undefined) view.duration_ms = m.durationMs;
+  if (m.stopReason !== undefined) view.stop_reason = m.stopReason;
+  if (m.model !== undefined) view.model = m.model;
+  if (m.failed) view.failed = true;
+  if (m.error !== undefined) view.error = m.error;
+  return view;
+}

@@ -1,0 +1,32 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../config/load-config.js';
+import { silentLogger } from '../observability/logger.js';
+import { Orchestrator } from '../orchestrator/orchestrator.js';
+import { BUILTIN_PRICE_TABLE } from '../pricing/price-table.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { ScriptedBackend } from './scripted-backend.js';
+
+export interface Fixture {
+  readonly orchestrator: Orchestrator;
+  readonly backend: ScriptedBackend;
+  readonly store: MemoryStore;
+  readonly clock: { ms: number; now(): number };
+  readonly config: Config;
+}
+
+/** An orchestrator over a scripted backend, an in-memory store, a temp workspace and a clock the test moves. */
+export function orchestratorFixture(overrides: Partial<Config> = {}): Fixture {
+  const config = loadConfig({}, {}, { workspaceDir: mkdtempSync(join(tmpdir(), 'orch-ws-')), ...overrides });
+  const backend = new ScriptedBackend();
+  const store = new MemoryStore();
+  const clock = {
+    ms: Date.parse('2026-11-25T12:00:00Z'),
+    now() {
+      return this.ms;
+    },
+  };
+  const orchestrator = new Orchestrator({ config, backend, store, priceTable: BUILTIN_PRICE_TABLE, logger: silentLogger(), clock });
+  return { orchestrator, backend, store, clock, config };
+}

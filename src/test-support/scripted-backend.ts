@@ -1,0 +1,58 @@
+import type { Backend, Session, SessionSpec, TurnInput, TurnOptions, TurnResult } from '../backends/backend.js';
+import { OrchestratorError } from '../domain/errors.js';
+import { usageFromApi, type Usage } from '../domain/usage.js';
+
+export interface ScriptedTurn {
+  readonly text?: string;
+  readonly usage?: Usage;
+  readonly error?: Error;
+  /** Resolves when the turn may finish; lets a test hold a turn open. */
+  readonly gate?: Promise<void>;
+}
+
+/** A backend that answers from a script: a fake for orchestrator unit tests (backends are tested on the simulator). */
+export class ScriptedBackend implements Backend {
+  readonly kind = 'api' as const;
+  readonly calls: Array<{ spec: SessionSpec; input: TurnInput }> = [];
+  readonly closed: string[] = [];
+  ready = true;
+  #script: ScriptedTurn[] = [];
+
+  constructor(readonly model = 'claude-sonnet-5-5') {}
+
+  enqueue(...turns: ScriptedTurn[]): void {
+    this.#script.push(...turns);
+  }
+
+  assertReady(): void {
+    if (!this.ready) throw new OrchestratorError('not_configured', 'No Anthropic API key is configured (set ANTHROPIC_API_KEY).');
+  }
+
+  async start(spec: SessionSpec): Promise<Session> {
+    this.assertReady();
+    const calls = this.calls;
+    const next = () => this.#script.shift() ?? {};
+    const closed = this.closed;
+    const model = this.model;
+    return {
+      async turn(input: TurnInput, options: TurnOptions): Promise<TurnResult> {
+        calls.push({ spec, input });
+        const step = next();
+        if (step.gate) {
+          await new Promise<void>((resolve, reject) => {
+            options.signal.addEventListener('abort', () => reject(options.signal.reason as Error), { once: true });
+            void step.gate?.then(resolve);
+          });
+        }
+        if (options.signal.aborted) throw options.signal.reason as Error;
+        if (step.error) throw step.error;
+        const text = step.text ?? `reply ${calls.length}`;
+        options.onEvent?.({ type: 'text', text });
+        return { text, usage: step.usage ?? usageFromApi({ input_tokens: 10, output_tokens: 5 }), stopReason: 'end_turn', durationMs: 3, model };
+      },
+      async close() {
+        closed.push(spec.instanceId);
+      },
+    };
+  }
+}

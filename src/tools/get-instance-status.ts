@@ -1,0 +1,11 @@
+import { instanceRefSchema } from '../domain/inputs.js';
+import { defineTool } from './tool-definition.js';
+
+export const getInstanceStatusTool = defineTool({
+  name: 'get_instance_status',
+  title: 'Instance status',
+  description: 'State, role, model, parent and children, token usage (input/output/cache), cost_usd, turns, response times, errors and limits of one instance.',
+  inputSchema: instanceRefSchema,
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  run: (orchestrator, input) => orchestrator.getInstanceStatus(input),
+});

@@ -1,0 +1,14 @@
+import { spawnInputSchema } from '../domain/inputs.js';
+import { ROLE_IDS } from '../domain/roles.js';
+import { defineTool } from './tool-definition.js';
+
+export const spawnClaudeTool = defineTool({
+  name: 'spawn_claude',
+  title: 'Spawn a Claude instance',
+  description:
+    `Start a new Claude instance (its own conversation and workspace directory) with a specialist role: ${ROLE_IDS.join(', ')}. ` +
+    'Returns instance_id for send_to_instance. Optional limits: max_total_tokens, max_cost (USD), timeout_minutes.',
+  inputSchema: spawnInputSchema,
+  annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+  run: (orchestrator, input) => orchestrator.spawnInstance(input),
+});

@@ -1,0 +1,23 @@
+import type { z } from 'zod';
+import type { Orchestrator } from '../orchestrator/orchestrator.js';
+
+/** Per-call context a transport may provide. */
+export interface ToolContext {
+  /** Aborted when the client cancels or disconnects. */
+  readonly signal?: AbortSignal;
+}
+
+/** One tool: the single definition MCP, REST and the docs are generated from. */
+export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly inputSchema: S;
+  readonly annotations: { readOnlyHint?: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint?: boolean };
+  run(orchestrator: Orchestrator, input: z.input<S>, context: ToolContext): Promise<object> | object;
+}
+
+/** Keeps each tool's input type tied to its schema while the registry holds them side by side. */
+export function defineTool<S extends z.ZodObject>(tool: ToolDefinition<S>): ToolDefinition {
+  return tool as unknown as ToolDefinition;
+}

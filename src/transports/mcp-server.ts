@@ -1,0 +1,26 @@
+import { McpServer } from '@modelcontextprotocol/server';
+import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { executeTool, TOOLS } from '../tools/registry.js';
+import { VERSION } from '../version.js';
+
+export const SERVER_NAME = 'claude-orchestrator';
+
+const INSTRUCTIONS =
+  'Spawn specialist Claude instances with spawn_claude, talk to them with send_to_instance (each keeps its conversation), ' +
+  'read history with get_instance_output, watch tokens and cost with get_instance_status / list_instances, and end them with terminate_instance.';
+
+/**
+ * A fresh MCP server over the shared orchestrator. Cheap: the SDK builds one per HTTP request or stdio
+ * connection, while all state lives in the orchestrator.
+ */
+export function createMcpServer(orchestrator: Orchestrator): McpServer {
+  const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  for (const tool of TOOLS) {
+    server.registerTool(
+      tool.name,
+      { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations },
+      async (args, ctx) => (await executeTool(orchestrator, tool.name, args, { signal: ctx.mcpReq.signal })).result,
+    );
+  }
+  return server;
+}

@@ -1,0 +1,103 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { httpStatusFor, toOrchestratorError } from '../domain/errors.js';
+import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { executeTool, inputJsonSchema, TOOLS } from '../tools/registry.js';
+import { VERSION } from '../version.js';
+import { HttpError, readJsonBody, sendError, sendJson } from './http-json.js';
+
+export interface RestContext {
+  readonly orchestrator: Orchestrator;
+  readonly startedAt: number;
+  readonly apiConfigured: boolean;
+}
+
+const executeBody = z.object({ tool: z.string().min(1), arguments: z.record(z.string(), z.unknown()).optional() });
+
+const integer = (name: string, value: string | null): number | undefined => {
+  if (value === null || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new HttpError(400, 'invalid_input', `Query parameter ${name} must be an integer, got ${JSON.stringify(value)}.`);
+  return n;
+};
+
+/** Handles the REST routes; returns false when the path is not one of them. */
+export async function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const method = req.method ?? 'GET';
+  try {
+    if (path === '/health') return only(method, ['GET', 'HEAD'], res) && (sendJson(res, 200, health(ctx)), true);
+    if (path === '/tools') {
+      if (!only(method, ['GET'], res)) return true;
+      sendJson(res, 200, {
+        tools: TOOLS.map((t) => ({ name: t.name, title: t.title, description: t.description, input_schema: inputJsonSchema(t), annotations: t.annotations })),
+      });
+      return true;
+    }
+    if (path === '/tools/execute') {
+      if (!only(method, ['POST'], res)) return true;
+      const body = executeBody.safeParse(await readJsonBody(req));
+      if (!body.success) throw new HttpError(400, 'invalid_input', `Body must be {"tool": "<name>", "arguments": {...}}: ${z.prettifyError(body.error)}`);
+      const controller = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort();
+      });
+      const outcome = await executeTool(ctx.orchestrator, body.data.tool, body.data.arguments ?? {}, { signal: controller.signal });
+      const status = outcome.errorCode ? httpStatusFor(outcome.errorCode) : 200;
+      sendJson(res, status, outcome.result);
+      return true;
+    }
+    if (path === '/instances') {
+      if (!only(method, ['GET'], res)) return true;
+      const include = url.searchParams.get('include_terminated');
+      sendJson(
+        res,
+        200,
+        ctx.orchestrator.listInstances({
+          ...(include !== null ? { include_terminated: include === 'true' || include === '1' } : {}),
+          ...optional('limit', integer('limit', url.searchParams.get('limit'))),
+          ...optional('offset', integer('offset', url.searchParams.get('offset'))),
+        }),
+      );
+      return true;
+    }
+    const instance = /^\/instances\/([^/]+)$/.exec(path);
+    if (instance) {
+      const id = decodeURIComponent(instance[1] ?? '');
+      if (method === 'GET') sendJson(res, 200, ctx.orchestrator.getInstanceStatus({ instance_id: id }));
+      else if (method === 'DELETE') sendJson(res, 200, await ctx.orchestrator.terminateInstance({ instance_id: id }));
+      else only(method, ['GET', 'DELETE'], res);
+      return true;
+    }
+    return false;
+  } catch (error) {
+    if (error instanceof HttpError) sendError(res, error.status, error.httpCode, error.message);
+    else {
+      const failure = toOrchestratorError(error);
+      sendError(res, httpStatusFor(failure.code), failure.code, failure.message);
+    }
+    return true;
+  }
+}
+
+function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+}
+
+function only(method: string, allowed: string[], res: ServerResponse): boolean {
+  if (allowed.includes(method)) return true;
+  res.setHeader('allow', allowed.join(', '));
+  sendError(res, 405, 'method_not_allowed', `Use ${allowed.join(' or ')} on this path.`);
+  return false;
+}
+
+function health(ctx: RestContext) {
+  const totals = ctx.orchestrator.totals();
+  return {
+    status: 'ok',
+    version: VERSION,
+    uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+    instances: { live: totals.instances_live, total: totals.instances_total },
+    backends: { api: { configured: ctx.apiConfigured } },
+  };
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { OrchestratorError } from '../domain/errors.js';
+import { startSimulator } from '../simulator/simulator.js';
+
+/** Port 8002 sits next to the server's 8001, so the offline setup is easy to remember. */
+const DEFAULT_SIMULATOR_PORT = 8002;
+
+const flagsSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(DEFAULT_SIMULATOR_PORT),
+  host: z.string().min(1).default('127.0.0.1'),
+  latencyMs: z.coerce.number().int().min(0).default(0),
+});
+
+/** `simulator`: run the local Messages API until interrupted, so anyone can try the orchestrator offline. */
+export async function runSimulator(raw: { port?: string; host?: string; latencyMs?: string }): Promise<void> {
+  const parsed = flagsSchema.safeParse(raw);
+  if (!parsed.success) throw new OrchestratorError('invalid_input', `Invalid simulator option: ${z.prettifyError(parsed.error)}`);
+  const sim = await startSimulator({ port: parsed.data.port, host: parsed.data.host, latencyMs: parsed.data.latencyMs });
+  process.stderr.write(
+    `Messages-API simulator (scripted replies, no real model) listening on ${sim.url}\n` +
+      `Point the orchestrator at it:  ANTHROPIC_BASE_URL=${sim.url} ANTHROPIC_API_KEY=sim npm start\n`,
+  );
+  const stop = () => void sim.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,147 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { IdGenerator } from '../domain/ids.js';
+import { versionProblem } from './api-version.js';
+import { buildMessage } from './build-reply.js';
+import { defaultReplyText } from './default-reply.js';
+import { MAX_BODY_BYTES, readBody, sendError, sendJson } from './http-io.js';
+import type { RequestLog } from './request-log.js';
+import { findRule, type ReplyRule, type ReplySpec } from './script.js';
+import { messageEvents } from './sse.js';
+import { writeEventStream } from './stream-response.js';
+import { countInputTokens } from './token-count.js';
+import { validate, type Validation } from './validate.js';
+import { delay, pickLatency, type Latency } from './wait.js';
+import { messageJson } from './wire-message.js';
+import { countTokensRequestSchema, messagesRequestSchema, type ParsedRequest } from './wire-types.js';
+
+export interface EndpointContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly requestId: string;
+  /** Aborts when the client disconnects or the simulator closes. */
+  readonly signal: AbortSignal;
+}
+
+export interface MessagesSettings {
+  readonly log: RequestLog;
+  readonly rules: () => readonly ReplyRule[];
+  readonly latency: Latency | undefined;
+  readonly chunkDelayMs: number;
+  readonly newId: IdGenerator;
+}
+
+/** `POST /v1/messages`: validate, record, pick a reply, wait the latency, answer as JSON or SSE. */
+export async function answerMessages(ctx: EndpointContext, settings: MessagesSettings): Promise<void> {
+  const body = await readValidBody(ctx, messagesRequestSchema);
+  if (body === undefined) return;
+  const problem = versionProblem(headerValue(ctx.req, 'anthropic-version'), body);
+  if (problem !== undefined) {
+    sendError(ctx.res, 400, 'invalid_request_error', problem, ctx.requestId);
+    return;
+  }
+  const recorded = settings.log.record(ctx.req, body);
+  const done = settings.log.begin();
+  try {
+    const rule = findRule(settings.rules(), body);
+    const spec = await replySpec(ctx, rule, body, recorded.seq);
+    if (spec === undefined) return;
+    const message = buildMessage(body, spec, settings.newId);
+    const latency = rule?.latencyMs ?? pickLatency(settings.latency);
+    if (!(await delay(latency, ctx.signal))) return;
+    if (body.stream === true) {
+      await writeEventStream(ctx.res, messageEvents(message), {
+        requestId: ctx.requestId,
+        chunkDelayMs: settings.chunkDelayMs,
+        signal: ctx.signal,
+      });
+    } else {
+      sendJson(ctx.res, 200, messageJson(message), { 'request-id': ctx.requestId });
+    }
+  } finally {
+    done();
+  }
+}
+
+/** `POST /v1/messages/count_tokens`: the same input count `/v1/messages` reports as `input_tokens`. */
+export async function answerCountTokens(ctx: EndpointContext): Promise<void> {
+  const body = await readValidBody(ctx, countTokensRequestSchema);
+  if (body === undefined) return;
+  sendJson(ctx.res, 200, { input_tokens: countInputTokens(body) }, { 'request-id': ctx.requestId });
+}
+
+/** The validated body, or undefined once an error response has been sent (or the client left). */
+async function readValidBody<T>(ctx: EndpointContext, schema: z.ZodType<T>): Promise<T | undefined> {
+  const read = await readBody(ctx.req, MAX_BODY_BYTES);
+  if (read.kind === 'failed') return undefined;
+  if (read.kind === 'too_large') {
+    const message = `Request exceeds the maximum allowed number of bytes (${MAX_BODY_BYTES}).`;
+    sendError(ctx.res, 413, 'request_too_large', message, ctx.requestId);
+    return undefined;
+  }
+  const parsed = parseJson(read.text);
+  const checked: Validation<T> = parsed.ok ? validate(schema, parsed.value) : parsed;
+  if (!checked.ok) {
+    sendError(ctx.res, 400, 'invalid_request_error', checked.message, ctx.requestId);
+    return undefined;
+  }
+  return checked.value;
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function parseJson(text: string): Validation<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, message: `The request body is not valid JSON: ${reason}` };
+  }
+}
+
+/**
+ * The rule's reply (or the default one). A reply function may hang on purpose in a test, so its
+ * wait ends when the client or the simulator goes away; a throwing function becomes a 500 that
+ * names the failure, since a broken test script must be easy to spot.
+ */
+async function replySpec(
+  ctx: EndpointContext,
+  rule: ReplyRule | undefined,
+  body: ParsedRequest,
+  requestIndex: number,
+): Promise<ReplySpec | undefined> {
+  if (rule === undefined) return defaultReplyText(body);
+  if (typeof rule.reply !== 'function') return rule.reply;
+  try {
+    return await untilAborted(Promise.resolve(rule.reply(body, { requestIndex })), ctx.signal);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    // x-should-retry: the SDK would otherwise retry the 500 and call the broken function again.
+    sendError(ctx.res, 500, 'api_error', `Simulator reply function failed: ${reason}`, ctx.requestId, {
+      'x-should-retry': 'false',
+    });
+    return undefined;
+  }
+}
+
+/** `promise`'s value, or undefined as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

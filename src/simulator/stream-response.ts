@@ -1,0 +1,47 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { sseFrame, type SseEvent } from './sse.js';
+import { delay } from './wait.js';
+
+export interface StreamOptions {
+  readonly requestId: string;
+  /** Pause before every content_block_delta after the first, so clients see text arrive piece by piece. */
+  readonly chunkDelayMs: number;
+  /** Aborts when the client goes away or the simulator closes; writing stops at once. */
+  readonly signal: AbortSignal;
+}
+
+/** Writes `events` as a `text/event-stream` response, honouring backpressure and aborts. */
+export async function writeEventStream(
+  res: ServerResponse,
+  events: readonly SseEvent[],
+  options: StreamOptions,
+): Promise<void> {
+  const { signal } = options;
+  if (signal.aborted || res.destroyed) return;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'request-id': options.requestId,
+  });
+  let deltasSent = 0;
+  for (const event of events) {
+    if (event.event === 'content_block_delta') {
+      if (deltasSent > 0 && !(await delay(options.chunkDelayMs, signal))) return;
+      deltasSent += 1;
+    }
+    if (signal.aborted || res.destroyed) return;
+    if (!res.write(sseFrame(event)) && !(await drained(res, signal))) return;
+  }
+  res.end();
+}
+
+/** Waits for the socket to take more data; false if the client went away meanwhile. */
+async function drained(res: ServerResponse, signal: AbortSignal): Promise<boolean> {
+  try {
+    await once(res, 'drain', { signal });
+    return true;
+  } catch {
+    return false;
+  }
+}

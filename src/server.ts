@@ -1,9 +1,7 @@
-import { ApiBackend } from './backends/api/api-backend.js';
 import type { Config } from './config/load-config.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { Orchestrator } from './orchestrator/orchestrator.js';
-import { loadPriceTable } from './pricing/load-price-table.js';
-import { MemoryStore } from './store/memory-store.js';
+import { createOrchestrator } from './library.js';
+import type { Orchestrator } from './orchestrator/orchestrator.js';
 import { startHttpServer } from './transports/http-server.js';
 import { startStdio } from './transports/stdio.js';
 
@@ -25,13 +23,7 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const orchestrator = new Orchestrator({
-    config,
-    backend: new ApiBackend({ apiKey: config.apiKey, baseUrl: config.baseUrl }),
-    store: new MemoryStore(),
-    priceTable: loadPriceTable(config.priceTablePath),
-    logger,
-  });
+  const orchestrator = createOrchestrator({ config, env: {}, logger });
   if (!config.apiKey) logger.warn('ANTHROPIC_API_KEY is not set: the server runs, but spawn_claude and send_to_instance will answer with how to set it.');
 
   if (options.stdio) {

@@ -5,11 +5,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLAUDE_CLI, claudeCliEnv } from '../test-support/claude-cli.js';
 import { startStack, type Stack } from '../test-support/stack.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLAUDE = join(ROOT, 'node_modules', '.bin', 'claude');
 const BIN = join(ROOT, 'dist', 'cli.js');
 
 let stack: Stack;
@@ -22,17 +22,10 @@ afterAll(async () => {
 
 /** The real Claude Code CLI, isolated in a temp HOME and pointed at the simulator: it never reaches the network. */
 async function claude(home: string, args: string[]): Promise<string> {
-  const { stdout, stderr } = await run(CLAUDE, args, {
+  const { stdout, stderr } = await run(CLAUDE_CLI, args, {
     cwd: home,
     timeout: 120_000,
-    env: {
-      PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
-      HOME: home,
-      ANTHROPIC_API_KEY: 'dummy',
-      ANTHROPIC_BASE_URL: stack.sim.url,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_AUTOUPDATER: '1',
-    },
+    env: claudeCliEnv(home, stack.sim.url),
   });
   return stdout + stderr;
 }

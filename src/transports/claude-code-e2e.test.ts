@@ -1,16 +1,14 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParsedRequest, ReplySpec } from '../simulator/simulator.js';
+import { CLAUDE_CLI, claudeCliEnv } from '../test-support/claude-cli.js';
 import { startStack, type Stack } from '../test-support/stack.js';
 
 const run = promisify(execFile);
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLAUDE = join(ROOT, 'node_modules', '.bin', 'claude');
 
 let stack: Stack;
 beforeAll(async () => {
@@ -67,22 +65,15 @@ describe('end to end through the Claude Code CLI', () => {
     const mcpConfig = join(home, 'mcp.json');
     writeFileSync(mcpConfig, JSON.stringify({ mcpServers: { orchestrator: { type: 'http', url: `${stack.url}/mcp` } } }));
     const { stdout } = await run(
-      CLAUDE,
+      CLAUDE_CLI,
       ['-p', 'Spawn a frontend developer and have it build a navbar.', '--output-format', 'stream-json', '--verbose',
         '--mcp-config', mcpConfig, '--strict-mcp-config', '--allowedTools', 'mcp__orchestrator'],
       {
         cwd: home,
         timeout: 120_000,
         maxBuffer: 64 * 1024 * 1024,
-        env: {
-          PATH: `${dirname(process.execPath)}:/usr/bin:/bin`,
-          HOME: home,
-          ANTHROPIC_API_KEY: 'dummy',
-          ANTHROPIC_BASE_URL: stack.sim.url,
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          // Offer MCP tools to the model directly instead of behind tool search.
-          ENABLE_TOOL_SEARCH: 'false',
-        },
+        // ENABLE_TOOL_SEARCH=false offers MCP tools to the model directly instead of behind tool search.
+        env: claudeCliEnv(home, stack.sim.url, { ENABLE_TOOL_SEARCH: 'false' }),
       },
     );
     const events = stdout.split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);

@@ -3,6 +3,7 @@ import { helpText } from './cli/help.js';
 import { parseArgs } from './cli/parse-args.js';
 import { runServe } from './cli/serve.js';
 import { runSimulator } from './cli/simulator.js';
+import { runDemo } from './demo/run-demo.js';
 import { OrchestratorError } from './domain/errors.js';
 import { VERSION } from './version.js';
 
@@ -17,6 +18,9 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     case 'simulator':
       await runSimulator(args.simulator);
+      return;
+    case 'demo':
+      await runDemo(args.demo.out !== undefined ? { outDir: args.demo.out } : {});
       return;
     case 'serve':
       await runServe(args);

@@ -55,6 +55,13 @@ describe('the claude-orchestrator bin', () => {
     expect(server.stderr()).toMatch(/ANTHROPIC_API_KEY is not set/);
   });
 
+  it('runs `demo` offline from a bare environment, saying so on its first line', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'demo-')), 'app');
+    const { stdout } = await run(process.execPath, [BIN, 'demo', '--out', out], { cwd: tmpdir(), env: bareEnv() });
+    expect(stdout.split('\n')[0]).toMatch(/^OFFLINE DEMO/);
+    expect(stdout).toContain(join(out, 'web/index.html'));
+  });
+
   it('runs the simulator command, which answers the Messages API', async () => {
     const sim = startBin(['simulator', '--port', '0'], bareEnv());
     const url = await sim.url;

@@ -15,6 +15,7 @@ export function helpText(): string {
     '  claude-orchestrator serve --stdio [opts]   Serve MCP on stdin/stdout (for `claude mcp add`); opens no port',
     '  claude-orchestrator simulator [--port N] [--host H] [--latency-ms N]',
     '                                             Run the local Messages-API simulator (offline; default port 8002)',
+    '  claude-orchestrator demo [--out DIR]       Three specialists build a task app (offline on the simulator without a key)',
     '  claude-orchestrator --help | --version',
     '',
     'Options (flag, env variable; a flag wins over its variable):',

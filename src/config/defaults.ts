@@ -30,6 +30,21 @@ export const DEFAULTS = {
    * the instance stays usable after an abort.
    */
   sendTimeoutSeconds: 600,
+  /**
+   * How long send_to_instance and coordinate_instances wait before answering with a task handle. Under the
+   * 60 s request timeout many MCP clients use, with room to spare.
+   */
+  waitSeconds: 25,
+  /** A progress notification at least this often while a client waits with a progress token. */
+  progressHeartbeatSeconds: 10,
+  /** Turns in flight at once within one coordination run. */
+  coordinationConcurrency: 10,
+  /** A whole coordination run is aborted after this long (each of its turns also has the send timeout). */
+  coordinationTimeoutSeconds: 3_600,
+  /** How deep delegation trees may grow (a root instance is depth 0). */
+  maxDelegationDepth: 2,
+  /** Children one instance may have at once. */
+  maxChildrenPerParent: 5,
   /** How often the health sweep enforces lifetimes; the original system checked every minute. */
   healthCheckIntervalSeconds: 60,
   /** Pages of history and instance lists: big enough to be useful, small enough for a model's context. */
@@ -39,6 +54,8 @@ export const DEFAULTS = {
   maxMessageChars: 1_000_000,
   maxNameChars: 200,
   maxSystemPromptChars: 200_000,
+  /** Participants of one coordination run; past this, split the work. */
+  maxParticipants: 50,
 } as const;
 
 export type Defaults = typeof DEFAULTS;

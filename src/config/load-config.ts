@@ -19,6 +19,10 @@ export interface Config {
   readonly maxOutputTokens: number;
   readonly sendTimeoutSeconds: number;
   readonly healthCheckIntervalSeconds: number;
+  readonly coordinationConcurrency: number;
+  readonly coordinationTimeoutSeconds: number;
+  readonly maxDelegationDepth: number;
+  readonly maxChildrenPerParent: number;
   readonly priceTablePath: string | undefined;
 }
 
@@ -37,6 +41,10 @@ const BASE: Config = {
   maxOutputTokens: DEFAULTS.maxOutputTokens,
   sendTimeoutSeconds: DEFAULTS.sendTimeoutSeconds,
   healthCheckIntervalSeconds: DEFAULTS.healthCheckIntervalSeconds,
+  coordinationConcurrency: DEFAULTS.coordinationConcurrency,
+  coordinationTimeoutSeconds: DEFAULTS.coordinationTimeoutSeconds,
+  maxDelegationDepth: DEFAULTS.maxDelegationDepth,
+  maxChildrenPerParent: DEFAULTS.maxChildrenPerParent,
   priceTablePath: undefined,
 };
 

@@ -37,6 +37,10 @@ export const SETTINGS = [
   { key: 'defaultModel', env: 'DEFAULT_MODEL', flag: '--model', schema: z.string().min(1), help: 'Model for spawns that name none.', defaultText: DEFAULTS.model },
   { key: 'maxOutputTokens', env: 'MAX_OUTPUT_TOKENS', flag: '--max-output-tokens', schema: int(1), help: 'max_tokens per turn (further capped by what the token budget has left).', defaultText: String(DEFAULTS.maxOutputTokens) },
   { key: 'sendTimeoutSeconds', env: 'SEND_TIMEOUT_SECONDS', flag: '--send-timeout-seconds', schema: positive, help: 'Default timeout of one send_to_instance turn.', defaultText: String(DEFAULTS.sendTimeoutSeconds) },
+  { key: 'coordinationConcurrency', env: 'COORDINATION_CONCURRENCY', flag: '--coordination-concurrency', schema: int(1).max(100), help: 'Most turns in flight at once within one coordinate_instances run.', defaultText: String(DEFAULTS.coordinationConcurrency) },
+  { key: 'coordinationTimeoutSeconds', env: 'COORDINATION_TIMEOUT_SECONDS', flag: '--coordination-timeout-seconds', schema: positive, help: 'Default timeout of a whole coordinate_instances run.', defaultText: String(DEFAULTS.coordinationTimeoutSeconds) },
+  { key: 'maxDelegationDepth', env: 'MAX_DELEGATION_DEPTH', flag: '--max-delegation-depth', schema: int(0).max(10), help: 'How deep instance trees may grow (a root instance is depth 0).', defaultText: String(DEFAULTS.maxDelegationDepth) },
+  { key: 'maxChildrenPerParent', env: 'MAX_CHILDREN_PER_PARENT', flag: '--max-children-per-parent', schema: int(1).max(100), help: 'Most live children one instance may have.', defaultText: String(DEFAULTS.maxChildrenPerParent) },
   { key: 'healthCheckIntervalSeconds', env: 'HEALTH_CHECK_INTERVAL_SECONDS', flag: '--health-check-interval-seconds', schema: positive, help: 'How often lifetimes and limits are swept.', defaultText: String(DEFAULTS.healthCheckIntervalSeconds) },
   { key: 'priceTablePath', env: 'PRICE_TABLE', flag: '--price-table', schema: z.string().min(1), help: 'JSON file of model prices (USD/MTok) that overrides or extends the built-in table.', defaultText: '(built-in, dated)' },
 ] as const satisfies readonly SettingSpec[];

@@ -21,13 +21,48 @@ export const spawnInputSchema = z.object({
   timeout_minutes: z.number().positive().max(60 * 24 * 30).optional().describe('Lifetime since spawn.'),
   keep_workspace: z.boolean().optional().describe('Keep the workspace directory after terminate.'),
   parent_id: instanceId.optional().describe('Parent instance; terminating it terminates this one.'),
+  allow_delegation: z.boolean().optional().describe('Give the instance tools to spawn, message and read its own child instances.'),
 });
+
+const waitSeconds = z
+  .number()
+  .min(0)
+  .max(300)
+  .optional()
+  .describe(`Wait this long for the result before returning a task handle (default ${DEFAULTS.waitSeconds}; until done when the request has a progress token).`);
 
 export const sendInputSchema = z.object({
   instance_id: instanceId,
   message: z.string().min(1).max(DEFAULTS.maxMessageChars).describe('The message; the instance sees the whole conversation so far.'),
   timeout_seconds: z.number().positive().max(3600).optional().describe('Abort the turn after this long.'),
+  wait_seconds: waitSeconds,
 });
+
+export const COORDINATION_TYPES = ['parallel', 'sequential', 'hierarchical', 'consensus'] as const;
+
+export const coordinateInputSchema = z.object({
+  coordinator_id: instanceId.optional().describe('Synthesises (parallel, sequential), plans and integrates (hierarchical; required).'),
+  participant_ids: z.array(instanceId).min(1).max(DEFAULTS.maxParticipants),
+  task_description: z.string().min(1).max(DEFAULTS.maxMessageChars),
+  coordination_type: z.enum(COORDINATION_TYPES),
+  timeout_seconds: z.number().positive().max(24 * 3600).optional().describe('Abort the whole run after this long.'),
+  wait_seconds: waitSeconds,
+  options: z
+    .object({
+      max_rounds: z.number().int().min(1).max(10).optional().describe('consensus: voting rounds (default 3).'),
+      quorum: z.number().gt(0).max(1).optional().describe('consensus: share of votes needed (default: a majority).'),
+      max_depth: z.number().int().min(1).max(5).optional().describe('hierarchical: levels that may decompose again (default 1).'),
+      synthesize: z.boolean().optional().describe('coordinator merges replies / states the consensus (default true).'),
+    })
+    .optional(),
+});
+
+export const taskRefSchema = z.object({
+  task_id: z.string().min(1).max(200).describe('The task_id a tool returned.'),
+  wait_seconds: z.number().min(0).max(300).optional().describe('Wait up to this long for the task to end (returns the moment it does).'),
+});
+
+export const cancelTaskSchema = z.object({ task_id: z.string().min(1).max(200) });
 
 export const outputInputSchema = z.object({
   instance_id: instanceId,
@@ -48,6 +83,8 @@ export type SendInput = z.input<typeof sendInputSchema>;
 export type OutputInput = z.input<typeof outputInputSchema>;
 export type InstanceRef = z.input<typeof instanceRefSchema>;
 export type ListInput = z.input<typeof listInputSchema>;
+export type CoordinateInput = z.input<typeof coordinateInputSchema>;
+export type TaskRef = z.input<typeof taskRefSchema>;
 
 /** Validates input against a schema; failures are `invalid_input` errors naming each bad field. */
 export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {

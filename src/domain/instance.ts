@@ -64,6 +64,10 @@ export interface InstanceRecord {
   readonly customSystemPrompt: string | null;
   readonly systemPrompt: string;
   readonly parentId: string | null;
+  /** 0 for a root instance, parent's depth + 1 for a child. */
+  readonly depth: number;
+  /** Whether its turns get tools to spawn, message and read child instances. */
+  readonly allowDelegation: boolean;
   readonly workspace: string;
   readonly keepWorkspace: boolean;
   readonly limits: InstanceLimits;
@@ -94,6 +98,8 @@ export interface ConversationMessage {
   readonly durationMs?: number;
   readonly stopReason?: string | null;
   readonly model?: string;
+  /** Delegation tool calls made during this (assistant) turn. */
+  readonly toolCalls?: ReadonlyArray<{ readonly name: string; readonly input: unknown; readonly isError: boolean; readonly result: string }>;
   /** Set on a user message whose turn did not complete; such messages are not sent to the model again. */
   readonly failed?: boolean;
   readonly error?: string;

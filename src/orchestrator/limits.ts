@@ -1,4 +1,4 @@
-import type { InstanceRecord, TransitionReason } from '../domain/instance.js';
+import { isLive, type InstanceRecord, type TransitionReason } from '../domain/instance.js';
 import { OrchestratorError } from '../domain/errors.js';
 import { totalTokens } from '../domain/usage.js';
 import { nanosToUsd } from '../pricing/cost.js';
@@ -64,5 +64,29 @@ export function describeReason(reason: TransitionReason): string {
       return 'it failed';
     default:
       return reason;
+  }
+}
+
+/** A parent must be live, within the depth limit, and below its children cap. */
+export function assertCanHaveChild(
+  parent: InstanceRecord,
+  children: readonly InstanceRecord[],
+  limits: { readonly maxDelegationDepth: number; readonly maxChildrenPerParent: number },
+): void {
+  if (!isLive(parent.state) || parent.state === 'terminating') {
+    throw new OrchestratorError('invalid_state', `Parent instance ${parent.id} is ${parent.state}; a child needs a live parent.`);
+  }
+  if (parent.depth + 1 > limits.maxDelegationDepth) {
+    throw new OrchestratorError(
+      'limit_exceeded',
+      `Cannot spawn a child of ${parent.id}: it is at depth ${parent.depth} and trees may be ${limits.maxDelegationDepth} deep (MAX_DELEGATION_DEPTH).`,
+    );
+  }
+  const live = children.filter((c) => isLive(c.state)).length;
+  if (live >= limits.maxChildrenPerParent) {
+    throw new OrchestratorError(
+      'limit_exceeded',
+      `Cannot spawn a child of ${parent.id}: it already has ${live} live children, the limit (MAX_CHILDREN_PER_PARENT=${limits.maxChildrenPerParent}). Terminate one first.`,
+    );
   }
 }

@@ -5,10 +5,12 @@ import { randomId, type IdGenerator } from '../domain/ids.js';
 import {
   parseInput as parse,
   outputInputSchema,
+  coordinateInputSchema,
   instanceRefSchema,
   listInputSchema,
   sendInputSchema,
   spawnInputSchema,
+  type CoordinateInput,
   type InstanceRef,
   type ListInput,
   type OutputInput,
@@ -17,15 +19,20 @@ import {
 } from '../domain/inputs.js';
 import { isLive, type InstanceRecord, type TransitionReason } from '../domain/instance.js';
 import { composeSystemPrompt } from '../domain/roles.js';
-import { addUsage, usageView, ZERO_USAGE, type UsageView } from '../domain/usage.js';
+import { addUsage, totalTokens, usageView, ZERO_USAGE, type UsageView } from '../domain/usage.js';
 import type { Logger } from '../observability/logger.js';
 import { addCost, costNanos, findPrice, nanosToUsd, usdToNanos } from '../pricing/cost.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import type { Store } from '../store/store.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { transition } from './lifecycle.js';
-import { assertGlobalBudget, assertSpawnCapacity, breachedLimit, describeReason, expiresAt, maxTokensForTurn } from './limits.js';
+import { assertCanHaveChild, assertGlobalBudget, assertSpawnCapacity, breachedLimit, describeReason, expiresAt, maxTokensForTurn } from './limits.js';
 import { TurnQueue } from './turn-queue.js';
+import { coordinationPort } from './coordination-port.js';
+import { DELEGATION_TOOLS, delegationExecutor } from './delegation.js';
+import { runCoordination } from '../coordination/run-coordination.js';
+import type { CoordinationRequest, CoordinationType } from '../coordination/types.js';
+import { TaskRegistry, type ProgressReport } from '../tasks/task-registry.js';
 import { instanceView, messageView, type InstanceView, type MessageView } from './views.js';
 import { createWorkspace, removeWorkspace, workspacePath } from './workspaces.js';
 
@@ -68,6 +75,8 @@ export interface SendResult {
   state_reason: string;
   instance_usage: UsageView;
   instance_cost_usd: number | null;
+  /** Delegation tool calls the instance made during the turn. */
+  tool_calls?: Array<{ name: string; input: unknown; is_error: boolean; result: string }>;
   warnings: string[];
 }
 
@@ -110,6 +119,14 @@ export interface GlobalTotals {
   max_total_cost_usd: number;
 }
 
+/** A validated coordinate_instances call, ready to run. */
+export interface CoordinationPlan {
+  readonly type: CoordinationType;
+  readonly request: CoordinationRequest;
+  readonly timeoutMs: number;
+  readonly waitSeconds: number | undefined;
+}
+
 export interface SendOptions {
   /** Aborts the turn (the instance stays usable). */
   readonly signal?: AbortSignal;
@@ -131,6 +148,8 @@ export class Orchestrator {
   readonly #sessions = new Map<string, Session>();
   readonly #queue = new TurnQueue();
   readonly #shutdown = new AbortController();
+  /** Background work (turns and coordination runs) that callers can wait for, poll or cancel. */
+  readonly tasks: TaskRegistry;
   readonly #sweep: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -142,6 +161,7 @@ export class Orchestrator {
     this.#log = deps.logger;
     this.#clock = deps.clock ?? { now: () => Date.now() };
     this.#ids = deps.ids ?? randomId;
+    this.tasks = new TaskRegistry({ now: () => this.#clock.now(), ids: this.#ids });
     const everyMs = this.#config.healthCheckIntervalSeconds * 1000;
     this.#sweep = setInterval(() => void this.enforceLimits(), everyMs);
     this.#sweep.unref();
@@ -163,10 +183,8 @@ export class Orchestrator {
       }
       warnings.push(`Model "${model}" has no known price: its cost will be reported as null (unknown), and the global cost budget cannot count it.`);
     }
-    if (input.parent_id !== undefined) {
-      const parent = this.#get(input.parent_id);
-      if (!isLive(parent.state)) throw new OrchestratorError('invalid_state', `Parent instance ${parent.id} is ${parent.state}; a child needs a live parent.`);
-    }
+    const parent = input.parent_id !== undefined ? this.#get(input.parent_id) : undefined;
+    if (parent) assertCanHaveChild(parent, this.#store.childrenOf(parent.id), this.#config);
     assertSpawnCapacity(this.#liveCount(), this.#config.maxInstances);
     assertGlobalBudget(this.#spentNanos(), usdToNanos(this.#config.maxTotalCostUsd));
 
@@ -181,6 +199,8 @@ export class Orchestrator {
       customSystemPrompt: input.system_prompt ?? null,
       systemPrompt: composeSystemPrompt(input.role, input.system_prompt),
       parentId: input.parent_id ?? null,
+      depth: parent ? parent.depth + 1 : 0,
+      allowDelegation: input.allow_delegation ?? false,
       workspace: workspacePath(this.#config.workspaceDir, id),
       keepWorkspace: input.keep_workspace ?? false,
       limits: {
@@ -264,9 +284,25 @@ export class Orchestrator {
     this.#log.info({ instanceId: id, chars: message.length }, 'turn started');
     let result;
     try {
+      const delegation = record.allowDelegation ? { tools: DELEGATION_TOOLS } : {};
+      // Usage of this turn's model calls so far, so delegation can budget children before the turn ends.
+      let turnUsage = ZERO_USAGE;
       result = await session.turn(
-        { history, message, maxTokens: maxTokensForTurn(record, this.#config.maxOutputTokens) },
-        { signal, ...(options.onText ? { onEvent: (e) => options.onText?.(e.text) } : {}) },
+        {
+          history,
+          message,
+          maxTokens: maxTokensForTurn(record, this.#config.maxOutputTokens),
+          tokenBudget: Math.max(1, record.limits.maxTotalTokens - totalTokens(record.usage)),
+          ...delegation,
+        },
+        {
+          signal,
+          onEvent: (e) => {
+            if (e.type === 'usage') turnUsage = addUsage(turnUsage, e.usage);
+            else options.onText?.(e.text);
+          },
+          ...(record.allowDelegation ? { executeTool: delegationExecutor(this, record, () => turnUsage) } : {}),
+        },
       );
     } catch (error) {
       const failure = lifetime.aborted
@@ -293,6 +329,7 @@ export class Orchestrator {
       durationMs: result.durationMs,
       stopReason: result.stopReason,
       model: result.model,
+      ...(result.toolCalls.length > 0 ? { toolCalls: result.toolCalls } : {}),
     });
     const before = this.#get(id);
     this.#store.updateInstance(id, {
@@ -326,8 +363,91 @@ export class Orchestrator {
       state_reason: after.stateReason,
       instance_usage: usageView(after.usage),
       instance_cost_usd: nanosToUsd(after.costNanos),
+      ...(result.toolCalls.length > 0 ? { tool_calls: result.toolCalls.map((c) => ({ name: c.name, input: c.input, is_error: c.isError, result: c.result })) } : {}),
       warnings,
     };
+  }
+
+  /**
+   * Validates a send without running it, so bad input fails at once rather than inside a background task.
+   * The returned input is what sendToInstance takes.
+   */
+  prepareSend(raw: SendInput): SendInput {
+    this.#assertOpen();
+    const input = parse(sendInputSchema, raw);
+    const record = this.#get(input.instance_id);
+    if (!isLive(record.state) || record.state === 'terminating') {
+      throw new OrchestratorError(
+        'invalid_state',
+        `Instance ${record.id} is ${record.state} (${describeReason(record.stateReason)}) and cannot take messages. Spawn a new instance with spawn_claude.`,
+        { state: record.state, reason: record.stateReason },
+      );
+    }
+    this.#backend.assertReady();
+    return input;
+  }
+
+  /** Validates a coordination request: every id known and live, no duplicates, a coordinator where needed. */
+  prepareCoordination(raw: CoordinateInput): CoordinationPlan {
+    this.#assertOpen();
+    const input = parse(coordinateInputSchema, raw);
+    const ids = input.participant_ids;
+    const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (duplicate) throw new OrchestratorError('invalid_input', `Participant ${duplicate} is listed twice.`);
+    if (input.coordinator_id !== undefined && ids.includes(input.coordinator_id)) {
+      throw new OrchestratorError('invalid_input', `The coordinator ${input.coordinator_id} cannot also be a participant.`);
+    }
+    if (input.coordination_type === 'hierarchical' && input.coordinator_id === undefined) {
+      throw new OrchestratorError('invalid_input', 'A hierarchical run needs a coordinator_id: the instance that plans the sub-tasks and integrates the results (an architect, say).');
+    }
+    for (const id of [...(input.coordinator_id !== undefined ? [input.coordinator_id] : []), ...ids]) {
+      const record = this.#get(id);
+      if (!isLive(record.state) || record.state === 'terminating') {
+        throw new OrchestratorError('invalid_state', `Instance ${id} is ${record.state} (${describeReason(record.stateReason)}) and cannot take part.`, { instance_id: id });
+      }
+    }
+    this.#backend.assertReady();
+    const o = input.options ?? {};
+    return {
+      type: input.coordination_type,
+      request: {
+        ...(input.coordinator_id !== undefined ? { coordinatorId: input.coordinator_id } : {}),
+        participantIds: ids,
+        task: input.task_description,
+        options: {
+          ...(o.max_rounds !== undefined ? { maxRounds: o.max_rounds } : {}),
+          ...(o.quorum !== undefined ? { quorum: o.quorum } : {}),
+          ...(o.max_depth !== undefined ? { maxDepth: o.max_depth } : {}),
+          ...(o.synthesize !== undefined ? { synthesize: o.synthesize } : {}),
+        },
+      },
+      timeoutMs: (input.timeout_seconds ?? this.#config.coordinationTimeoutSeconds) * 1000,
+      waitSeconds: input.wait_seconds,
+    };
+  }
+
+  /** Validates and runs a coordination to the end (the library's one-call form of coordinate_instances). */
+  async coordinateInstances(raw: CoordinateInput, options: { signal?: AbortSignal; report?: (update: ProgressReport) => void } = {}): Promise<object> {
+    return this.runCoordination(this.prepareCoordination(raw), options);
+  }
+
+  /** Runs a prepared coordination; aborted by `signal`, its own timeout, or shutdown. */
+  async runCoordination(plan: CoordinationPlan, options: { signal?: AbortSignal; report?: (update: ProgressReport) => void } = {}): Promise<object> {
+    const report = options.report ?? (() => undefined);
+    const timeout = AbortSignal.timeout(plan.timeoutMs);
+    const signal = AbortSignal.any([timeout, this.#shutdown.signal, ...(options.signal ? [options.signal] : [])]);
+    this.#log.info({ type: plan.type, participants: plan.request.participantIds, coordinatorId: plan.request.coordinatorId }, 'coordination started');
+    const result = await runCoordination(plan.type, plan.request, {
+      port: coordinationPort(this, report),
+      signal,
+      maxConcurrency: this.#config.coordinationConcurrency,
+      progress: (u) => report({ message: u.message, ...(u.completedTurns !== undefined ? { completedTurns: u.completedTurns } : {}), ...(u.totalTurns !== undefined ? { totalTurns: u.totalTurns } : {}) }),
+    });
+    if (timeout.aborted && !result.success) {
+      throw new OrchestratorError('timeout', `The ${plan.type} run did not finish within ${plan.timeoutMs / 1000} s (timeout_seconds); finished turns are in each instance's output.`);
+    }
+    this.#log.info({ type: plan.type, success: result.success, turns: result.turns, costUsd: result.cost_usd }, 'coordination finished');
+    return result;
   }
 
   /** The conversation, oldest first, paged. */
@@ -407,6 +527,7 @@ export class Orchestrator {
     this.#closed = true;
     clearInterval(this.#sweep);
     this.#shutdown.abort(new OrchestratorError('cancelled', 'The orchestrator is shutting down.'));
+    await this.tasks.cancelAll('The orchestrator is shutting down.');
     await Promise.allSettled([...this.#sessions.values()].map((s) => s.close()));
     this.#sessions.clear();
   }
@@ -473,6 +594,11 @@ export class Orchestrator {
 
   #sessionSpec(record: InstanceRecord) {
     return { instanceId: record.id, model: record.model, systemPrompt: record.systemPrompt, workspace: record.workspace };
+  }
+
+  /** The stored record of an instance (for the orchestrator's own modules); throws `not_found`. */
+  record(id: string): InstanceRecord {
+    return this.#get(id);
   }
 
   #get(id: string): InstanceRecord {

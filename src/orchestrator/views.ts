@@ -15,6 +15,8 @@ export interface InstanceView {
   state_changed_at: string;
   parent_id: string | null;
   children: string[];
+  depth: number;
+  allow_delegation: boolean;
   workspace: string;
   created_at: string;
   expires_at: string;
@@ -41,6 +43,8 @@ export function instanceView(record: InstanceRecord, children: readonly Instance
     state_changed_at: record.stateChangedAt,
     parent_id: record.parentId,
     children: children.map((c) => c.id),
+    depth: record.depth,
+    allow_delegation: record.allowDelegation,
     workspace: record.workspace,
     created_at: record.createdAt,
     expires_at: new Date(expiresAt(record)).toISOString(),
@@ -71,6 +75,7 @@ export interface MessageView {
   model?: string;
   failed?: boolean;
   error?: string;
+  tool_calls?: Array<{ name: string; input: unknown; is_error: boolean; result: string }>;
 }
 
 export function messageView(m: ConversationMessage): MessageView {
@@ -81,6 +86,7 @@ export function messageView(m: ConversationMessage): MessageView {
   if (m.stopReason !== undefined) view.stop_reason = m.stopReason;
   if (m.model !== undefined) view.model = m.model;
   if (m.failed) view.failed = true;
+  if (m.toolCalls) view.tool_calls = m.toolCalls.map((c) => ({ name: c.name, input: c.input, is_error: c.isError, result: c.result }));
   if (m.error !== undefined) view.error = m.error;
   return view;
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApiBackend } from '../backends/api/api-backend.js';
 import { loadConfig, type Config } from '../config/load-config.js';
 import { silentLogger } from '../observability/logger.js';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
@@ -29,4 +30,16 @@ export function orchestratorFixture(overrides: Partial<Config> = {}): Fixture {
   };
   const orchestrator = new Orchestrator({ config, backend, store, priceTable: BUILTIN_PRICE_TABLE, logger: silentLogger(), clock });
   return { orchestrator, backend, store, clock, config };
+}
+
+/** A real orchestrator with the real API backend, talking to a running simulator. */
+export function simulatorOrchestrator(simulatorUrl: string, overrides: Partial<Config> = {}): Orchestrator {
+  const config = loadConfig({}, {}, { workspaceDir: mkdtempSync(join(tmpdir(), 'orch-ws-')), apiKey: 'sim-key', baseUrl: simulatorUrl, ...overrides });
+  return new Orchestrator({
+    config,
+    backend: new ApiBackend({ apiKey: config.apiKey, baseUrl: config.baseUrl, maxRetries: 0 }),
+    store: new MemoryStore(),
+    priceTable: BUILTIN_PRICE_TABLE,
+    logger: silentLogger(),
+  });
 }

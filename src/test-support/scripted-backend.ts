@@ -48,7 +48,7 @@ export class ScriptedBackend implements Backend {
         if (step.error) throw step.error;
         const text = step.text ?? `reply ${calls.length}`;
         options.onEvent?.({ type: 'text', text });
-        return { text, usage: step.usage ?? usageFromApi({ input_tokens: 10, output_tokens: 5 }), stopReason: 'end_turn', durationMs: 3, model };
+        return { text, usage: step.usage ?? usageFromApi({ input_tokens: 10, output_tokens: 5 }), stopReason: 'end_turn', durationMs: 3, model, toolCalls: [] };
       },
       async close() {
         closed.push(spec.instanceId);

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { OrchestratorError, toOrchestratorError, type ErrorCode } from '../domain/errors.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { cancelTaskTool } from './cancel-task.js';
+import { coordinateInstancesTool } from './coordinate-instances.js';
 import { getInstanceOutputTool } from './get-instance-output.js';
+import { getTaskTool } from './get-task.js';
 import { getInstanceStatusTool } from './get-instance-status.js';
 import { listInstancesTool } from './list-instances.js';
 import { sendToInstanceTool } from './send-to-instance.js';
@@ -17,6 +20,9 @@ export const TOOLS: readonly ToolDefinition[] = [
   getInstanceStatusTool,
   listInstancesTool,
   terminateInstanceTool,
+  coordinateInstancesTool,
+  getTaskTool,
+  cancelTaskTool,
 ];
 
 export function findTool(name: string): ToolDefinition | undefined {

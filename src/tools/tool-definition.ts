@@ -5,6 +5,8 @@ import type { Orchestrator } from '../orchestrator/orchestrator.js';
 export interface ToolContext {
   /** Aborted when the client cancels or disconnects. */
   readonly signal?: AbortSignal;
+  /** Present when the client asked for progress (an MCP progress token); sends one notification. */
+  readonly onProgress?: (update: { progress: number; total?: number; message: string }) => void;
 }
 
 /** One tool: the single definition MCP, REST and the docs are generated from. */

@@ -21,14 +21,24 @@ async function connect(mode: 'legacy' | 'auto'): Promise<Client> {
 }
 
 describe.each(['legacy', 'auto'] as const)('MCP over Streamable HTTP (%s client)', (mode) => {
-  it('lists the six tools in a few KB', async () => {
+  it('lists the nine tools in a few KB', async () => {
     const client = await connect(mode);
     if (mode === 'auto') expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ['get_instance_output', 'get_instance_status', 'list_instances', 'send_to_instance', 'spawn_claude', 'terminate_instance'].sort(),
+      [
+        'cancel_task',
+        'coordinate_instances',
+        'get_instance_output',
+        'get_instance_status',
+        'get_task',
+        'list_instances',
+        'send_to_instance',
+        'spawn_claude',
+        'terminate_instance',
+      ].sort(),
     );
-    expect(JSON.stringify(tools).length).toBeLessThan(8 * 1024);
+    expect(JSON.stringify(tools).length).toBeLessThan(12 * 1024);
     await client.close();
   });
 

@@ -7,7 +7,8 @@ export const SERVER_NAME = 'claude-orchestrator';
 
 const INSTRUCTIONS =
   'Spawn specialist Claude instances with spawn_claude, talk to them with send_to_instance (each keeps its conversation), ' +
-  'read history with get_instance_output, watch tokens and cost with get_instance_status / list_instances, and end them with terminate_instance.';
+  'make several work together with coordinate_instances, read history with get_instance_output, watch tokens and cost with ' +
+  'get_instance_status / list_instances, and end them with terminate_instance. Long work returns a task_id: follow it with get_task.';
 
 /**
  * A fresh MCP server over the shared orchestrator. Cheap: the SDK builds one per HTTP request or stdio
@@ -19,7 +20,16 @@ export function createMcpServer(orchestrator: Orchestrator): McpServer {
     server.registerTool(
       tool.name,
       { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations },
-      async (args, ctx) => (await executeTool(orchestrator, tool.name, args, { signal: ctx.mcpReq.signal })).result,
+      async (args, ctx) => {
+        const token = ctx.mcpReq._meta?.progressToken;
+        const onProgress =
+          token === undefined
+            ? undefined
+            : (update: { progress: number; total?: number; message: string }) =>
+                // A client that went away can't be told; the work goes on and get_task still has it.
+                void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...update } }).catch(() => undefined);
+        return (await executeTool(orchestrator, tool.name, args, { signal: ctx.mcpReq.signal, ...(onProgress ? { onProgress } : {}) })).result;
+      },
     );
   }
   return server;

@@ -33,7 +33,7 @@ describe('ApiBackend against the simulator', () => {
       { role: 'user' as const, content: 'Design an endpoint' },
       { role: 'assistant' as const, content: 'POST /tasks' },
     ];
-    const result = await session.turn({ history, message: 'Add validation', maxTokens: 500 }, { signal: new AbortController().signal, onEvent: (e) => deltas.push(e.text) });
+    const result = await session.turn({ history, message: 'Add validation', maxTokens: 500, tokenBudget: 10_000 }, { signal: new AbortController().signal, onEvent: (e) => (e.type === 'text' ? deltas.push(e.text) : undefined) });
     const body = sim.requests[0]?.body;
     expect(sim.requests[0]?.stream).toBe(true);
     expect(body?.max_tokens).toBe(500);
@@ -66,7 +66,7 @@ describe('ApiBackend against the simulator', () => {
       },
     ]);
     const session = await new ApiBackend({ apiKey: 'k', baseUrl: sim.url, maxRetries: 0 }).start(spec);
-    const error = await failure(session.turn({ history: [], message: 'hi', maxTokens: 10 }, { signal: new AbortController().signal }));
+    const error = await failure(session.turn({ history: [], message: 'hi', maxTokens: 10, tokenBudget: 100 }, { signal: new AbortController().signal }));
     expect(error.code).toBe('backend_unavailable');
     expect(error.message).toMatch(/500/);
     sim.setScript([]);
@@ -74,7 +74,7 @@ describe('ApiBackend against the simulator', () => {
 
   it('says 404 is often an unknown model, and names an unreachable API', async () => {
     const wrongPath = await new ApiBackend({ apiKey: 'k', baseUrl: `${sim.url}/nowhere`, maxRetries: 0 }).start(spec);
-    const notFound = await failure(wrongPath.turn({ history: [], message: 'hi', maxTokens: 10 }, { signal: new AbortController().signal }));
+    const notFound = await failure(wrongPath.turn({ history: [], message: 'hi', maxTokens: 10, tokenBudget: 100 }, { signal: new AbortController().signal }));
     expect(notFound.code).toBe('backend_error');
     expect(notFound.message).toMatch(/404/);
 
@@ -82,14 +82,14 @@ describe('ApiBackend against the simulator', () => {
     const url = closed.url;
     await closed.close();
     const unreachable = await new ApiBackend({ apiKey: 'k', baseUrl: url, maxRetries: 0 }).start(spec);
-    const down = await failure(unreachable.turn({ history: [], message: 'hi', maxTokens: 10 }, { signal: new AbortController().signal }));
+    const down = await failure(unreachable.turn({ history: [], message: 'hi', maxTokens: 10, tokenBudget: 100 }, { signal: new AbortController().signal }));
     expect(down.code).toBe('backend_unavailable');
     expect(down.message).toMatch(/Cannot reach/);
   });
 
   it('maps a 400 to a refusal that quotes the API', async () => {
     const session = await new ApiBackend({ apiKey: 'k', baseUrl: sim.url, maxRetries: 0 }).start({ ...spec, model: '' });
-    const error = await failure(session.turn({ history: [], message: 'hi', maxTokens: 10 }, { signal: new AbortController().signal }));
+    const error = await failure(session.turn({ history: [], message: 'hi', maxTokens: 10, tokenBudget: 100 }, { signal: new AbortController().signal }));
     expect(error.code).toBe('backend_error');
     expect(error.message).toMatch(/400/);
   });
@@ -98,7 +98,7 @@ describe('ApiBackend against the simulator', () => {
     sim.setScript([{ reply: 'slow', latencyMs: 10_000 }]);
     const session = await new ApiBackend({ apiKey: 'k', baseUrl: sim.url, maxRetries: 0 }).start(spec);
     const controller = new AbortController();
-    const turn = session.turn({ history: [], message: 'hi', maxTokens: 10 }, { signal: controller.signal });
+    const turn = session.turn({ history: [], message: 'hi', maxTokens: 10, tokenBudget: 100 }, { signal: controller.signal });
     await expect.poll(() => sim.inFlight).toBe(1);
     controller.abort(new OrchestratorError('timeout', 'too slow'));
     const error = await failure(turn);

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { OrchestratorError } from '../../domain/errors.js';
-import { usageFromApi } from '../../domain/usage.js';
-import type { Backend, Session, SessionSpec, TurnInput, TurnOptions, TurnResult } from '../backend.js';
+import { addUsage, totalTokens, usageFromApi, ZERO_USAGE, type Usage } from '../../domain/usage.js';
+import type { Backend, Session, SessionSpec, ToolCallRecord, TurnInput, TurnOptions, TurnResult } from '../backend.js';
 import { fromApiError } from './api-errors.js';
 
 export interface ApiBackendOptions {
@@ -11,6 +11,10 @@ export interface ApiBackendOptions {
   readonly maxRetries?: number;
   readonly now?: () => number;
 }
+
+/** A turn with tools may call the model at most this many times, so a looping model can't run forever. */
+export const MAX_MODEL_CALLS_PER_TURN = 25;
+const RECORDED_RESULT_CHARS = 2_000;
 
 /** Instances that are conversations with the Messages API, streamed through the official SDK. */
 export class ApiBackend implements Backend {
@@ -53,36 +57,70 @@ class ApiSession implements Session {
     private readonly now: () => number,
   ) {}
 
+  /**
+   * One turn: a model call, and while the model asks for tools (and the turn has tools), the tool results
+   * and another call. The reply is the text of every call, in order; usage is the sum of every call.
+   */
   async turn(input: TurnInput, options: TurnOptions): Promise<TurnResult> {
     const started = this.now();
     const messages: Anthropic.MessageParam[] = [
       ...input.history.map((m) => ({ role: m.role, content: m.content })),
       { role: 'user', content: input.message },
     ];
+    const tools = input.tools && options.executeTool ? input.tools : undefined;
+    const texts: string[] = [];
+    const toolCalls: ToolCallRecord[] = [];
+    let usage: Usage = ZERO_USAGE;
+    let model = this.spec.model;
+    let stopReason: string | null = null;
     try {
-      const stream = this.client.messages.stream(
-        { model: this.spec.model, max_tokens: input.maxTokens, system: this.spec.systemPrompt, messages },
-        { signal: options.signal },
-      );
-      if (options.onEvent) {
-        const onEvent = options.onEvent;
-        stream.on('text', (text) => onEvent({ type: 'text', text }));
+      for (let call = 1; call <= MAX_MODEL_CALLS_PER_TURN; call++) {
+        const left = input.tokenBudget - totalTokens(usage);
+        const final = await this.#call(messages, Math.max(1, Math.min(input.maxTokens, left)), tools, options);
+        const callUsage = usageFromApi(final.usage);
+        usage = addUsage(usage, callUsage);
+        options.onEvent?.({ type: 'usage', usage: callUsage });
+        model = final.model;
+        stopReason = final.stop_reason;
+        const text = final.content.filter((b): b is Anthropic.TextBlock => b.type === 'text').map((b) => b.text).join('');
+        if (text !== '') texts.push(text);
+        const uses = final.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+        if (!tools || final.stop_reason !== 'tool_use' || uses.length === 0) break;
+        if (totalTokens(usage) >= input.tokenBudget) {
+          stopReason = 'token_budget';
+          break;
+        }
+        messages.push({ role: 'assistant', content: final.content as Anthropic.ContentBlockParam[] });
+        const results: Anthropic.ToolResultBlockParam[] = [];
+        for (const use of uses) {
+          const executed = await (options.executeTool as NonNullable<TurnOptions['executeTool']>)(use.name, use.input, options.signal);
+          toolCalls.push({ name: use.name, input: use.input, isError: executed.isError, result: executed.content.slice(0, RECORDED_RESULT_CHARS) });
+          results.push({ type: 'tool_result', tool_use_id: use.id, content: executed.content, is_error: executed.isError });
+        }
+        messages.push({ role: 'user', content: results });
       }
-      const final = await stream.finalMessage();
-      const text = final.content
-        .filter((block): block is Anthropic.TextBlock => block.type === 'text')
-        .map((block) => block.text)
-        .join('');
-      return {
-        text,
-        usage: usageFromApi(final.usage),
-        stopReason: final.stop_reason,
-        durationMs: Math.round(this.now() - started),
-        model: final.model,
-      };
     } catch (error) {
       throw fromApiError(error, options.signal);
     }
+    return { text: texts.join('\n\n'), usage, stopReason, durationMs: Math.round(this.now() - started), model, toolCalls };
+  }
+
+  async #call(messages: Anthropic.MessageParam[], maxTokens: number, tools: TurnInput['tools'], options: TurnOptions): Promise<Anthropic.Message> {
+    const stream = this.client.messages.stream(
+      {
+        model: this.spec.model,
+        max_tokens: maxTokens,
+        system: this.spec.systemPrompt,
+        messages,
+        ...(tools ? { tools: tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.input_schema as Anthropic.Tool.InputSchema })) } : {}),
+      },
+      { signal: options.signal },
+    );
+    if (options.onEvent) {
+      const onEvent = options.onEvent;
+      stream.on('text', (text) => onEvent({ type: 'text', text }));
+    }
+    return stream.finalMessage();
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,137 @@
+import type { AgentTool, ToolExecution } from '../backends/backend.js';
+import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
+import { parseInput } from '../domain/inputs.js';
+import type { InstanceRecord } from '../domain/instance.js';
+import { ROLE_IDS } from '../domain/roles.js';
+import { totalTokens, type Usage } from '../domain/usage.js';
+import { z } from 'zod';
+import type { Orchestrator } from './orchestrator.js';
+
+/** Default wait for a reply from another instance; short enough that two instances messaging each other can't hang for long. */
+const MESSAGE_TIMEOUT_SECONDS = 300;
+
+const spawnChild = z.object({
+  name: z.string().min(1).max(200),
+  role: z.enum(ROLE_IDS).default('general'),
+  system_prompt: z.string().max(50_000).optional(),
+  allow_delegation: z.boolean().optional(),
+});
+const messageInstance = z.object({
+  instance_id: z.string().min(1).max(200),
+  message: z.string().min(1).max(500_000),
+  timeout_seconds: z.number().positive().max(3600).optional(),
+});
+const readOutput = z.object({ instance_id: z.string().min(1).max(200), limit: z.number().int().min(1).max(100).optional() });
+
+/** The tools an instance with allow_delegation gets, in the Messages API's tool shape. */
+export const DELEGATION_TOOLS: readonly AgentTool[] = [
+  {
+    name: 'spawn_child',
+    description: `Start a child Claude instance that works for you, with a role (${ROLE_IDS.join(', ')}). Returns its instance_id. Its budget comes out of yours.`,
+    input_schema: {
+      type: 'object',
+      properties: {
+        name: { type: 'string' },
+        role: { type: 'string', enum: [...ROLE_IDS] },
+        system_prompt: { type: 'string', description: 'Extra instructions for the child.' },
+        allow_delegation: { type: 'boolean', description: 'Let the child spawn children of its own (depth permitting).' },
+      },
+      required: ['name'],
+    },
+  },
+  {
+    name: 'message_instance',
+    description: 'Send a message to one of your children or siblings and get its reply (it keeps its own conversation).',
+    input_schema: {
+      type: 'object',
+      properties: { instance_id: { type: 'string' }, message: { type: 'string' }, timeout_seconds: { type: 'number' } },
+      required: ['instance_id', 'message'],
+    },
+  },
+  {
+    name: 'read_output',
+    description: "Read the latest messages of a child's or sibling's conversation.",
+    input_schema: { type: 'object', properties: { instance_id: { type: 'string' }, limit: { type: 'number' } }, required: ['instance_id'] },
+  },
+  {
+    name: 'list_children',
+    description: 'Your child instances with their state, turns, tokens and cost.',
+    input_schema: { type: 'object', properties: {} },
+  },
+];
+
+/**
+ * Runs the delegation tools for one instance, under the orchestrator's own rules: the same depth, children
+ * and global limits as spawn_claude, a child's budget capped at what its parent has left, and messages
+ * only to instances it may reach (its children and siblings). Failures come back as tool errors the model
+ * can read, never as exceptions.
+ */
+export function delegationExecutor(orchestrator: Orchestrator, self: InstanceRecord, usedThisTurn: () => Usage) {
+  return async (name: string, raw: unknown, signal: AbortSignal): Promise<ToolExecution> => {
+    try {
+      return { content: JSON.stringify(await run(orchestrator, self, name, raw, signal, usedThisTurn())), isError: false };
+    } catch (error) {
+      const failure = toOrchestratorError(error);
+      return { content: `Error (${failure.code}): ${failure.message}`, isError: true };
+    }
+  };
+}
+
+async function run(orchestrator: Orchestrator, self: InstanceRecord, name: string, raw: unknown, signal: AbortSignal, usedThisTurn: Usage): Promise<object> {
+  switch (name) {
+    case 'spawn_child': {
+      const input = parseInput(spawnChild, raw);
+      const me = orchestrator.record(self.id);
+      // What the parent has left: its recorded usage plus this turn's calls so far (recorded when the turn ends).
+      const tokensLeft = me.limits.maxTotalTokens - totalTokens(me.usage) - totalTokens(usedThisTurn);
+      const costLeftUsd = me.limits.maxCostNanos !== null ? (me.limits.maxCostNanos - (me.costNanos ?? 0)) / 1e9 : undefined;
+      const spawned = await orchestrator.spawnInstance({
+        name: input.name,
+        role: input.role,
+        ...(input.system_prompt !== undefined ? { system_prompt: input.system_prompt } : {}),
+        ...(input.allow_delegation !== undefined ? { allow_delegation: input.allow_delegation } : {}),
+        model: me.model,
+        parent_id: self.id,
+        max_total_tokens: Math.max(1, tokensLeft),
+        ...(costLeftUsd !== undefined && costLeftUsd > 0 ? { max_cost: costLeftUsd } : {}),
+      });
+      return { instance_id: spawned.instance_id, name: spawned.name, role: spawned.role, limits: spawned.limits };
+    }
+    case 'message_instance': {
+      const input = parseInput(messageInstance, raw);
+      assertReachable(orchestrator, self, input.instance_id);
+      const reply = await orchestrator.sendToInstance(
+        { instance_id: input.instance_id, message: input.message, timeout_seconds: input.timeout_seconds ?? MESSAGE_TIMEOUT_SECONDS },
+        { signal },
+      );
+      return { instance_id: reply.instance_id, reply: reply.reply, usage: reply.usage, cost_usd: reply.cost_usd, state: reply.state };
+    }
+    case 'read_output': {
+      const input = parseInput(readOutput, raw);
+      assertReachable(orchestrator, self, input.instance_id);
+      const total = orchestrator.getInstanceOutput({ instance_id: input.instance_id, limit: 1 }).total;
+      const limit = input.limit ?? 10;
+      const page = orchestrator.getInstanceOutput({ instance_id: input.instance_id, limit, offset: Math.max(0, total - limit) });
+      return { instance_id: page.instance_id, state: page.state, total: page.total, messages: page.messages.map((m) => ({ role: m.role, content: m.content })) };
+    }
+    case 'list_children':
+      return {
+        children: orchestrator.getInstanceStatus({ instance_id: self.id }).children.map((id) => {
+          const c = orchestrator.getInstanceStatus({ instance_id: id });
+          return { instance_id: c.instance_id, name: c.name, role: c.role, state: c.state, turns: c.turns, total_tokens: c.usage.total_tokens, cost_usd: c.cost_usd };
+        }),
+      };
+    default:
+      throw new OrchestratorError('invalid_input', `Unknown tool ${name}. Available: ${DELEGATION_TOOLS.map((t) => t.name).join(', ')}.`);
+  }
+}
+
+/** An instance may reach its own children and its siblings (same parent), never itself or strangers. */
+function assertReachable(orchestrator: Orchestrator, self: InstanceRecord, targetId: string): void {
+  const target = orchestrator.record(targetId);
+  const isChild = target.parentId === self.id;
+  const isSibling = self.parentId !== null && target.parentId === self.parentId && target.id !== self.id;
+  if (!isChild && !isSibling) {
+    throw new OrchestratorError('invalid_input', `Instance ${targetId} is not one you may reach: you can message your children and siblings only.`);
+  }
+}

@@ -1,0 +1,25 @@
+import { coordinateInputSchema } from '../domain/inputs.js';
+import { runWithWait } from '../tasks/run-with-wait.js';
+import { defineTool } from './tool-definition.js';
+
+export const coordinateInstancesTool = defineTool({
+  name: 'coordinate_instances',
+  title: 'Coordinate instances',
+  description:
+    'Make instances work together on a task. parallel: all at once (+ coordinator synthesis); sequential: each sees the outputs before it; ' +
+    'hierarchical: coordinator plans sub-tasks, participants do them, coordinator integrates; consensus: propose, then vote for up to max_rounds. ' +
+    'Returns the result, or {task_id, state:"working"} if not done within wait_seconds (then use get_task).',
+  inputSchema: coordinateInputSchema,
+  annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+  run: (orchestrator, raw, context) => {
+    const plan = orchestrator.prepareCoordination(raw);
+    return runWithWait(
+      orchestrator.tasks,
+      'coordinate',
+      `${plan.type} run with ${plan.request.participantIds.length} participants`,
+      (signal, report) => orchestrator.runCoordination(plan, { signal, report }),
+      context,
+      plan.waitSeconds,
+    );
+  },
+});

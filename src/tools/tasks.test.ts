@@ -1,0 +1,144 @@
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
+import { simulatorOrchestrator } from '../test-support/orchestrator-fixture.js';
+import { createMcpServer } from '../transports/mcp-server.js';
+
+let sim: RunningSimulator;
+let orchestrator: Orchestrator;
+let client: Client;
+let release: () => void = () => undefined;
+
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(async () => {
+  await sim.close();
+});
+afterEach(async () => {
+  release();
+  sim.setScript([]);
+  await client?.close();
+  await orchestrator?.close();
+});
+
+/** The real MCP client and server over the SDK's in-memory transport. */
+async function connect(): Promise<void> {
+  orchestrator = simulatorOrchestrator(sim.url);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await createMcpServer(orchestrator).connect(serverSide);
+  client = new Client({ name: 'tasks-test', version: '1.0.0' });
+  await client.connect(clientSide);
+}
+
+/** Makes the simulator hold every reply to `marker` until release() is called. */
+function holdReplies(marker: string): void {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  release = open;
+  sim.setScript([{ match: { lastUser: marker }, reply: async () => (await gate, `done: ${marker}`) }]);
+}
+
+type S = Record<string, any>;
+const structured = (r: { structuredContent?: unknown }) => r.structuredContent as S;
+
+async function spawn(name = 'worker'): Promise<string> {
+  return structured(await client.callTool({ name: 'spawn_claude', arguments: { name } }))['instance_id'];
+}
+
+describe('non-blocking tasks', () => {
+  it('returns a task handle for slow work, then the result through get_task the moment it ends', async () => {
+    await connect();
+    const id = await spawn();
+    holdReplies('slow job');
+    const handle = structured(await client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'slow job', wait_seconds: 0 } }));
+    expect(handle).toMatchObject({ state: 'working', task_id: expect.stringMatching(/^task_/), progress: { completed_turns: 0 } });
+    expect(handle['next']).toMatch(/get_task/);
+
+    const polled = structured(await client.callTool({ name: 'get_task', arguments: { task_id: handle['task_id'] } }));
+    expect(polled['state']).toBe('working');
+    const waiting = client.callTool({ name: 'get_task', arguments: { task_id: handle['task_id'], wait_seconds: 300 } });
+    release();
+    const done = structured(await waiting);
+    expect(done).toMatchObject({ state: 'completed', result: { reply: 'done: slow job', instance_id: id } });
+    expect(done['progress']['tokens']).toBe(done['result']['usage']['total_tokens']);
+  });
+
+  it('returns the result directly when it is ready within wait_seconds', async () => {
+    await connect();
+    const id = await spawn();
+    const result = structured(await client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'quick' } }));
+    expect(result['reply']).toBeDefined();
+    expect(result['task_id']).toBeUndefined();
+  });
+
+  it('sends progress notifications to a client that asks, and waits until done', async () => {
+    await connect();
+    const ids = [await spawn('a'), await spawn('b'), await spawn('c')];
+    const progress: Array<{ progress: number; message?: string | undefined }> = [];
+    const result = await client.callTool(
+      { name: 'coordinate_instances', arguments: { participant_ids: ids, task_description: 'Review the plan', coordination_type: 'parallel' } },
+      { onprogress: (p) => progress.push(p) },
+    );
+    expect(structured(result)).toMatchObject({ coordination_type: 'parallel', success: true });
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress.map((p) => p.progress)).toEqual([...progress.map((p) => p.progress)].sort((x, y) => x - y));
+    expect(progress.at(-1)?.message).toMatch(/tokens/);
+  });
+
+  it('cancel_task stops the work, and the instance stays usable', async () => {
+    await connect();
+    const id = await spawn();
+    holdReplies('never ends');
+    const handle = structured(await client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'never ends', wait_seconds: 0 } }));
+    await expect.poll(() => sim.inFlight).toBe(1);
+    const cancelled = structured(await client.callTool({ name: 'cancel_task', arguments: { task_id: handle['task_id'] } }));
+    expect(cancelled).toMatchObject({ state: 'cancelled', error: { code: 'cancelled' } });
+    await expect.poll(() => sim.inFlight).toBe(0);
+    const status = structured(await client.callTool({ name: 'get_instance_status', arguments: { instance_id: id } }));
+    expect(status).toMatchObject({ state: 'idle', error_count: 1 });
+    sim.setScript([]);
+    const again = structured(await client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'still there?' } }));
+    expect(again['reply']).toBeDefined();
+    const history = structured(await client.callTool({ name: 'get_instance_output', arguments: { instance_id: id } }));
+    expect(history['messages'].map((m: S) => [m['content'], m['failed'] ?? false])).toEqual([
+      ['never ends', true],
+      ['still there?', false],
+      [again['reply'], false],
+    ]);
+  });
+
+  it('keeps concurrent sends to one instance in order', async () => {
+    await connect();
+    const id = await spawn();
+    sim.reset();
+    const sends = ['one', 'two', 'three', 'four'].map((message) => client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message } }));
+    await Promise.all(sends);
+    const history = structured(await client.callTool({ name: 'get_instance_output', arguments: { instance_id: id } }));
+    const users = history['messages'].filter((m: S) => m['role'] === 'user').map((m: S) => m['content']);
+    expect(users).toEqual(['one', 'two', 'three', 'four']);
+    expect(history['messages'].map((m: S) => m['role'])).toEqual(['user', 'assistant', 'user', 'assistant', 'user', 'assistant', 'user', 'assistant']);
+    // One instance never has two turns at the model at once.
+    expect(sim.maxInFlight).toBe(1);
+  });
+
+  it('answers unknown tasks and bad coordination requests with clear errors', async () => {
+    await connect();
+    const a = await spawn('a');
+    const missing = await client.callTool({ name: 'get_task', arguments: { task_id: 'task_nope' } });
+    expect(missing.isError).toBe(true);
+    const cases: Array<[S, RegExp]> = [
+      [{ participant_ids: [a, a], task_description: 't', coordination_type: 'parallel' }, /listed twice/],
+      [{ participant_ids: [a], task_description: 't', coordination_type: 'hierarchical' }, /needs a coordinator_id/],
+      [{ coordinator_id: a, participant_ids: [a], task_description: 't', coordination_type: 'parallel' }, /cannot also be a participant/],
+      [{ participant_ids: ['inst_missing'], task_description: 't', coordination_type: 'parallel' }, /not found/],
+      [{ participant_ids: [a], task_description: 't', coordination_type: 'democracy' }, /coordination_type/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await client.callTool({ name: 'coordinate_instances', arguments: args });
+      expect(r.isError, JSON.stringify(args)).toBe(true);
+      expect((r.content as Array<{ text: string }>)[0]?.text).toMatch(pattern);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import type { UsageView } from '../domain/usage.js';
+import { addUsageViews, type UsageView } from '../domain/usage.js';
 import { addCost, nanosToUsd, usdToNanos } from '../pricing/cost.js';
 
 /** What a run's completed turns add up to. A value: combine with `addTurn`, never mutate. */
@@ -14,16 +14,6 @@ export const EMPTY_TALLY: Tally = Object.freeze({
   usage: Object.freeze({ input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, total_tokens: 0 }),
   costNanos: 0,
 });
-
-export function addUsageViews(a: UsageView, b: UsageView): UsageView {
-  return {
-    input_tokens: a.input_tokens + b.input_tokens,
-    output_tokens: a.output_tokens + b.output_tokens,
-    cache_creation_input_tokens: a.cache_creation_input_tokens + b.cache_creation_input_tokens,
-    cache_read_input_tokens: a.cache_read_input_tokens + b.cache_read_input_tokens,
-    total_tokens: a.total_tokens + b.total_tokens,
-  };
-}
 
 /** Adds one completed turn; an unknown (null) cost makes the total unknown, never 0. */
 export function addTurn(tally: Tally, turn: { readonly usage: UsageView; readonly cost_usd: number | null }): Tally {

@@ -56,6 +56,17 @@ export function usageView(u: Usage): UsageView {
   };
 }
 
+/** Adds two wire-shape usages (for sums over results that only carry views, like a coordination run's turns). */
+export function addUsageViews(a: UsageView, b: UsageView): UsageView {
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    cache_creation_input_tokens: a.cache_creation_input_tokens + b.cache_creation_input_tokens,
+    cache_read_input_tokens: a.cache_read_input_tokens + b.cache_read_input_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
+}
+
 /** Reads the API's usage object (fields may be absent or null on older models and on errors). */
 export function usageFromApi(raw: {
   input_tokens?: number | null;

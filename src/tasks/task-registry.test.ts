@@ -81,6 +81,12 @@ describe('TaskRegistry', () => {
     expect((await tasks.cancel(task_id)).state).toBe('cancelled');
   });
 
+  it('reports cancelled, with what was finished, when work stops cleanly on cancel', async () => {
+    const tasks = new TaskRegistry();
+    const { task_id } = tasks.start('coordinate', 'test', (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ partial: true }))));
+    expect(await tasks.cancel(task_id, 'user stopped it')).toMatchObject({ state: 'cancelled', result: { partial: true }, error: { code: 'cancelled', message: 'user stopped it' } });
+  });
+
   it('says not found for an unknown task, and forgets the oldest finished tasks past its limit', async () => {
     const tasks = new TaskRegistry({ keepFinished: 2 });
     expect(() => tasks.get('task_nope')).toThrow(/not found/);

@@ -96,7 +96,11 @@ export class TaskRegistry {
       this.#emit(task);
     };
     task.done = work(signal, report).then(
-      (result) => this.#finish(task, 'completed', { result }),
+      (result) => {
+        // Work that stops cleanly on cancel (a coordination run returns what it finished) is still cancelled.
+        if (controller.signal.aborted) this.#finish(task, 'cancelled', { result, error: { code: 'cancelled', message: abortMessage(controller.signal) } });
+        else this.#finish(task, 'completed', { result });
+      },
       (error: unknown) => {
         const failure = toOrchestratorError(error);
         const cancelled = controller.signal.aborted || failure.code === 'cancelled';
@@ -184,4 +188,9 @@ export class TaskRegistry {
   #iso(): string {
     return new Date(this.#now()).toISOString();
   }
+}
+
+function abortMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : 'Cancelled.';
 }

@@ -109,6 +109,25 @@ describe('non-blocking tasks', () => {
     ]);
   });
 
+  it('cancel_task stops a coordination run: no new turns, what finished is kept, instances usable', async () => {
+    await connect();
+    const ids = [await spawn('a'), await spawn('b')];
+    holdReplies('long review');
+    const handle = structured(
+      await client.callTool({ name: 'coordinate_instances', arguments: { participant_ids: ids, task_description: 'long review', coordination_type: 'sequential', wait_seconds: 0 } }),
+    );
+    await expect.poll(() => sim.inFlight).toBe(1);
+    const cancelled = structured(await client.callTool({ name: 'cancel_task', arguments: { task_id: handle['task_id'] } }));
+    expect(cancelled).toMatchObject({ state: 'cancelled', result: { success: false, coordination_type: 'sequential' } });
+    expect(cancelled['result']['results'].map((r: S) => r['status'])).toEqual(['cancelled', 'cancelled']);
+    await expect.poll(() => sim.inFlight).toBe(0);
+    sim.setScript([]);
+    for (const id of ids) {
+      const reply = await client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'are you ok?' } });
+      expect(reply.isError).toBeFalsy();
+    }
+  });
+
   it('keeps concurrent sends to one instance in order', async () => {
     await connect();
     const id = await spawn();

@@ -24,7 +24,7 @@ async function timed(fn) {
 }
 
 const sim = await startSimulator();
-const config = loadConfig({}, {}, { port: 0, host: '127.0.0.1', apiKey: 'bench', baseUrl: sim.url, workspaceDir: mkdtempSync(join(tmpdir(), 'bench-ws-')), maxInstances: 1000 });
+const config = loadConfig({}, {}, { port: 0, host: '127.0.0.1', apiKey: 'bench', baseUrl: sim.url, workspaceDir: mkdtempSync(join(tmpdir(), 'bench-ws-')), maxInstances: 1000, rateLimitPerMinute: 0 });
 const server = await startServer({ config, logger: createLogger('silent') });
 const client = new Client({ name: 'bench', version: '1' });
 await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`)));

@@ -1,11 +1,12 @@
 import { ApiBackend } from './backends/api/api-backend.js';
+import { apiBackendOptions } from './backends/api/options-from-config.js';
 import type { Backend } from './backends/backend.js';
-import { loadConfig, type Config } from './config/load-config.js';
+import { loadConfig, storePath, type Config } from './config/load-config.js';
 import { createLogger, silentLogger, type Logger } from './observability/logger.js';
 import { Orchestrator, type Clock } from './orchestrator/orchestrator.js';
 import { loadPriceTable } from './pricing/load-price-table.js';
 import type { PriceTable } from './pricing/price-table.js';
-import { MemoryStore } from './store/memory-store.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
 export interface CreateOrchestratorOptions {
@@ -16,6 +17,7 @@ export interface CreateOrchestratorOptions {
   /** Default: no logs for library use. Pass `createLogger('info')` for JSON logs on stderr. */
   readonly logger?: Logger;
   readonly backend?: Backend;
+  /** Default: the SQLite store at ORCHESTRATOR_DB, or orchestrator.db under WORKSPACE_DIR. */
   readonly store?: Store;
   readonly priceTable?: PriceTable;
   readonly clock?: Clock;
@@ -32,12 +34,18 @@ export interface CreateOrchestratorOptions {
  */
 export function createOrchestrator(options: CreateOrchestratorOptions = {}): Orchestrator {
   const config = loadConfig(options.env ?? process.env, {}, options.config ?? {});
+  const logger = options.logger ?? silentLogger();
   return new Orchestrator({
     config,
-    backend: options.backend ?? new ApiBackend({ apiKey: config.apiKey, baseUrl: config.baseUrl }),
-    store: options.store ?? new MemoryStore(),
+    backend:
+      options.backend ??
+      new ApiBackend({
+        ...apiBackendOptions(config),
+        onRetry: (n) => logger.warn({ instanceId: n.instanceId, retry: n.retry, afterMs: n.afterMs, failure: n.failure.kind }, 'model call retried'),
+      }),
+    store: options.store ?? new SqliteStore(storePath(config), { durable: config.dbDurable }),
     priceTable: options.priceTable ?? loadPriceTable(config.priceTablePath),
-    logger: options.logger ?? silentLogger(),
+    logger,
     ...(options.clock ? { clock: options.clock } : {}),
   });
 }

@@ -1,7 +1,9 @@
-import type { Config } from './config/load-config.js';
+import { storePath, type Config } from './config/load-config.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createOrchestrator } from './library.js';
+import { ensureSafeWorkspaceBase } from './security/workspace-base.js';
 import type { Orchestrator } from './orchestrator/orchestrator.js';
+import { assertExposureAllowed } from './transports/exposure.js';
 import { startHttpServer } from './transports/http-server.js';
 import { startStdio } from './transports/stdio.js';
 
@@ -16,13 +18,18 @@ export interface RunningServer {
   readonly orchestrator: Orchestrator;
   /** The HTTP base URL, when serving HTTP. */
   readonly url: string | undefined;
-  close(): Promise<void>;
+  /** Stops serving; running turns get `graceMs` to finish. Instances stay in the store. */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** Wires config → orchestrator → transport. The CLI's `serve` is this plus signal handling. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Before anything is opened: an exposed bind without a token must not get as far as a store or a port.
+  if (!options.stdio) assertExposureAllowed(config.host, config.tokens, config.allowedHosts);
+  // The store lives under WORKSPACE_DIR by default: refuse a squatted or shared directory before opening it.
+  if (config.dbPath === undefined) await ensureSafeWorkspaceBase(config.workspaceDir);
   const orchestrator = createOrchestrator({ config, env: {}, logger });
   if (!config.apiKey) logger.warn('ANTHROPIC_API_KEY is not set: the server runs, but spawn_claude and send_to_instance will answer with how to set it.');
 
@@ -32,20 +39,35 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return {
       orchestrator,
       url: undefined,
-      close: async () => {
+      close: async (options = {}) => {
         await stdio.close();
-        await orchestrator.close();
+        await orchestrator.close(options);
       },
     };
   }
-  const http = await startHttpServer({ orchestrator, logger, host: config.host, port: config.port, apiConfigured: Boolean(config.apiKey) });
-  logger.info({ url: http.url, mcp: `${http.url}/mcp`, workspaceDir: config.workspaceDir }, 'claude-orchestrator listening');
+  const security = {
+    tokens: config.tokens,
+    allowedHosts: config.allowedHosts,
+    maxRequestBytes: config.maxRequestBytes,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    sessionIdleMinutes: config.sessionIdleMinutes,
+  };
+  let http;
+  try {
+    http = await startHttpServer({ orchestrator, logger, host: config.host, port: config.port, apiConfigured: Boolean(config.apiKey), security });
+  } catch (error) {
+    // Port in use, say: release the store and timers before reporting it.
+    await orchestrator.close();
+    throw error;
+  }
+  logger.info({ url: http.url, mcp: `${http.url}/mcp`, workspaceDir: config.workspaceDir, store: storePath(config) }, 'claude-orchestrator listening');
   return {
     orchestrator,
     url: http.url,
-    close: async () => {
+    // Turns finish (or are cancelled) before connections close, so their callers still get the answer.
+    close: async (options = {}) => {
+      await orchestrator.close(options);
       await http.close();
-      await orchestrator.close();
     },
   };
 }

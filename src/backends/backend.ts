@@ -1,5 +1,6 @@
 import type { BackendKind, MessageRole } from '../domain/instance.js';
 import type { Usage } from '../domain/usage.js';
+import type { PermissionPolicy } from './claude-code/permission-policy.js';
 
 /** What a backend needs to start a conversation for one instance. */
 export interface SessionSpec {
@@ -7,6 +8,12 @@ export interface SessionSpec {
   readonly model: string;
   readonly systemPrompt: string;
   readonly workspace: string;
+  /** claude-code: a git repository (absolute path); the workspace becomes its worktree on branch orchestrator/<instance id>. */
+  readonly repository?: string;
+  /** claude-code: what the agent may do without asking (default: edit inside its workspace, ask for the rest). */
+  readonly permissions?: PermissionPolicy;
+  /** The last TurnResult.backendState saved for the instance, to resume its session after a restart. */
+  readonly backendState?: string | null;
 }
 
 /** One turn: the conversation so far (from the store, the orchestrator's only memory) and the new message. */
@@ -52,6 +59,32 @@ export interface TurnOptions {
   readonly onEvent?: (event: BackendEvent) => void;
   /** Runs a tool the model called; required when TurnInput.tools is given. Never throws: errors are results. */
   readonly executeTool?: (name: string, input: unknown, signal: AbortSignal) => Promise<ToolExecution>;
+  /** claude-code: asks the user about a tool call the policy leaves open (MCP elicitation). Absent: such calls are denied. */
+  readonly askPermission?: AskPermission;
+}
+
+/** An agent asks to use a tool its permission policy doesn't settle. */
+export interface PermissionRequest {
+  readonly tool: string;
+  readonly input: unknown;
+  /** Why it is asked, for the user, e.g. "Write would reach /etc/hosts, outside the instance's workspace". */
+  readonly reason: string;
+}
+
+export interface PermissionAnswer {
+  readonly allow: boolean;
+  /** Passed on to the agent with a refusal. */
+  readonly message?: string;
+}
+
+/** Settles one permission request; `signal` aborts when the backend stops waiting (timeout, cancelled turn). */
+export type AskPermission = (request: PermissionRequest, signal: AbortSignal) => Promise<PermissionAnswer>;
+
+/** A tool call refused during a turn, and why. */
+export interface PermissionDenial {
+  readonly tool: string;
+  readonly input: unknown;
+  readonly reason: string;
 }
 
 export interface TurnResult {
@@ -63,11 +96,26 @@ export interface TurnResult {
   readonly model: string;
   /** Tool calls made during the turn, in order (empty without tools). */
   readonly toolCalls: readonly ToolCallRecord[];
+  /** Times a model call of this turn was retried (rate limits, overload, resets). */
+  readonly retries?: number;
+  /** What the backend needs to resume this session after a restart (JSON), saved with the turn. */
+  readonly backendState?: string;
+  /** claude-code: files the agent changed during the turn (workspace-relative; absolute when outside it). */
+  readonly changedFiles?: readonly string[];
+  /** claude-code: tool calls refused during the turn, with the reason. */
+  readonly permissionDenials?: readonly PermissionDenial[];
+  /** claude-code: usage per model when the turn used several (a subagent on another model), for exact pricing. */
+  readonly usageByModel?: Readonly<Record<string, Usage>>;
+  /** claude-code: the agent's own cost figure for the turn (USD), to compare with ours. */
+  readonly agentCostUsd?: number;
 }
 
 export interface Session {
   turn(input: TurnInput, options: TurnOptions): Promise<TurnResult>;
+  /** Stops what runs for the session (shutdown, or before terminate); the instance may be resumed later. */
   close(): Promise<void>;
+  /** The instance is terminated: also releases what close keeps for a resume (claude-code commits and removes its worktree). */
+  terminate?(): Promise<void>;
 }
 
 /** The seam between the orchestrator and whatever runs a conversation. */

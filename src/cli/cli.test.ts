@@ -1,30 +1,12 @@
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { BIN, bareEnv, startBin } from '../test-support/bin.js';
 
-const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 const run = promisify(execFile);
-const bareEnv = () => ({ PATH: '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'home-')) });
-
-/** Starts the bin and resolves with the first URL it logs on stderr. */
-function startBin(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  const url = new Promise<string>((resolveUrl, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-      if (match?.[1]) resolveUrl(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, url, exited, stderr: () => stderr };
-}
 
 describe('the claude-orchestrator bin', () => {
   it('prints help and version from any directory with a bare environment', async () => {

@@ -13,7 +13,7 @@ export async function runServe(args: ParsedArgs): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    server.close().then(
+    server.close({ graceMs: config.shutdownGraceSeconds * 1000 }).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: (error as Error).message }, 'shutdown failed');

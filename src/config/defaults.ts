@@ -7,6 +7,19 @@ export const DEFAULTS = {
   host: 'localhost',
   /** The port the original Python orchestrator used, so existing client configs keep working. */
   port: 8001,
+  /** Request bodies past this get 413: far above any real tool call, small enough that no client can exhaust memory. */
+  maxRequestBytes: 4 * 1024 * 1024,
+  /**
+   * Requests per minute per client (address + credential), as a token bucket that holds a full minute. 50/s
+   * sustained: a dashboard or a scripted client never meets it; a runaway loop or a token guesser does.
+   */
+  rateLimitPerMinute: 3_000,
+  /** A 2025-era MCP HTTP session with no request for this long is closed (the client re-initializes on 404). */
+  sessionIdleMinutes: 60,
+  /** Open MCP HTTP sessions at most; past it the least recently used idle one is closed to make room. */
+  maxHttpSessions: 1_000,
+  /** The shortest ORCHESTRATOR_TOKEN accepted: 32 random characters can't be guessed at any request rate. */
+  minTokenChars: 32,
   /** Same cap as the original system: enough for a team of specialists, bounded for cost. */
   maxInstances: 10,
   /** The original system's per-instance token budget; counts input, output, cache write and cache read. */
@@ -45,6 +58,17 @@ export const DEFAULTS = {
   maxDelegationDepth: 2,
   /** Children one instance may have at once. */
   maxChildrenPerParent: 5,
+  /** The store file's name under WORKSPACE_DIR (ORCHESTRATOR_DB overrides the whole path). */
+  dbFileName: 'orchestrator.db',
+  /**
+   * How long a turn's lease on its instance lasts without renewal. A server that dies mid-turn frees the
+   * instance for others after this; a live one renews it every third of it.
+   */
+  leaseSeconds: 30,
+  /** On SIGTERM/SIGINT, turns in flight get this long to finish before they are cancelled. */
+  shutdownGraceSeconds: 20,
+  /** Terminated instances (and their histories) are deleted this many days after they ended. */
+  retentionDays: 30,
   /** How often the health sweep enforces lifetimes; the original system checked every minute. */
   healthCheckIntervalSeconds: 60,
   /** Pages of history and instance lists: big enough to be useful, small enough for a model's context. */
@@ -56,6 +80,30 @@ export const DEFAULTS = {
   maxSystemPromptChars: 200_000,
   /** Participants of one coordination run; past this, split the work. */
   maxParticipants: 50,
+  /**
+   * Retries of one Messages API call (429, 529, 5xx, resets). Backoff 0.5, 1, 2, 4, 8, 16, 30, 30 s rides
+   * out an overload burst or a one-minute rate-limit window; the SDK's own default (2) gives up inside 2 s.
+   */
+  apiMaxRetries: 8,
+  /**
+   * No retry starts this long after a call's first attempt: past a typical rate-limit window, well under
+   * SEND_TIMEOUT_SECONDS, so a turn that can't get through fails with the reason instead of a timeout.
+   */
+  apiRetryMaxSeconds: 180,
+  /** First retry backoff; doubles per retry (with jitter) up to apiRetryMaxDelayMs. The SDK's value. */
+  apiRetryBaseDelayMs: 500,
+  /** Longest single backoff when the server gives no retry-after. */
+  apiRetryMaxDelayMs: 30_000,
+  /**
+   * The adaptive limiter's ceiling on Messages API requests in flight: it starts fully open here and
+   * only shrinks on 429/529. Above any fan-out our limits allow (50 participants), below what would
+   * exhaust sockets.
+   */
+  apiMaxInFlight: 64,
+  /** Prompt caching is on by default: a cache read costs a tenth of input, and multi-turn instances reread a lot. */
+  promptCaching: true,
+  /** 5 minutes: writes cost 1.25× input (1 h costs 2×); an instance's turns usually come minutes apart. */
+  promptCacheTtl: '5m',
 } as const;
 
 export type Defaults = typeof DEFAULTS;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { OrchestratorError } from '../domain/errors.js';
 import { DEFAULTS } from './defaults.js';
@@ -7,6 +8,14 @@ import { SETTINGS, type SettingKey, type SettingSpec } from './settings.js';
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** Bearer tokens accepted on HTTP (several allow rotation); undefined: none required (loopback only). */
+  readonly tokens: readonly string[] | undefined;
+  /** Host names (besides loopback) accepted in Host and Origin headers. */
+  readonly allowedHosts: readonly string[];
+  readonly maxRequestBytes: number;
+  /** 0 turns rate limiting off. */
+  readonly rateLimitPerMinute: number;
+  readonly sessionIdleMinutes: number;
   readonly apiKey: string | undefined;
   readonly baseUrl: string | undefined;
   readonly maxInstances: number;
@@ -24,11 +33,28 @@ export interface Config {
   readonly maxDelegationDepth: number;
   readonly maxChildrenPerParent: number;
   readonly priceTablePath: string | undefined;
+  /** Retries of one Messages API call, and the time after which none starts. */
+  readonly apiMaxRetries: number;
+  readonly apiRetryMaxSeconds: number;
+  /** Ceiling of the adaptive limit on Messages API requests in flight. */
+  readonly apiMaxInFlight: number;
+  readonly promptCaching: boolean;
+  readonly promptCacheTtl: '5m' | '1h';
+  /** undefined: <workspaceDir>/orchestrator.db. */
+  readonly dbPath: string | undefined;
+  readonly dbDurable: boolean;
+  readonly shutdownGraceSeconds: number;
+  readonly retentionDays: number;
 }
 
 const BASE: Config = {
   host: DEFAULTS.host,
   port: DEFAULTS.port,
+  tokens: undefined,
+  allowedHosts: [],
+  maxRequestBytes: DEFAULTS.maxRequestBytes,
+  rateLimitPerMinute: DEFAULTS.rateLimitPerMinute,
+  sessionIdleMinutes: DEFAULTS.sessionIdleMinutes,
   apiKey: undefined,
   baseUrl: undefined,
   maxInstances: DEFAULTS.maxInstances,
@@ -46,6 +72,15 @@ const BASE: Config = {
   maxDelegationDepth: DEFAULTS.maxDelegationDepth,
   maxChildrenPerParent: DEFAULTS.maxChildrenPerParent,
   priceTablePath: undefined,
+  apiMaxRetries: DEFAULTS.apiMaxRetries,
+  apiRetryMaxSeconds: DEFAULTS.apiRetryMaxSeconds,
+  apiMaxInFlight: DEFAULTS.apiMaxInFlight,
+  promptCaching: DEFAULTS.promptCaching,
+  promptCacheTtl: DEFAULTS.promptCacheTtl,
+  dbPath: undefined,
+  dbDurable: false,
+  shutdownGraceSeconds: DEFAULTS.shutdownGraceSeconds,
+  retentionDays: DEFAULTS.retentionDays,
 };
 
 /**
@@ -72,4 +107,9 @@ export function loadConfig(
   }
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) out[key] = value;
   return out as unknown as Config;
+}
+
+/** Where the store lives: ORCHESTRATOR_DB, else orchestrator.db under WORKSPACE_DIR. */
+export function storePath(config: Config): string {
+  return config.dbPath ?? join(config.workspaceDir, DEFAULTS.dbFileName);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostListSchema, tokensSchema } from '../security/setting-schemas.js';
 import { DEFAULTS } from './defaults.js';
 
 /**
@@ -26,6 +27,11 @@ const logLevel = z
 export const SETTINGS = [
   { key: 'host', env: 'ORCHESTRATOR_HOST', flag: '--host', schema: z.string().min(1), help: 'Address the HTTP server binds to.', defaultText: DEFAULTS.host },
   { key: 'port', env: 'ORCHESTRATOR_PORT', flag: '--port', schema: int(0).max(65535), help: 'HTTP port (0 picks a free one).', defaultText: String(DEFAULTS.port) },
+  { key: 'tokens', env: 'ORCHESTRATOR_TOKEN', flag: '--token', schema: tokensSchema, help: `Bearer token every HTTP route requires (except GET /health); required to bind anything but localhost. At least ${DEFAULTS.minTokenChars} characters; several, comma-separated, for rotation. Prefer the env variable.`, defaultText: '(none)', secret: true },
+  { key: 'allowedHosts', env: 'ALLOWED_HOSTS', flag: '--allowed-hosts', schema: hostListSchema, help: 'Comma-separated host names accepted in Host/Origin headers besides loopback (DNS-rebinding protection), e.g. the name clients use behind a proxy.', defaultText: '(loopback only)' },
+  { key: 'maxRequestBytes', env: 'MAX_REQUEST_BYTES', flag: '--max-request-bytes', schema: int(1024).max(256 * 1024 * 1024), help: 'Largest HTTP request body; larger ones get 413.', defaultText: String(DEFAULTS.maxRequestBytes) },
+  { key: 'rateLimitPerMinute', env: 'RATE_LIMIT_PER_MINUTE', flag: '--rate-limit-per-minute', schema: int(0), help: 'HTTP requests per minute per client (address + token) before 429; 0 turns it off.', defaultText: String(DEFAULTS.rateLimitPerMinute) },
+  { key: 'sessionIdleMinutes', env: 'SESSION_IDLE_MINUTES', flag: '--session-idle-minutes', schema: positive, help: 'Close an MCP HTTP session after this long without a request.', defaultText: String(DEFAULTS.sessionIdleMinutes) },
   { key: 'apiKey', env: 'ANTHROPIC_API_KEY', flag: '--api-key', schema: z.string().min(1), help: 'Anthropic API key for the api backend. Prefer the env variable: flags show up in process lists.', defaultText: '(none)', secret: true },
   { key: 'baseUrl', env: 'ANTHROPIC_BASE_URL', flag: '--base-url', schema: z.url(), help: 'Messages API base URL (point it at `claude-orchestrator simulator` to work offline).', defaultText: 'https://api.anthropic.com' },
   { key: 'maxInstances', env: 'MAX_INSTANCES', flag: '--max-instances', schema: int(1), help: 'Most live instances at once.', defaultText: String(DEFAULTS.maxInstances) },
@@ -41,8 +47,17 @@ export const SETTINGS = [
   { key: 'coordinationTimeoutSeconds', env: 'COORDINATION_TIMEOUT_SECONDS', flag: '--coordination-timeout-seconds', schema: positive, help: 'Default timeout of a whole coordinate_instances run.', defaultText: String(DEFAULTS.coordinationTimeoutSeconds) },
   { key: 'maxDelegationDepth', env: 'MAX_DELEGATION_DEPTH', flag: '--max-delegation-depth', schema: int(0).max(10), help: 'How deep instance trees may grow (a root instance is depth 0).', defaultText: String(DEFAULTS.maxDelegationDepth) },
   { key: 'maxChildrenPerParent', env: 'MAX_CHILDREN_PER_PARENT', flag: '--max-children-per-parent', schema: int(1).max(100), help: 'Most live children one instance may have.', defaultText: String(DEFAULTS.maxChildrenPerParent) },
+  { key: 'dbPath', env: 'ORCHESTRATOR_DB', flag: '--db', schema: z.string().min(1), help: 'SQLite store file (":memory:" keeps nothing).', defaultText: `<WORKSPACE_DIR>/${DEFAULTS.dbFileName}` },
+  { key: 'dbDurable', env: 'ORCHESTRATOR_DB_DURABLE', flag: '--db-durable', schema: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'), help: 'fsync every commit (survives power loss, not just a killed process).', defaultText: 'false' },
+  { key: 'shutdownGraceSeconds', env: 'SHUTDOWN_GRACE_SECONDS', flag: '--shutdown-grace-seconds', schema: z.coerce.number().min(0).max(3600), help: 'On SIGTERM/SIGINT, how long running turns may finish before they are cancelled.', defaultText: String(DEFAULTS.shutdownGraceSeconds) },
+  { key: 'retentionDays', env: 'RETENTION_DAYS', flag: '--retention-days', schema: positive, help: 'Delete terminated instances and their histories this long after they ended.', defaultText: String(DEFAULTS.retentionDays) },
   { key: 'healthCheckIntervalSeconds', env: 'HEALTH_CHECK_INTERVAL_SECONDS', flag: '--health-check-interval-seconds', schema: positive, help: 'How often lifetimes and limits are swept.', defaultText: String(DEFAULTS.healthCheckIntervalSeconds) },
   { key: 'priceTablePath', env: 'PRICE_TABLE', flag: '--price-table', schema: z.string().min(1), help: 'JSON file of model prices (USD/MTok) that overrides or extends the built-in table.', defaultText: '(built-in, dated)' },
+  { key: 'apiMaxRetries', env: 'API_MAX_RETRIES', flag: '--api-max-retries', schema: int(0).max(50), help: 'Retries of one Messages API call on 408/409/429/5xx/529, connection resets and mid-reply errors (exponential backoff with jitter, honouring retry-after); other 4xx are never retried.', defaultText: String(DEFAULTS.apiMaxRetries) },
+  { key: 'apiRetryMaxSeconds', env: 'API_RETRY_MAX_SECONDS', flag: '--api-retry-max-seconds', schema: positive, help: 'No retry of a Messages API call starts this long after its first attempt.', defaultText: String(DEFAULTS.apiRetryMaxSeconds) },
+  { key: 'apiMaxInFlight', env: 'API_MAX_IN_FLIGHT', flag: '--api-max-in-flight', schema: int(1).max(1000), help: 'Most Messages API requests in flight: the adaptive limit starts here, shrinks on 429/529 and grows back as they stop.', defaultText: String(DEFAULTS.apiMaxInFlight) },
+  { key: 'promptCaching', env: 'PROMPT_CACHING', flag: '--prompt-caching', schema: z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((v) => v === 'true' || v === '1' || v === 'on'), help: 'Cache breakpoints on the system prompt and the conversation so far (api backend): on|off.', defaultText: DEFAULTS.promptCaching ? 'on' : 'off' },
+  { key: 'promptCacheTtl', env: 'PROMPT_CACHE_TTL', flag: '--prompt-cache-ttl', schema: z.enum(['5m', '1h']), help: 'Prompt-cache lifetime: 5m (writes cost 1.25x input) or 1h (2x).', defaultText: DEFAULTS.promptCacheTtl },
 ] as const satisfies readonly SettingSpec[];
 
 export type SettingKey = (typeof SETTINGS)[number]['key'];

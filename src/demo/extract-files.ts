@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
+import { resolveRealWithin } from '../security/safe-path.js';
 
 export interface ExtractedFile {
   readonly path: string;
@@ -49,8 +50,11 @@ export function isSafeRelative(path: string): boolean {
 export async function writeFiles(dir: string, files: readonly ExtractedFile[]): Promise<string[]> {
   const base = resolve(dir);
   const written: string[] = [];
+  await mkdir(base, { recursive: true });
   for (const file of files) {
-    const target = resolve(base, file.path);
+    // Resolved through real paths: a symlink planted in the output directory can't carry a write outside it.
+    const target = await resolveRealWithin(base, file.path).catch(() => undefined);
+    if (target === undefined) continue;
     const rel = relative(base, target);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) continue;
     await mkdir(dirname(target), { recursive: true });

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'backend_unavailable'
   | 'timeout'
   | 'cancelled'
+  | 'interrupted'
   | 'internal';
 
 /** The one error type the orchestrator throws on purpose. Messages are for the user: say what to do. */
@@ -34,6 +35,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   backend_unavailable: 503,
   timeout: 504,
   cancelled: 409,
+  interrupted: 409,
   internal: 500,
 };
 

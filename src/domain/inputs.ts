@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../config/defaults.js';
 import { OrchestratorError } from './errors.js';
+import { permissionPolicyInputSchema } from '../backends/claude-code/permission-policy.js';
+import { BACKEND_KINDS } from './instance.js';
 import { ROLE_IDS } from './roles.js';
 
 /**
@@ -9,19 +11,23 @@ import { ROLE_IDS } from './roles.js';
  */
 const instanceId = z.string().min(1).max(200).describe('The instance id returned by spawn_claude.');
 const pageLimit = z.number().int().min(1).max(DEFAULTS.maxPageSize);
-const pageOffset = z.number().int().min(0);
+const pageOffset = z.number().int().min(0).max(1_000_000_000);
 
 export const spawnInputSchema = z.object({
   name: z.string().trim().min(1).max(DEFAULTS.maxNameChars).describe('A human-readable name, e.g. "React Developer".'),
   role: z.enum(ROLE_IDS).default('general').describe('Specialist role; its system prompt comes first.'),
   system_prompt: z.string().max(DEFAULTS.maxSystemPromptChars).optional().describe('Extra instructions appended to the role prompt.'),
-  model: z.string().min(1).max(100).optional().describe('Model id; defaults to the server default.'),
-  max_total_tokens: z.number().int().positive().optional().describe('Token budget (input+output+cache); default from server.'),
-  max_cost: z.number().positive().finite().optional().describe('Cost cap in USD.'),
+  // A model id never starts with '-': a backend that passes it to a CLI must not see it read as a flag.
+  model: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/, 'a model id: letters, digits and ._:@/- (e.g. claude-sonnet-5-5)').optional().describe('Model id; defaults to the server default.'),
+  max_total_tokens: z.number().int().positive().max(1_000_000_000).optional().describe('Token budget (input+output+cache); default from server.'),
+  max_cost: z.number().positive().max(1_000_000).optional().describe('Cost cap in USD.'),
   timeout_minutes: z.number().positive().max(60 * 24 * 30).optional().describe('Lifetime since spawn.'),
   keep_workspace: z.boolean().optional().describe('Keep the workspace directory after terminate.'),
   parent_id: instanceId.optional().describe('Parent instance; terminating it terminates this one.'),
   allow_delegation: z.boolean().optional().describe('Give the instance tools to spawn, message and read its own child instances.'),
+  backend: z.enum(BACKEND_KINDS as ['api', 'claude-code']).default('api').describe('api: a Messages API conversation; claude-code: a real Claude Code agent in its workspace.'),
+  repository: z.string().min(1).max(4096).optional().describe('claude-code: absolute path of a git repo; the agent works in its own worktree and branch.'),
+  permissions: permissionPolicyInputSchema.optional().describe('claude-code: permission mode and tool rules (default: edits in its workspace, asks for the rest).'),
 });
 
 const waitSeconds = z

@@ -19,7 +19,9 @@ export type TransitionReason =
   | 'shutdown'
   | 'error';
 
-export type BackendKind = 'api';
+export type BackendKind = 'api' | 'claude-code';
+
+export const BACKEND_KINDS: readonly BackendKind[] = ['api', 'claude-code'];
 
 const TRANSITIONS: Readonly<Record<InstanceState, readonly InstanceState[]>> = {
   spawning: ['idle', 'failed', 'terminating'],
@@ -78,11 +80,19 @@ export interface InstanceRecord {
   readonly usage: Usage;
   /** Summed nano-dollars; null once any turn had an unknown price (unknown is never 0). */
   readonly costNanos: number | null;
+  /** What prompt caching saved, summed per turn in nano-dollars (negative while writes outweigh reads); null if unpriced. */
+  readonly cacheSavingsNanos: number | null;
   readonly turns: number;
   readonly totalResponseMs: number;
   readonly lastResponseMs: number | null;
   readonly errorCount: number;
   readonly lastError: string | null;
+  /** Failed turns since the last good one; feeds the health score. */
+  readonly consecutiveFailures: number;
+  /** What a backend needs to resume the instance's session after a restart (JSON), e.g. a Claude Code session id. */
+  readonly backendState: string | null;
+  /** Spawn-time options of its backend (JSON): e.g. the repository a claude-code worktree comes from, its permissions. */
+  readonly backendOptions: string | null;
 }
 
 export type MessageRole = 'user' | 'assistant';
@@ -100,6 +110,8 @@ export interface ConversationMessage {
   readonly model?: string;
   /** Delegation tool calls made during this (assistant) turn. */
   readonly toolCalls?: ReadonlyArray<{ readonly name: string; readonly input: unknown; readonly isError: boolean; readonly result: string }>;
+  /** Retries the backend made for this turn (rate limits, overload, resets). */
+  readonly retries?: number;
   /** Set on a user message whose turn did not complete; such messages are not sent to the model again. */
   readonly failed?: boolean;
   readonly error?: string;

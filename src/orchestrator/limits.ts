@@ -16,15 +16,6 @@ export function breachedLimit(record: InstanceRecord, nowMs: number): Transition
   return null;
 }
 
-/**
- * max_tokens for the next turn: the configured cap, reduced to what the token budget has left so a turn
- * cannot by itself overshoot the budget by more than its prompt.
- */
-export function maxTokensForTurn(record: InstanceRecord, configuredMax: number): number {
-  const left = record.limits.maxTotalTokens - totalTokens(record.usage);
-  return Math.max(1, Math.min(configuredMax, left));
-}
-
 export function assertSpawnCapacity(liveCount: number, maxInstances: number): void {
   if (liveCount >= maxInstances) {
     throw new OrchestratorError(

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OrchestratorError } from '../domain/errors.js';
 import { usageFromApi } from '../domain/usage.js';
 import { orchestratorFixture, type Fixture } from '../test-support/orchestrator-fixture.js';
+import { estimatePromptTokens } from './budget.js';
 
 let fx: Fixture;
 afterEach(async () => {
@@ -103,23 +104,30 @@ describe('send', () => {
 
   it('terminates an instance that crosses its token limit, and then refuses sends naming the state', async () => {
     fx = orchestratorFixture();
-    const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x', max_total_tokens: 100 });
-    fx.backend.enqueue({ usage: usageFromApi({ input_tokens: 90, output_tokens: 20 }) });
+    const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x', max_total_tokens: 1000 });
+    const prompt = estimatePromptTokens(fx.orchestrator.record(instance_id).systemPrompt, [{ content: 'go' }]);
+    // The simulated turn reports more than was reserved, as a real model could: the instance still ends.
+    fx.backend.enqueue({ usage: usageFromApi({ input_tokens: 990, output_tokens: 20 }) });
     const result = await fx.orchestrator.sendToInstance({ instance_id, message: 'go' });
     expect(result.state).toBe('terminated');
     expect(result.state_reason).toBe('limit:tokens');
     expect(result.warnings.join()).toMatch(/token limit/);
-    expect(fx.backend.calls[0]?.input.maxTokens).toBe(100);
+    expect(fx.backend.calls[0]?.input.maxTokens).toBe(1000 - prompt);
     await rejects(fx.orchestrator.sendToInstance({ instance_id, message: 'more' }), 'invalid_state', /terminated .*token limit/);
   });
 
-  it('caps max_tokens of a turn at what the budget has left', async () => {
+  it('caps max_tokens of a turn at what the budget has left after the prompt, and refuses a prompt that does not fit', async () => {
     fx = orchestratorFixture({ maxOutputTokens: 8192 });
-    const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x', max_total_tokens: 1000 });
-    fx.backend.enqueue({ usage: usageFromApi({ input_tokens: 600, output_tokens: 100 }) });
+    const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x', max_total_tokens: 2000 });
+    const system = fx.orchestrator.record(instance_id).systemPrompt;
+    fx.backend.enqueue({ text: 'r', usage: usageFromApi({ input_tokens: 600, output_tokens: 100 }) });
     await fx.orchestrator.sendToInstance({ instance_id, message: 'a' });
     await fx.orchestrator.sendToInstance({ instance_id, message: 'b' });
-    expect(fx.backend.calls.map((c) => c.input.maxTokens)).toEqual([1000, 300]);
+    const first = estimatePromptTokens(system, [{ content: 'a' }]);
+    const second = estimatePromptTokens(system, [{ content: 'a' }, { content: 'r' }, { content: 'b' }]);
+    expect(fx.backend.calls.map((c) => c.input.maxTokens)).toEqual([2000 - first, 2000 - 700 - second]);
+    await rejects(fx.orchestrator.sendToInstance({ instance_id, message: 'x'.repeat(6000) }), 'limit_exceeded', /doesn't fit/);
+    expect(fx.orchestrator.getInstanceStatus({ instance_id }).state).toBe('idle');
   });
 
   it('terminates on the cost limit', async () => {

@@ -1,4 +1,5 @@
-import type { Backend, Session } from '../backends/backend.js';
+import type { AskPermission, Backend, Session, SessionSpec } from '../backends/backend.js';
+import { permissionPolicyInputSchema, toPermissionPolicy, type PermissionPolicyInput } from '../backends/claude-code/permission-policy.js';
 import type { Config } from '../config/load-config.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { randomId, type IdGenerator } from '../domain/ids.js';
@@ -17,22 +18,26 @@ import {
   type SendInput,
   type SpawnInput,
 } from '../domain/inputs.js';
-import { isLive, type InstanceRecord, type TransitionReason } from '../domain/instance.js';
+import { isLive, type BackendKind, type InstanceRecord, type TransitionReason } from '../domain/instance.js';
 import { composeSystemPrompt } from '../domain/roles.js';
 import { addUsage, totalTokens, usageView, ZERO_USAGE, type UsageView } from '../domain/usage.js';
 import type { Logger } from '../observability/logger.js';
 import { addCost, costNanos, findPrice, nanosToUsd, usdToNanos } from '../pricing/cost.js';
+import { cacheSavingsNanos } from '../pricing/cache-savings.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import type { Store } from '../store/store.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { transition } from './lifecycle.js';
-import { assertCanHaveChild, assertGlobalBudget, assertSpawnCapacity, breachedLimit, describeReason, expiresAt, maxTokensForTurn } from './limits.js';
+import { assertCanHaveChild, assertGlobalBudget, assertSpawnCapacity, breachedLimit, describeReason, expiresAt } from './limits.js';
 import { TurnQueue } from './turn-queue.js';
 import { coordinationPort } from './coordination-port.js';
 import { DELEGATION_TOOLS, delegationExecutor } from './delegation.js';
 import { runCoordination } from '../coordination/run-coordination.js';
 import type { CoordinationRequest, CoordinationType } from '../coordination/types.js';
 import { TaskRegistry, type ProgressReport } from '../tasks/task-registry.js';
+import { currentOwner, ownerIsGone, type Owner } from '../store/owner.js';
+import { estimatePromptTokens, planTurnReservation, type BudgetView } from './budget.js';
+import { sleep } from '../async/sleep.js';
 import { instanceView, messageView, type InstanceView, type MessageView } from './views.js';
 import { createWorkspace, removeWorkspace, workspacePath } from './workspaces.js';
 
@@ -42,7 +47,10 @@ export interface Clock {
 
 export interface OrchestratorDeps {
   readonly config: Config;
+  /** The default backend (`api`). */
   readonly backend: Backend;
+  /** Other backends by kind (e.g. `claude-code`). */
+  readonly backends?: Partial<Record<BackendKind, Backend>>;
   readonly store: Store;
   readonly priceTable: PriceTable;
   readonly logger: Logger;
@@ -68,6 +76,8 @@ export interface SendResult {
   reply: string;
   usage: UsageView;
   cost_usd: number | null;
+  /** What prompt caching saved on this turn (negative on a turn that mostly writes the cache). */
+  cache_savings_usd: number | null;
   duration_ms: number;
   stop_reason: string | null;
   model: string;
@@ -75,6 +85,8 @@ export interface SendResult {
   state_reason: string;
   instance_usage: UsageView;
   instance_cost_usd: number | null;
+  /** Times the backend retried this turn's model calls (rate limits, overload, resets). */
+  retries?: number;
   /** Delegation tool calls the instance made during the turn. */
   tool_calls?: Array<{ name: string; input: unknown; is_error: boolean; result: string }>;
   warnings: string[];
@@ -116,6 +128,8 @@ export interface GlobalTotals {
   cost_usd: number;
   /** Instances whose spend can't be priced (their model is not in the price table). */
   unpriced_instances: number;
+  /** What prompt caching saved across priced instances. */
+  cache_savings_usd: number;
   max_total_cost_usd: number;
 }
 
@@ -130,6 +144,8 @@ export interface CoordinationPlan {
 export interface SendOptions {
   /** Aborts the turn (the instance stays usable). */
   readonly signal?: AbortSignal;
+  /** Answers a claude-code agent's permission asks for this and later turns (the caller's MCP client). */
+  readonly askPermission?: AskPermission;
   readonly onText?: (text: string) => void;
 }
 
@@ -139,7 +155,9 @@ export interface SendOptions {
  */
 export class Orchestrator {
   readonly #config: Config;
-  readonly #backend: Backend;
+  readonly #backends: Partial<Record<BackendKind, Backend>>;
+  /** Who answers an instance's permission asks now: the client of its latest send (MCP elicitation). */
+  readonly #askers = new Map<string, AskPermission>();
   readonly #store: Store;
   readonly #prices: PriceTable;
   readonly #log: Logger;
@@ -151,19 +169,30 @@ export class Orchestrator {
   /** Background work (turns and coordination runs) that callers can wait for, poll or cancel. */
   readonly tasks: TaskRegistry;
   readonly #sweep: NodeJS.Timeout | undefined;
+  /** This server as the owner of leases, reservations and tasks in a store it may share with others. */
+  readonly #owner: Owner;
+  readonly #leaseMs: number;
+  /** Turns running in this process, so shutdown can let them finish. */
+  readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
 
   constructor(deps: OrchestratorDeps) {
     this.#config = deps.config;
-    this.#backend = deps.backend;
+    this.#backends = { ...(deps.backends ?? {}), [deps.backend.kind]: deps.backend };
     this.#store = deps.store;
     this.#prices = deps.priceTable;
     this.#log = deps.logger;
     this.#clock = deps.clock ?? { now: () => Date.now() };
     this.#ids = deps.ids ?? randomId;
-    this.tasks = new TaskRegistry({ now: () => this.#clock.now(), ids: this.#ids });
+    this.#owner = currentOwner(new Date(this.#clock.now()));
+    this.#leaseMs = DEFAULTS.leaseSeconds * 1000;
+    this.#store.registerOwner(this.#owner);
+    this.tasks = new TaskRegistry({ now: () => this.#clock.now(), ids: this.#ids, store: this.#store, owner: this.#owner.id });
+    this.recover();
     const everyMs = this.#config.healthCheckIntervalSeconds * 1000;
-    this.#sweep = setInterval(() => void this.enforceLimits(), everyMs);
+    this.#sweep = setInterval(() => {
+      this.healthCheck().catch((error: unknown) => this.#log.error({ err: toOrchestratorError(error).message }, 'health check failed'));
+    }, everyMs);
     this.#sweep.unref();
   }
 
@@ -171,7 +200,11 @@ export class Orchestrator {
   async spawnInstance(raw: SpawnInput): Promise<SpawnResult> {
     this.#assertOpen();
     const input = parse(spawnInputSchema, raw);
-    this.#backend.assertReady();
+    const backend = this.#backendFor(input.backend);
+    backend.assertReady();
+    if (input.backend !== 'claude-code' && (input.repository !== undefined || input.permissions !== undefined)) {
+      throw new OrchestratorError('invalid_input', 'repository and permissions apply to backend "claude-code" only.');
+    }
     const model = input.model ?? this.#config.defaultModel;
     const warnings: string[] = [];
     if (!findPrice(this.#prices, model)) {
@@ -195,7 +228,11 @@ export class Orchestrator {
       name: input.name,
       role: input.role,
       model,
-      backend: this.#backend.kind,
+      backend: backend.kind,
+      backendOptions:
+        input.repository !== undefined || input.permissions !== undefined
+          ? JSON.stringify({ ...(input.repository !== undefined ? { repository: input.repository } : {}), ...(input.permissions !== undefined ? { permissions: input.permissions } : {}) })
+          : null,
       customSystemPrompt: input.system_prompt ?? null,
       systemPrompt: composeSystemPrompt(input.role, input.system_prompt),
       parentId: input.parent_id ?? null,
@@ -214,24 +251,37 @@ export class Orchestrator {
       stateChangedAt: now,
       usage: ZERO_USAGE,
       costNanos: findPrice(this.#prices, model) ? 0 : null,
+      cacheSavingsNanos: findPrice(this.#prices, model) ? 0 : null,
       turns: 0,
       totalResponseMs: 0,
       lastResponseMs: null,
       errorCount: 0,
       lastError: null,
+      consecutiveFailures: 0,
+      backendState: null,
     };
-    this.#store.insertInstance(record);
-    this.#store.appendEvent({ instanceId: id, at: now, from: null, to: 'spawning', reason: 'spawned' });
+    // The cap and the global budget are checked again inside the insert's transaction: another server
+    // sharing the store may have spawned in the meantime.
+    this.#store.transaction(() => {
+      assertSpawnCapacity(this.#liveCount(), this.#config.maxInstances);
+      assertGlobalBudget(this.#spentNanos(), usdToNanos(this.#config.maxTotalCostUsd));
+      if (parent) assertCanHaveChild(this.#get(parent.id), this.#store.childrenOf(parent.id), this.#config);
+      this.#store.insertInstance(record);
+      this.#store.acquireLease(id, this.#owner.id, this.#clock.now(), this.#leaseMs);
+      this.#store.appendEvent({ instanceId: id, at: now, from: null, to: 'spawning', reason: 'spawned' });
+    });
     try {
       await createWorkspace(this.#config.workspaceDir, id);
-      this.#sessions.set(id, await this.#backend.start(this.#sessionSpec(record)));
+      this.#sessions.set(id, await backend.start(this.#sessionSpec(record)));
     } catch (error) {
       const failure = toOrchestratorError(error);
       this.#store.updateInstance(id, { errorCount: 1, lastError: failure.message });
       transition(this.#store, id, 'failed', 'error', this.#isoNow(), failure.message);
+      this.#store.releaseLease(id, this.#owner.id);
       throw failure;
     }
     const ready = transition(this.#store, id, 'idle', 'ready', this.#isoNow());
+    this.#store.releaseLease(id, this.#owner.id);
     this.#log.info({ instanceId: id, role: ready.role, model, parentId: ready.parentId }, 'instance spawned');
     return {
       instance_id: id,
@@ -252,22 +302,42 @@ export class Orchestrator {
     this.#assertOpen();
     const input = parse(sendInputSchema, raw);
     const id = input.instance_id;
-    await this.#checkUsable(this.#get(id));
-    this.#backend.assertReady();
+    const target = this.#get(id);
+    await this.#checkUsable(target);
+    this.#backendFor(target.backend).assertReady();
+    if (options.askPermission) this.#askers.set(id, options.askPermission);
     const timeoutMs = (input.timeout_seconds ?? this.#config.sendTimeoutSeconds) * 1000;
     const timeout = AbortSignal.timeout(timeoutMs);
     const waitSignal = AbortSignal.any([timeout, this.#shutdown.signal, ...(options.signal ? [options.signal] : [])]);
+    const turn = this.#queue.run(id, waitSignal, () => this.#runTurn(id, input.message, timeout, timeoutMs, options));
+    this.#inFlight.add(turn);
     try {
-      return await this.#queue.run(id, waitSignal, () => this.#runTurn(id, input.message, timeout, timeoutMs, options));
+      return await turn;
     } catch (error) {
       if (timeout.aborted) throw new OrchestratorError('timeout', `No reply from instance ${id} within ${timeoutMs / 1000} s; the turn was aborted and the instance stays usable. Retry with a larger timeout_seconds.`);
       throw toOrchestratorError(error);
+    } finally {
+      this.#inFlight.delete(turn);
     }
   }
 
   /** `turnTimeout` is the send's own deadline: time spent waiting in the queue counts against it. */
   async #runTurn(id: string, message: string, turnTimeout: AbortSignal, timeoutMs: number, options: SendOptions): Promise<SendResult> {
-    // Re-read after waiting in the queue: an earlier turn may have ended the instance.
+    const waitSignal = AbortSignal.any([turnTimeout, this.#shutdown.signal, ...(options.signal ? [options.signal] : [])]);
+    // Another server on the same store may be running a turn of this instance: wait for its lease.
+    await this.#acquireLease(id, waitSignal);
+    const renew = setInterval(() => this.#store.renewLease(id, this.#owner.id, this.#clock.now(), this.#leaseMs), this.#leaseMs / 3);
+    renew.unref();
+    try {
+      return await this.#leasedTurn(id, message, turnTimeout, timeoutMs, options);
+    } finally {
+      clearInterval(renew);
+      this.#store.releaseLease(id, this.#owner.id);
+    }
+  }
+
+  async #leasedTurn(id: string, message: string, turnTimeout: AbortSignal, timeoutMs: number, options: SendOptions): Promise<SendResult> {
+    // Re-read after waiting: an earlier turn (here or on another server) may have ended the instance.
     const record = this.#get(id);
     await this.#checkUsable(record);
     const session = await this.#session(record);
@@ -279,20 +349,29 @@ export class Orchestrator {
     const lifetime = AbortSignal.timeout(lifetimeLeftMs);
     const signal = AbortSignal.any([turnTimeout, lifetime, this.#shutdown.signal, ...(options.signal ? [options.signal] : [])]);
 
-    transition(this.#store, id, 'busy', 'turn_started', this.#isoNow());
-    const userMessage = this.#store.appendMessage(id, { role: 'user', content: message, at: this.#isoNow() });
-    this.#log.info({ instanceId: id, chars: message.length }, 'turn started');
+    // One transaction: reserve what the turn can cost (across its tree and globally), mark it busy, and
+    // write the user's message, so an acknowledged message is never lost and budgets are never shared twice.
+    const reservationId = this.#ids('res');
+    const { plan, userMessage } = this.#store.transaction(() => {
+      const promptTokens = estimatePromptTokens(record.systemPrompt, [...history, { content: message }]);
+      const planned = planTurnReservation(this.#get(id), this.#budgetView(), this.#prices, promptTokens, this.#config.maxOutputTokens);
+      this.#store.addReservation({ id: reservationId, instanceId: id, owner: this.#owner.id, tokens: planned.tokens, nanos: planned.nanos, createdAt: this.#clock.now() });
+      transition(this.#store, id, 'busy', 'turn_started', this.#isoNow());
+      return { plan: planned, userMessage: this.#store.appendMessage(id, { role: 'user', content: message, at: this.#isoNow() }) };
+    });
+    this.#log.info({ instanceId: id, chars: message.length, maxTokens: plan.maxTokens }, 'turn started');
     let result;
     try {
       const delegation = record.allowDelegation ? { tools: DELEGATION_TOOLS } : {};
+      const asker = options.askPermission ?? this.#askers.get(id);
       // Usage of this turn's model calls so far, so delegation can budget children before the turn ends.
       let turnUsage = ZERO_USAGE;
       result = await session.turn(
         {
           history,
           message,
-          maxTokens: maxTokensForTurn(record, this.#config.maxOutputTokens),
-          tokenBudget: Math.max(1, record.limits.maxTotalTokens - totalTokens(record.usage)),
+          maxTokens: plan.maxTokens,
+          tokenBudget: record.allowDelegation ? Math.max(1, record.limits.maxTotalTokens - totalTokens(record.usage)) : plan.tokens,
           ...delegation,
         },
         {
@@ -302,6 +381,8 @@ export class Orchestrator {
             else options.onText?.(e.text);
           },
           ...(record.allowDelegation ? { executeTool: delegationExecutor(this, record, () => turnUsage) } : {}),
+          // Permission asks go to the client of this send, or of the latest one; with none, the backend denies them.
+          ...(asker ? { askPermission: asker } : {}),
         },
       );
     } catch (error) {
@@ -310,41 +391,54 @@ export class Orchestrator {
         : turnTimeout.aborted
           ? new OrchestratorError('timeout', `No reply from instance ${id} within ${timeoutMs / 1000} s; the turn was aborted and the instance stays usable. Retry with a larger timeout_seconds.`)
           : toOrchestratorError(error);
-      this.#store.updateMessage(id, userMessage.seq, { failed: true, error: failure.message });
-      const current = this.#get(id);
-      this.#store.updateInstance(id, { errorCount: current.errorCount + 1, lastError: failure.message });
-      if (current.state === 'busy') transition(this.#store, id, 'idle', 'turn_finished', this.#isoNow(), 'turn failed');
+      this.#store.transaction(() => {
+        this.#store.updateMessage(id, userMessage.seq, { failed: true, error: failure.message });
+        const current = this.#get(id);
+        this.#store.updateInstance(id, { errorCount: current.errorCount + 1, lastError: failure.message, consecutiveFailures: current.consecutiveFailures + 1 });
+        this.#store.removeReservation(reservationId);
+        if (current.state === 'busy') transition(this.#store, id, 'idle', 'turn_finished', this.#isoNow(), 'turn failed');
+      });
       this.#log.warn({ instanceId: id, code: failure.code, err: failure.message }, 'turn failed');
       if (lifetime.aborted) await this.#terminate(id, 'timeout');
       throw failure;
     }
 
     const turnCost = costNanos(this.#prices, result.model, result.usage) ?? costNanos(this.#prices, record.model, result.usage);
-    this.#store.appendMessage(id, {
-      role: 'assistant',
-      content: result.text,
-      at: this.#isoNow(),
-      usage: result.usage,
-      costNanos: turnCost,
-      durationMs: result.durationMs,
-      stopReason: result.stopReason,
-      model: result.model,
-      ...(result.toolCalls.length > 0 ? { toolCalls: result.toolCalls } : {}),
+    const pricedModel = findPrice(this.#prices, result.model) ? result.model : record.model;
+    const turnSavings = cacheSavingsNanos(this.#prices, pricedModel, result.usage);
+    // One transaction: the reply, its charge, and the end of the reservation. A turn is charged exactly once.
+    let after = this.#store.transaction(() => {
+      this.#store.appendMessage(id, {
+        role: 'assistant',
+        content: result.text,
+        at: this.#isoNow(),
+        usage: result.usage,
+        costNanos: turnCost,
+        durationMs: result.durationMs,
+        stopReason: result.stopReason,
+        model: result.model,
+        ...(result.toolCalls.length > 0 ? { toolCalls: result.toolCalls } : {}),
+        ...(result.retries !== undefined && result.retries > 0 ? { retries: result.retries } : {}),
+      });
+      const before = this.#get(id);
+      this.#store.updateInstance(id, {
+        usage: addUsage(before.usage, result.usage),
+        costNanos: addCost(before.costNanos, turnCost),
+        cacheSavingsNanos: addCost(before.cacheSavingsNanos, turnSavings),
+        turns: before.turns + 1,
+        totalResponseMs: before.totalResponseMs + result.durationMs,
+        lastResponseMs: result.durationMs,
+        consecutiveFailures: 0,
+        ...(result.backendState !== undefined ? { backendState: result.backendState } : {}),
+      });
+      this.#store.removeReservation(reservationId);
+      return before.state === 'busy' ? transition(this.#store, id, 'idle', 'turn_finished', this.#isoNow()) : this.#get(id);
     });
-    const before = this.#get(id);
-    this.#store.updateInstance(id, {
-      usage: addUsage(before.usage, result.usage),
-      costNanos: addCost(before.costNanos, turnCost),
-      turns: before.turns + 1,
-      totalResponseMs: before.totalResponseMs + result.durationMs,
-      lastResponseMs: result.durationMs,
-    });
-    let after = before.state === 'busy' ? transition(this.#store, id, 'idle', 'turn_finished', this.#isoNow()) : this.#get(id);
     this.#log.info({ instanceId: id, usage: usageView(result.usage), costUsd: nanosToUsd(turnCost), ms: result.durationMs }, 'turn finished');
 
     const warnings: string[] = [];
     if (turnCost === null) warnings.push(`Model "${result.model}" has no known price: cost is unknown (null), not zero.`);
-    if (result.stopReason === 'max_tokens') warnings.push('The reply was cut off at max_tokens (the output cap or what the token budget had left).');
+    if (result.stopReason === 'max_tokens') warnings.push(`The reply was cut off at max_tokens (${plan.maxTokens}: the output cap, or what the budgets had left).`);
     const breached = breachedLimit(after, this.#clock.now());
     if (breached) {
       await this.#terminate(id, breached);
@@ -356,6 +450,7 @@ export class Orchestrator {
       reply: result.text,
       usage: usageView(result.usage),
       cost_usd: nanosToUsd(turnCost),
+      cache_savings_usd: nanosToUsd(turnSavings),
       duration_ms: result.durationMs,
       stop_reason: result.stopReason,
       model: result.model,
@@ -364,8 +459,22 @@ export class Orchestrator {
       instance_usage: usageView(after.usage),
       instance_cost_usd: nanosToUsd(after.costNanos),
       ...(result.toolCalls.length > 0 ? { tool_calls: result.toolCalls.map((c) => ({ name: c.name, input: c.input, is_error: c.isError, result: c.result })) } : {}),
+      ...(result.retries !== undefined ? { retries: result.retries } : {}),
       warnings,
     };
+  }
+
+  /** Waits (polling, abortably) until this server holds the instance's turn lease. */
+  async #acquireLease(id: string, signal: AbortSignal): Promise<void> {
+    let waitMs = 25;
+    while (!this.#store.acquireLease(id, this.#owner.id, this.#clock.now(), this.#leaseMs)) {
+      await sleep(waitMs, signal);
+      waitMs = Math.min(1_000, waitMs * 2);
+    }
+  }
+
+  #budgetView(): BudgetView {
+    return { instances: this.#store.allInstances(), reservations: this.#store.listReservations(), globalBudgetNanos: usdToNanos(this.#config.maxTotalCostUsd) };
   }
 
   /**
@@ -383,7 +492,7 @@ export class Orchestrator {
         { state: record.state, reason: record.stateReason },
       );
     }
-    this.#backend.assertReady();
+    this.#backendFor(record.backend).assertReady();
     return input;
   }
 
@@ -405,8 +514,8 @@ export class Orchestrator {
       if (!isLive(record.state) || record.state === 'terminating') {
         throw new OrchestratorError('invalid_state', `Instance ${id} is ${record.state} (${describeReason(record.stateReason)}) and cannot take part.`, { instance_id: id });
       }
+      this.#backendFor(record.backend).assertReady();
     }
-    this.#backend.assertReady();
     const o = input.options ?? {};
     return {
       type: input.coordination_type,
@@ -500,8 +609,71 @@ export class Orchestrator {
       usage: usageView(usage),
       cost_usd: nanosToUsd(this.#spentNanos()) ?? 0,
       unpriced_instances: all.filter((r) => r.costNanos === null).length,
+      cache_savings_usd: nanosToUsd(all.reduce((sum, r) => sum + (r.cacheSavingsNanos ?? 0), 0)) ?? 0,
       max_total_cost_usd: this.#config.maxTotalCostUsd,
     };
+  }
+
+  /**
+   * Takes back what servers that are gone left behind on the store: a turn that was running is marked
+   * interrupted (its message kept, marked failed, not charged) and the instance idle again; a spawn or a
+   * terminate half done is finished; their tasks end `interrupted` and their budget holds are released.
+   * Runs at start and in every health check.
+   */
+  recover(): { instances: string[]; tasks: string[] } {
+    const now = this.#clock.now();
+    const owners = new Map<string, boolean>();
+    const gone = (ownerId: string): boolean => {
+      if (ownerId === this.#owner.id) return false;
+      let known = owners.get(ownerId);
+      if (known === undefined) {
+        const owner = this.#store.getOwner(ownerId);
+        known = owner ? ownerIsGone(owner) : false;
+        owners.set(ownerId, known);
+      }
+      return known;
+    };
+    const recovered: string[] = [];
+    for (const r of this.#store.allInstances()) {
+      if (r.state !== 'busy' && r.state !== 'spawning' && r.state !== 'terminating') continue;
+      if (this.#queue.busy(r.id)) continue;
+      const lease = this.#store.leaseOf(r.id);
+      const stale = Date.parse(r.stateChangedAt) < now - this.#leaseMs;
+      const orphan = lease ? lease.owner !== this.#owner.id && (gone(lease.owner) || lease.expiresAt <= now) : r.state === 'busy' || stale;
+      if (!orphan) continue;
+      this.#store.transaction(() => {
+        const at = this.#isoNow();
+        if (r.state === 'busy') {
+          const last = this.#store.allMessages(r.id).at(-1);
+          const note = 'Interrupted: the server running this turn stopped before the reply. Nothing was charged for it; send the message again to retry.';
+          if (last?.role === 'user' && !last.failed) this.#store.updateMessage(r.id, last.seq, { failed: true, error: note });
+          this.#store.updateInstance(r.id, { errorCount: r.errorCount + 1, lastError: note });
+          transition(this.#store, r.id, 'idle', 'turn_finished', at, 'interrupted by a server stop');
+        } else if (r.state === 'spawning') {
+          transition(this.#store, r.id, 'failed', 'error', at, 'the server spawning it stopped');
+        } else {
+          transition(this.#store, r.id, 'terminated', r.stateReason, at, 'finished after the terminating server stopped');
+        }
+        if (lease) this.#store.releaseLease(r.id, lease.owner);
+      });
+      recovered.push(r.id);
+    }
+    for (const res of this.#store.listReservations()) if (gone(res.owner)) this.#store.removeReservation(res.id);
+    const tasks = this.tasks.interruptOrphans(this.#store.listTasks('working'), gone);
+    if (recovered.length > 0 || tasks.length > 0) this.#log.warn({ instances: recovered, tasks }, 'recovered work left by a server that stopped');
+    return { instances: recovered, tasks };
+  }
+
+  /**
+   * The health check: recovers orphaned work, terminates idle instances past a limit or their lifetime
+   * (busy ones are bounded by their turn), and deletes instances that ended past the retention period.
+   */
+  async healthCheck(): Promise<{ terminated: string[]; recovered: string[]; deleted: number }> {
+    const { instances: recovered } = this.recover();
+    const terminated = await this.enforceLimits();
+    const cutoff = new Date(this.#clock.now() - this.#config.retentionDays * 86_400_000).toISOString();
+    const deleted = this.#store.deleteEndedBefore(cutoff);
+    return { terminated, recovered, deleted };
   }
 
   /** Terminates idle instances that are past a limit or their lifetime (busy ones are bounded by their turn). */
@@ -521,15 +693,26 @@ export class Orchestrator {
     return ended;
   }
 
-  /** Stops the server side: aborts running turns and closes sessions. Instances are not terminated. */
-  async close(): Promise<void> {
+  /**
+   * Stops: refuses new work, lets running turns finish for up to `graceMs`, then cancels the rest (their
+   * messages stay, marked interrupted), ends running tasks as `interrupted`, closes sessions and the store.
+   * Instances are not terminated: any server on this store can continue them.
+   */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweep);
+    const graceMs = options.graceMs ?? 0;
+    if (graceMs > 0 && this.#inFlight.size > 0) {
+      this.#log.info({ turns: this.#inFlight.size, graceMs }, 'letting running turns finish');
+      await Promise.race([Promise.allSettled([...this.#inFlight]), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    }
     this.#shutdown.abort(new OrchestratorError('cancelled', 'The orchestrator is shutting down.'));
-    await this.tasks.cancelAll('The orchestrator is shutting down.');
+    await this.tasks.interruptAll('The server shut down while this task ran.');
+    await Promise.allSettled([...this.#inFlight]);
     await Promise.allSettled([...this.#sessions.values()].map((s) => s.close()));
     this.#sessions.clear();
+    this.#store.close();
   }
 
   async #terminate(id: string, reason: TransitionReason): Promise<TerminateResult> {
@@ -541,11 +724,14 @@ export class Orchestrator {
     }
     const record = this.#get(id);
     if (record.state !== 'terminating') transition(this.#store, id, 'terminating', reason, this.#isoNow());
-    const session = this.#sessions.get(id);
-    this.#sessions.delete(id);
     let workspaceRemoved = false;
     try {
-      await session?.close();
+      // A backend that keeps things outside the store (a claude-code worktree, a parked session) is asked to
+      // release them even when this server never ran the instance.
+      const session = this.#sessions.get(id) ?? (record.backend === 'api' ? undefined : await this.#backendFor(record.backend).start(this.#sessionSpec(record)));
+      this.#sessions.delete(id);
+      if (session?.terminate) await session.terminate();
+      else await session?.close();
       if (!record.keepWorkspace) {
         await removeWorkspace(this.#config.workspaceDir, id);
         workspaceRemoved = true;
@@ -587,13 +773,28 @@ export class Orchestrator {
   async #session(record: InstanceRecord): Promise<Session> {
     const existing = this.#sessions.get(record.id);
     if (existing) return existing;
-    const session = await this.#backend.start(this.#sessionSpec(record));
+    const session = await this.#backendFor(record.backend).start(this.#sessionSpec(record));
     this.#sessions.set(record.id, session);
     return session;
   }
 
-  #sessionSpec(record: InstanceRecord) {
-    return { instanceId: record.id, model: record.model, systemPrompt: record.systemPrompt, workspace: record.workspace };
+  #sessionSpec(record: InstanceRecord): SessionSpec {
+    const options = backendOptionsOf(record);
+    return {
+      instanceId: record.id,
+      model: record.model,
+      systemPrompt: record.systemPrompt,
+      workspace: record.workspace,
+      backendState: record.backendState,
+      ...(options.repository !== undefined ? { repository: options.repository } : {}),
+      ...(record.backend === 'claude-code' ? { permissions: toPermissionPolicy(options.permissions) } : {}),
+    };
+  }
+
+  #backendFor(kind: BackendKind): Backend {
+    const backend = this.#backends[kind];
+    if (!backend) throw new OrchestratorError('not_configured', `The ${kind} backend is not available in this server.`);
+    return backend;
   }
 
   /** The stored record of an instance (for the orchestrator's own modules); throws `not_found`. */
@@ -624,4 +825,14 @@ export class Orchestrator {
   #assertOpen(): void {
     if (this.#closed) throw new OrchestratorError('invalid_state', 'The orchestrator is shut down.');
   }
+}
+
+/** The spawn-time backend options an instance was stored with. */
+function backendOptionsOf(record: InstanceRecord): { repository?: string; permissions?: PermissionPolicyInput } {
+  if (!record.backendOptions) return {};
+  const raw = JSON.parse(record.backendOptions) as { repository?: unknown; permissions?: unknown };
+  return {
+    ...(typeof raw.repository === 'string' ? { repository: raw.repository } : {}),
+    ...(raw.permissions !== undefined ? { permissions: permissionPolicyInputSchema.parse(raw.permissions) } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 import type { ConversationMessage, InstanceRecord } from '../domain/instance.js';
-import { usageView, type UsageView } from '../domain/usage.js';
+import { isLive } from '../domain/instance.js';
+import { totalTokens, usageView, type UsageView } from '../domain/usage.js';
 import { nanosToUsd } from '../pricing/cost.js';
 import { expiresAt } from './limits.js';
 
@@ -23,11 +24,16 @@ export interface InstanceView {
   usage: UsageView;
   /** null when the model has no known price: unknown, not free. */
   cost_usd: number | null;
+  /** What prompt caching saved this instance (cache read/write tokens are in `usage`). */
+  cache_savings_usd: number | null;
   turns: number;
   mean_response_ms: number | null;
   last_response_ms: number | null;
   error_count: number;
   last_error: string | null;
+  /** 0–100: 100 is healthy; each failed turn in a row costs 25, a budget over 90 % used costs 10; 0 once ended. */
+  health_score: number;
+  consecutive_failures: number;
   limits: { max_total_tokens: number; max_cost_usd: number | null; timeout_minutes: number };
 }
 
@@ -50,11 +56,14 @@ export function instanceView(record: InstanceRecord, children: readonly Instance
     expires_at: new Date(expiresAt(record)).toISOString(),
     usage: usageView(record.usage),
     cost_usd: nanosToUsd(record.costNanos),
+    cache_savings_usd: nanosToUsd(record.cacheSavingsNanos),
     turns: record.turns,
     mean_response_ms: record.turns > 0 ? Math.round(record.totalResponseMs / record.turns) : null,
     last_response_ms: record.lastResponseMs,
     error_count: record.errorCount,
     last_error: record.lastError,
+    health_score: healthScore(record),
+    consecutive_failures: record.consecutiveFailures,
     limits: {
       max_total_tokens: record.limits.maxTotalTokens,
       max_cost_usd: nanosToUsd(record.limits.maxCostNanos),
@@ -89,4 +98,13 @@ export function messageView(m: ConversationMessage): MessageView {
   if (m.toolCalls) view.tool_calls = m.toolCalls.map((c) => ({ name: c.name, input: c.input, is_error: c.isError, result: c.result }));
   if (m.error !== undefined) view.error = m.error;
   return view;
+}
+
+/** A simple, documented health score: recent failures and budgets close to their end lower it. */
+export function healthScore(record: InstanceRecord): number {
+  if (!isLive(record.state)) return 0;
+  let score = 100 - 25 * Math.min(4, record.consecutiveFailures);
+  if (totalTokens(record.usage) >= 0.9 * record.limits.maxTotalTokens) score -= 10;
+  if (record.limits.maxCostNanos !== null && (record.costNanos ?? 0) >= 0.9 * record.limits.maxCostNanos) score -= 10;
+  return Math.max(0, score);
 }

@@ -1,6 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { OrchestratorError } from '../domain/errors.js';
+import { isWithin } from '../security/safe-path.js';
+import { ensureSafeWorkspaceBase } from '../security/workspace-base.js';
 
 /** Instance ids are the only names used under the base directory; they never come from user text. */
 const SAFE_NAME = /^[a-z]+_[0-9a-f]{32}$/;
@@ -10,13 +12,13 @@ export function workspacePath(baseDir: string, instanceId: string): string {
   if (!SAFE_NAME.test(instanceId)) throw new OrchestratorError('invalid_input', `Not a valid instance id for a workspace: ${instanceId}`);
   const base = resolve(baseDir);
   const path = join(base, instanceId);
-  const rel = relative(base, path);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new OrchestratorError('invalid_input', 'Workspace path escapes the base directory.');
+  if (path === base || !isWithin(base, path)) throw new OrchestratorError('invalid_input', 'Workspace path escapes the base directory.');
   return path;
 }
 
 export async function createWorkspace(baseDir: string, instanceId: string): Promise<string> {
   const path = workspacePath(baseDir, instanceId);
+  await ensureSafeWorkspaceBase(baseDir);
   try {
     await mkdir(path, { recursive: true, mode: 0o700 });
   } catch (error) {

@@ -4,9 +4,14 @@ import type { IdGenerator } from '../domain/ids.js';
 import { versionProblem } from './api-version.js';
 import { buildMessage } from './build-reply.js';
 import { defaultReplyText } from './default-reply.js';
+import { partialEvents, planFault, sendStatusFault, type FaultPlan } from './fault-response.js';
+import type { FaultSchedule } from './fault-schedule.js';
 import { MAX_BODY_BYTES, readBody, sendError, sendJson } from './http-io.js';
+import type { CacheUsage, PromptCache } from './prompt-cache/prompt-cache.js';
+import { promptUnits } from './prompt-cache/prompt-units.js';
 import type { RequestLog } from './request-log.js';
 import { findRule, type ReplyRule, type ReplySpec } from './script.js';
+import type { SimulatedMessage } from './simulated-message.js';
 import { messageEvents } from './sse.js';
 import { writeEventStream } from './stream-response.js';
 import { countInputTokens } from './token-count.js';
@@ -29,9 +34,14 @@ export interface MessagesSettings {
   readonly latency: Latency | undefined;
   readonly chunkDelayMs: number;
   readonly newId: IdGenerator;
+  readonly faults: FaultSchedule;
+  readonly cache: PromptCache;
 }
 
-/** `POST /v1/messages`: validate, record, pick a reply, wait the latency, answer as JSON or SSE. */
+/**
+ * `POST /v1/messages`: validate, record, then either answer with a fault (injected, scripted or the
+ * rate limit) or pick a reply, account the prompt cache, wait the latency, and answer as JSON or SSE.
+ */
 export async function answerMessages(ctx: EndpointContext, settings: MessagesSettings): Promise<void> {
   const body = await readValidBody(ctx, messagesRequestSchema);
   if (body === undefined) return;
@@ -40,30 +50,66 @@ export async function answerMessages(ctx: EndpointContext, settings: MessagesSet
     sendError(ctx.res, 400, 'invalid_request_error', problem, ctx.requestId);
     return;
   }
-  const recorded = settings.log.record(ctx.req, body);
+  const units = promptUnits(body);
+  if (!units.ok) {
+    sendError(ctx.res, 400, 'invalid_request_error', units.message, ctx.requestId);
+    return;
+  }
+  const rule = findRule(settings.rules(), body);
+  const fault = settings.faults.next(rule);
+  const recorded = settings.log.record(ctx.req, body, fault);
   const done = settings.log.begin();
   try {
-    const rule = findRule(settings.rules(), body);
+    const plan = fault ? planFault(fault, body.stream === true) : undefined;
+    if (plan?.kind === 'respond') return sendStatusFault(ctx.res, plan.fault, ctx.requestId);
+    if (plan?.kind === 'reset') {
+      ctx.req.socket.destroy();
+      return;
+    }
     const spec = await replySpec(ctx, rule, body, recorded.seq);
     if (spec === undefined) return;
-    const message = buildMessage(body, spec, settings.newId);
+    const cache = settings.cache.plan(body.model, units.value);
+    const message = withCacheUsage(buildMessage(body, spec, settings.newId), cache.usage);
     const latency = rule?.latencyMs ?? pickLatency(settings.latency);
     if (!(await delay(latency, ctx.signal))) return;
-    if (body.stream === true) {
-      await writeEventStream(ctx.res, messageEvents(message), {
-        requestId: ctx.requestId,
-        chunkDelayMs: settings.chunkDelayMs,
-        signal: ctx.signal,
-      });
-    } else {
-      sendJson(ctx.res, 200, messageJson(message), { 'request-id': ctx.requestId });
-    }
+    // A request that fails mid-stream caches nothing, as with the API.
+    if (plan === undefined) cache.commit();
+    await answer(ctx, settings, body.stream === true, message, plan);
   } finally {
     done();
   }
 }
 
-/** `POST /v1/messages/count_tokens`: the same input count `/v1/messages` reports as `input_tokens`. */
+async function answer(
+  ctx: EndpointContext,
+  settings: MessagesSettings,
+  stream: boolean,
+  message: SimulatedMessage,
+  plan: Extract<FaultPlan, { kind: 'partial_stream' }> | undefined,
+): Promise<void> {
+  if (!stream) return sendJson(ctx.res, 200, messageJson(message), { 'request-id': ctx.requestId });
+  const events = messageEvents(message);
+  await writeEventStream(ctx.res, plan ? partialEvents(events, plan) : events, {
+    requestId: ctx.requestId,
+    chunkDelayMs: settings.chunkDelayMs,
+    signal: ctx.signal,
+    ending: plan?.then.kind === 'cut' ? 'cut' : 'complete',
+  });
+}
+
+/** The message with its input split into uncached, cache-written and cache-read tokens. */
+function withCacheUsage(message: SimulatedMessage, usage: CacheUsage): SimulatedMessage {
+  return {
+    ...message,
+    inputTokens: usage.inputTokens,
+    cache: { creation5m: usage.cacheCreation5mInputTokens, creation1h: usage.cacheCreation1hInputTokens, read: usage.cacheReadInputTokens },
+  };
+}
+
+/**
+ * `POST /v1/messages/count_tokens`: the whole prompt's count, which `/v1/messages` splits into
+ * `input_tokens` and the cache fields.
+ */
 export async function answerCountTokens(ctx: EndpointContext): Promise<void> {
   const body = await readValidBody(ctx, countTokensRequestSchema);
   if (body === undefined) return;

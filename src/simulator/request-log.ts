@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { RecordedFault } from './faults.js';
 import type { ParsedRequest } from './wire-types.js';
 
 /** The headers worth asserting on. Credentials are never kept: only whether one was sent. */
@@ -19,6 +20,8 @@ export interface RecordedRequest {
   /** True when an `x-api-key` or `authorization` header was present; its value is never stored. */
   readonly hasApiKey: boolean;
   readonly headers: RecordedHeaders;
+  /** The fault this request got instead of a normal answer, if any (injected, rule or rate limit). */
+  readonly fault?: RecordedFault;
 }
 
 export interface RequestLogSnapshot {
@@ -45,7 +48,7 @@ export class RequestLog {
     return this.#maxInFlight;
   }
 
-  record(req: IncomingMessage, body: ParsedRequest): RecordedRequest {
+  record(req: IncomingMessage, body: ParsedRequest, fault?: RecordedFault): RecordedRequest {
     const recorded: RecordedRequest = {
       seq: this.#requests.length,
       receivedAt: new Date().toISOString(),
@@ -54,6 +57,7 @@ export class RequestLog {
       body,
       hasApiKey: hasHeader(req, 'x-api-key') || hasHeader(req, 'authorization'),
       headers: recordedHeaders(req),
+      ...(fault ? { fault } : {}),
     };
     this.#requests.push(recorded);
     return recorded;

@@ -1,3 +1,4 @@
+import type { Fault } from './faults.js';
 import { lastUserText, systemText } from './request-text.js';
 import type { StopReason } from './simulated-message.js';
 import type { ParsedRequest } from './wire-types.js';
@@ -41,6 +42,11 @@ export interface ReplyRule {
   reply: ReplySpec | ReplyFunction;
   /** Overrides the simulator's `latencyMs` for requests this rule answers. */
   latencyMs?: number;
+  /**
+   * Faults for the first requests this rule matches, one each, in order; later requests get the reply.
+   * E.g. `[{kind: 'status', status: 529}, {kind: 'reset'}]`: two failures, then success.
+   */
+  faults?: readonly Fault[];
 }
 
 /** The first rule that matches `request`, in order, or undefined to fall back to the default reply. */

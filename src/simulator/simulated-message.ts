@@ -22,6 +22,15 @@ export interface SimulatedMessage {
   readonly content: readonly OutputBlock[];
   readonly stopReason: StopReason;
   readonly stopSequence: string | null;
+  /** Uncached input tokens (the API's `input_tokens`); with `cache`, the rest of the prompt is there. */
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** Prompt-cache writes and reads; absent means none. */
+  readonly cache?: CachedTokens;
+}
+
+export interface CachedTokens {
+  readonly creation5m: number;
+  readonly creation1h: number;
+  readonly read: number;
 }

@@ -2,11 +2,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomId } from '../domain/ids.js';
 import { sendError, sendJson } from './http-io.js';
+import { FaultSchedule } from './fault-schedule.js';
+import type { Fault } from './faults.js';
 import { answerCountTokens, answerMessages, type EndpointContext, type MessagesSettings } from './messages-endpoint.js';
+import { PromptCache } from './prompt-cache/prompt-cache.js';
+import type { RateLimit } from './rate-limit.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import type { ReplyRule } from './script.js';
 import type { Latency } from './wait.js';
 
+export type { Fault, FaultSource, RecordedFault, StreamErrorType } from './faults.js';
+export type { RateLimit } from './rate-limit.js';
 export type { RecordedHeaders, RecordedRequest } from './request-log.js';
 export type { ReplyBlockSpec, ReplyContext, ReplyFunction, ReplyRule, ReplySpec, TextMatcher } from './script.js';
 export type { ParsedRequest } from './wire-types.js';
@@ -22,6 +28,10 @@ export interface SimulatorOptions {
   chunkDelayMs?: number;
   /** Rules tried in order before the default, role-aware replies. */
   script?: ReplyRule[];
+  /** Refuse requests past this rate with 429 and retry-after, as the API does; default none. */
+  rateLimit?: RateLimit;
+  /** Wall clock in ms for the rate limit and prompt-cache TTLs; default Date.now. Tests move it. */
+  now?: () => number;
 }
 
 export interface RunningSimulator {
@@ -35,7 +45,15 @@ export interface RunningSimulator {
   /** Most messages requests answered at once since start or the last reset. */
   readonly maxInFlight: number;
   setScript(rules: ReplyRule[]): void;
-  /** Clears recorded requests and the high-water mark; the script stays. */
+  /** Queues faults for the next messages requests, one per request, in order (before any rule's faults). */
+  injectFaults(faults: readonly Fault[]): void;
+  /** Queued faults not yet used. */
+  readonly pendingFaults: number;
+  /** Sets (a fresh, full bucket) or removes the requests-per-second limit. */
+  setRateLimit(limit: RateLimit | undefined): void;
+  /** Prompt-cache entries alive now. */
+  readonly cachedPrefixes: number;
+  /** Clears recorded requests, the high-water mark, queued faults and the prompt cache; the script and rate limit stay. */
   reset(): void;
   /** Stops listening, cuts open connections and pending waits, and resolves once all is settled. */
   close(): Promise<void>;
@@ -45,12 +63,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const host = options.host ?? '127.0.0.1';
   const log = new RequestLog();
   let rules: readonly ReplyRule[] = [...(options.script ?? [])];
+  const now = options.now ?? Date.now;
   const settings: MessagesSettings = {
     log,
     rules: () => rules,
     latency: options.latencyMs,
     chunkDelayMs: options.chunkDelayMs ?? 0,
     newId: randomId,
+    faults: new FaultSchedule(now, options.rateLimit),
+    cache: new PromptCache(now),
+  };
+  const reset = (): void => {
+    log.reset();
+    settings.faults.reset();
+    settings.cache.clear();
   };
 
   const pending = new Set<Promise<void>>();
@@ -62,7 +88,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     res.once('close', () => aborter.abort());
     // A socket failure must end this request's work, never surface as an unhandled 'error' event.
     res.on('error', () => aborter.abort());
-    const task = dispatch(req, res, aborter.signal, settings).finally(() => {
+    const task = dispatch(req, res, aborter.signal, settings, reset).finally(() => {
       aborters.delete(aborter);
       pending.delete(task);
     });
@@ -87,9 +113,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     setScript(next: ReplyRule[]) {
       rules = [...next];
     },
-    reset() {
-      log.reset();
+    injectFaults(faults: readonly Fault[]) {
+      settings.faults.inject(faults);
     },
+    get pendingFaults() {
+      return settings.faults.pending;
+    },
+    setRateLimit(limit: RateLimit | undefined) {
+      settings.faults.setRateLimit(limit);
+    },
+    get cachedPrefixes() {
+      return settings.cache.size;
+    },
+    reset,
     close() {
       closing ??= shutDown(server, aborters, pending);
       return closing;
@@ -121,11 +157,12 @@ async function dispatch(
   res: ServerResponse,
   signal: AbortSignal,
   settings: MessagesSettings,
+  reset: () => void,
 ): Promise<void> {
   const requestId = settings.newId('req_sim');
   const ctx: EndpointContext = { req, res, requestId, signal };
   try {
-    await route(ctx, settings);
+    await route(ctx, settings, reset);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (res.headersSent) res.destroy();
@@ -133,7 +170,7 @@ async function dispatch(
   }
 }
 
-async function route(ctx: EndpointContext, settings: MessagesSettings): Promise<void> {
+async function route(ctx: EndpointContext, settings: MessagesSettings, reset: () => void): Promise<void> {
   const method = ctx.req.method ?? 'GET';
   // Claude Code appends `?beta=true`; routing ignores the query string.
   const path = new URL(ctx.req.url ?? '/', 'http://simulator').pathname;
@@ -146,7 +183,7 @@ async function route(ctx: EndpointContext, settings: MessagesSettings): Promise<
     case 'GET /_simulator/requests':
       return sendJson(ctx.res, 200, settings.log.snapshot(), { 'request-id': ctx.requestId });
     case 'POST /_simulator/reset':
-      settings.log.reset();
+      reset();
       return sendJson(ctx.res, 200, { reset: true }, { 'request-id': ctx.requestId });
     default:
       ctx.req.resume();

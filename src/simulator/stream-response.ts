@@ -9,6 +9,11 @@ export interface StreamOptions {
   readonly chunkDelayMs: number;
   /** Aborts when the client goes away or the simulator closes; writing stops at once. */
   readonly signal: AbortSignal;
+  /**
+   * 'complete' (default) ends the response normally; 'cut' closes the connection after the last event
+   * without ending the body, as a dropped connection mid-reply looks to the client.
+   */
+  readonly ending?: 'complete' | 'cut';
 }
 
 /** Writes `events` as a `text/event-stream` response, honouring backpressure and aborts. */
@@ -33,7 +38,10 @@ export async function writeEventStream(
     if (signal.aborted || res.destroyed) return;
     if (!res.write(sseFrame(event)) && !(await drained(res, signal))) return;
   }
-  res.end();
+  // end() on the socket (not destroy) flushes what was written first, so the client really sees the
+  // partial reply before the connection drops.
+  if (options.ending === 'cut') res.socket?.end();
+  else res.end();
 }
 
 /** Waits for the socket to take more data; false if the client went away meanwhile. */

@@ -56,7 +56,7 @@ export function countMessageTokens(message: MessageParam): number {
   return MESSAGE_OVERHEAD_TOKENS + contentTokens;
 }
 
-function countInputBlockTokens(block: ContentBlockParam): number {
+export function countInputBlockTokens(block: ContentBlockParam): number {
   switch (block.type) {
     case 'text':
     case 'thinking':

@@ -15,7 +15,7 @@ export function messageJson(message: SimulatedMessage): Record<string, unknown> 
     stop_reason: message.stopReason,
     stop_sequence: message.stopSequence,
     stop_details: null,
-    usage: usageJson(message.inputTokens, message.outputTokens),
+    usage: usageJson(message, message.outputTokens),
   };
 }
 
@@ -30,7 +30,7 @@ export function startedMessageJson(message: SimulatedMessage): Record<string, un
     stop_reason: null,
     stop_sequence: null,
     stop_details: null,
-    usage: usageJson(message.inputTokens, 1),
+    usage: usageJson(message, 1),
   };
 }
 
@@ -41,19 +41,23 @@ export function messageDeltaJson(message: SimulatedMessage): Record<string, unkn
     delta: { stop_reason: message.stopReason, stop_sequence: message.stopSequence, stop_details: null },
     usage: {
       input_tokens: message.inputTokens,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: cacheCreation(message),
+      cache_read_input_tokens: message.cache?.read ?? 0,
       output_tokens: message.outputTokens,
     },
   };
 }
 
-function usageJson(inputTokens: number, outputTokens: number): Record<string, unknown> {
+function cacheCreation(message: SimulatedMessage): number {
+  return (message.cache?.creation5m ?? 0) + (message.cache?.creation1h ?? 0);
+}
+
+function usageJson(message: SimulatedMessage, outputTokens: number): Record<string, unknown> {
   return {
-    input_tokens: inputTokens,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
-    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    input_tokens: message.inputTokens,
+    cache_creation_input_tokens: cacheCreation(message),
+    cache_read_input_tokens: message.cache?.read ?? 0,
+    cache_creation: { ephemeral_5m_input_tokens: message.cache?.creation5m ?? 0, ephemeral_1h_input_tokens: message.cache?.creation1h ?? 0 },
     output_tokens: outputTokens,
     service_tier: 'standard',
     inference_geo: 'not_available',

@@ -1,11 +1,16 @@
 import { isLive, type ConversationMessage, type InstanceRecord } from '../domain/instance.js';
-import type { LifecycleEvent, NewMessage, Page, PageRequest, Store } from './store.js';
+import type { Owner } from './owner.js';
+import type { Lease, LifecycleEvent, NewMessage, Page, PageRequest, Reservation, Store, StoredTask } from './store.js';
 
 /** An in-process store: fast and simple, and gone when the process ends. */
 export class MemoryStore implements Store {
   readonly #instances = new Map<string, InstanceRecord>();
   readonly #messages = new Map<string, ConversationMessage[]>();
   readonly #events = new Map<string, LifecycleEvent[]>();
+  readonly #leases = new Map<string, Lease>();
+  readonly #reservations = new Map<string, Reservation>();
+  readonly #tasks = new Map<string, StoredTask>();
+  readonly #owners = new Map<string, Owner>();
 
   insertInstance(record: InstanceRecord): void {
     if (this.#instances.has(record.id)) throw new Error(`instance ${record.id} already stored`);
@@ -71,6 +76,78 @@ export class MemoryStore implements Store {
 
   listEvents(instanceId: string): readonly LifecycleEvent[] {
     return [...this.#list(this.#events, instanceId)];
+  }
+
+  transaction<T>(fn: () => T): T {
+    // One process, synchronous code: nothing can interleave.
+    return fn();
+  }
+
+  acquireLease(instanceId: string, owner: string, nowMs: number, ttlMs: number): boolean {
+    const lease = this.#leases.get(instanceId);
+    if (lease && lease.owner !== owner && lease.expiresAt > nowMs) return false;
+    this.#leases.set(instanceId, { owner, expiresAt: nowMs + ttlMs });
+    return true;
+  }
+
+  renewLease(instanceId: string, owner: string, nowMs: number, ttlMs: number): boolean {
+    if (this.#leases.get(instanceId)?.owner !== owner) return false;
+    this.#leases.set(instanceId, { owner, expiresAt: nowMs + ttlMs });
+    return true;
+  }
+
+  releaseLease(instanceId: string, owner: string): void {
+    if (this.#leases.get(instanceId)?.owner === owner) this.#leases.delete(instanceId);
+  }
+
+  leaseOf(instanceId: string): Lease | null {
+    return this.#leases.get(instanceId) ?? null;
+  }
+
+  addReservation(reservation: Reservation): void {
+    this.#reservations.set(reservation.id, reservation);
+  }
+
+  removeReservation(id: string): void {
+    this.#reservations.delete(id);
+  }
+
+  listReservations(): readonly Reservation[] {
+    return [...this.#reservations.values()];
+  }
+
+  saveTask(task: StoredTask): void {
+    this.#tasks.set(task.id, task);
+  }
+
+  getTask(id: string): StoredTask | undefined {
+    return this.#tasks.get(id);
+  }
+
+  listTasks(state: string): readonly StoredTask[] {
+    return [...this.#tasks.values()].filter((t) => t.state === state);
+  }
+
+  registerOwner(owner: Owner): void {
+    this.#owners.set(owner.id, owner);
+  }
+
+  getOwner(id: string): Owner | undefined {
+    return this.#owners.get(id);
+  }
+
+  deleteEndedBefore(beforeIso: string): number {
+    let deleted = 0;
+    for (const r of [...this.#instances.values()]) {
+      if (r.state !== 'terminated' && r.state !== 'failed') continue;
+      if (r.stateChangedAt >= beforeIso) continue;
+      if ([...this.#instances.values()].some((c) => c.parentId === r.id)) continue;
+      this.#instances.delete(r.id);
+      this.#messages.delete(r.id);
+      this.#events.delete(r.id);
+      deleted++;
+    }
+    return deleted;
   }
 
   close(): void {

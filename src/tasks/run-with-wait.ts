@@ -33,8 +33,9 @@ export async function runWithWait(
   work: (signal: AbortSignal, report: (update: ProgressReport) => void) => Promise<object>,
   context: ToolContext,
   waitSeconds: number | undefined,
+  request: unknown = null,
 ): Promise<object> {
-  const started = tasks.start(kind, label, work);
+  const started = tasks.start(kind, label, work, request);
   const id = started.task_id;
   const waitMs = waitSeconds !== undefined ? waitSeconds * 1000 : context.onProgress ? Number.POSITIVE_INFINITY : DEFAULTS.waitSeconds * 1000;
   const stopWatching = watchProgress(tasks, id, context);

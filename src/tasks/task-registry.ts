@@ -1,5 +1,6 @@
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { randomId, type IdGenerator } from '../domain/ids.js';
+import type { StoredTask } from '../store/store.js';
 
 export type TaskState = 'working' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 export type TaskKind = 'send' | 'coordinate';
@@ -40,10 +41,21 @@ interface Task {
   snapshot: TaskSnapshot;
   readonly controller: AbortController;
   done: Promise<void>;
+  /** How the task ends if its work stops because it was aborted. */
+  interruptAs?: 'cancelled' | 'interrupted';
   readonly listeners: Set<(snapshot: TaskSnapshot) => void>;
 }
 
+/** Where tasks are kept beyond this process (the store), so other servers and later runs can read them. */
+export interface TaskPersistence {
+  saveTask(task: StoredTask): void;
+  getTask(id: string): StoredTask | undefined;
+}
+
 export interface TaskRegistryOptions {
+  readonly store?: TaskPersistence;
+  /** This server's owner id, recorded with each task. */
+  readonly owner?: string;
   readonly now?: () => number;
   readonly ids?: IdGenerator;
   /** Finished tasks kept for get_task; the oldest go first. */
@@ -59,17 +71,23 @@ export class TaskRegistry {
   readonly #now: () => number;
   readonly #ids: IdGenerator;
   readonly #keepFinished: number;
+  readonly #store: TaskPersistence | undefined;
+  readonly #owner: string;
+  readonly #requests = new Map<string, unknown>();
 
   constructor(options: TaskRegistryOptions = {}) {
+    this.#store = options.store;
+    this.#owner = options.owner ?? 'local';
     this.#now = options.now ?? Date.now;
     this.#ids = options.ids ?? randomId;
     this.#keepFinished = options.keepFinished ?? 1000;
   }
 
-  start(kind: TaskKind, label: string, work: Work, parentSignal?: AbortSignal): TaskSnapshot {
+  /** `request` is the call that started the task (`{tool, arguments}`), kept so an interrupted task can be retried. */
+  start(kind: TaskKind, label: string, work: Work, request: unknown = null): TaskSnapshot {
     const id = this.#ids('task');
     const controller = new AbortController();
-    const signal = parentSignal ? AbortSignal.any([controller.signal, parentSignal]) : controller.signal;
+    const signal = controller.signal;
     const listeners = new Set<(snapshot: TaskSnapshot) => void>();
     const snapshot: TaskSnapshot = {
       task_id: id,
@@ -82,6 +100,8 @@ export class TaskRegistry {
     };
     const task: Task = { snapshot, controller, listeners, done: Promise.resolve() };
     this.#tasks.set(id, task);
+    this.#requests.set(id, request);
+    this.#persist(task);
 
     const report = (update: ProgressReport) => {
       if (task.snapshot.state !== 'working') return;
@@ -93,29 +113,38 @@ export class TaskRegistry {
         tokens: p.tokens + (update.addTokens ?? 0),
         updated_at: this.#iso(),
       };
+      this.#persist(task);
       this.#emit(task);
     };
     task.done = work(signal, report).then(
       (result) => {
         // Work that stops cleanly on cancel (a coordination run returns what it finished) is still cancelled.
-        if (controller.signal.aborted) this.#finish(task, 'cancelled', { result, error: { code: 'cancelled', message: abortMessage(controller.signal) } });
+        const as = task.interruptAs ?? 'cancelled';
+        if (controller.signal.aborted) this.#finish(task, as, { result, error: { code: as, message: abortMessage(controller.signal) } });
         else this.#finish(task, 'completed', { result });
       },
       (error: unknown) => {
         const failure = toOrchestratorError(error);
-        const cancelled = controller.signal.aborted || failure.code === 'cancelled';
-        this.#finish(task, cancelled ? 'cancelled' : 'failed', { error: { code: failure.code, message: failure.message } });
+        const stopped = controller.signal.aborted || failure.code === 'cancelled';
+        const as = task.interruptAs ?? 'cancelled';
+        this.#finish(task, stopped ? as : 'failed', { error: { code: stopped ? as : failure.code, message: failure.message } });
       },
     );
     return this.#copy(task);
   }
 
+  /** A task of this server, or one the store knows (another server's, or from before a restart). */
   get(id: string): TaskSnapshot {
-    return this.#copy(this.#task(id));
+    const task = this.#tasks.get(id);
+    if (task) return this.#copy(task);
+    const stored = this.#store?.getTask(id);
+    if (stored) return fromStored(stored);
+    throw notFound(id, this.#keepFinished);
   }
 
   /** Resolves when the task ends or after `waitMs`, whichever is first; with an aborted signal, at once. */
   async wait(id: string, waitMs: number, signal?: AbortSignal): Promise<TaskSnapshot> {
+    if (!this.#tasks.has(id)) return this.#waitStored(id, waitMs, signal);
     const task = this.#task(id);
     if (task.snapshot.state === 'working' && waitMs > 0) {
       await new Promise<void>((resolve) => {
@@ -134,13 +163,18 @@ export class TaskRegistry {
   }
 
   /** Stops a working task and waits briefly for it to settle; a finished task is returned unchanged. */
-  async cancel(id: string, reason = 'Cancelled by request.'): Promise<TaskSnapshot> {
+  /**
+   * Stops a working task and waits briefly for it to settle; a finished task is returned unchanged. With
+   * `as: 'interrupted'` (shutdown) the task ends interrupted, to be retried, rather than cancelled.
+   */
+  async cancel(id: string, reason = 'Cancelled by request.', as: 'cancelled' | 'interrupted' = 'cancelled'): Promise<TaskSnapshot> {
     const task = this.#task(id);
     if (task.snapshot.state === 'working') {
+      task.interruptAs = as;
       task.controller.abort(new OrchestratorError('cancelled', reason));
       await Promise.race([task.done, new Promise((r) => setTimeout(r, 5_000).unref())]);
-      // Work that ignores its signal is still reported cancelled: its result will not be used.
-      if (task.snapshot.state === 'working') this.#finish(task, 'cancelled', { error: { code: 'cancelled', message: reason } });
+      // Work that ignores its signal is still reported stopped: its result will not be used.
+      if (task.snapshot.state === 'working') this.#finish(task, as, { error: { code: as, message: reason } });
     }
     return this.#copy(task);
   }
@@ -153,13 +187,62 @@ export class TaskRegistry {
   }
 
   /** Cancels every working task (shutdown). */
-  async cancelAll(reason: string): Promise<void> {
-    await Promise.all([...this.#tasks.values()].filter((t) => t.snapshot.state === 'working').map((t) => this.cancel(t.snapshot.task_id, reason)));
+  /** Stops every working task (shutdown): they end interrupted, and can be retried on any server. */
+  async interruptAll(reason: string): Promise<void> {
+    await Promise.all([...this.#tasks.values()].filter((t) => t.snapshot.state === 'working').map((t) => this.cancel(t.snapshot.task_id, reason, 'interrupted')));
+  }
+
+  /** A task run by another server: poll the store until it ends or the wait is over. */
+  async #waitStored(id: string, waitMs: number, signal?: AbortSignal): Promise<TaskSnapshot> {
+    const deadline = Date.now() + waitMs;
+    let snapshot = this.get(id);
+    while (snapshot.state === 'working' && Date.now() < deadline && !signal?.aborted) {
+      await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
+      snapshot = this.get(id);
+    }
+    return snapshot;
+  }
+
+  /** Marks the stored working tasks of owners that are gone as interrupted; returns their ids. */
+  interruptOrphans(tasks: readonly StoredTask[], isGone: (owner: string) => boolean): string[] {
+    const ids: string[] = [];
+    for (const t of tasks) {
+      if (t.owner === this.#owner || !isGone(t.owner)) continue;
+      this.#store?.saveTask({
+        ...t,
+        state: 'interrupted',
+        finishedAt: this.#iso(),
+        error: {
+          code: 'interrupted',
+          message: `The server running this task stopped before it finished. Nothing was charged twice; finished turns are in the instances' output. To retry, run the same call again: ${JSON.stringify(t.request)}`,
+        },
+      });
+      ids.push(t.id);
+    }
+    return ids;
+  }
+
+  #persist(task: Task): void {
+    const s = task.snapshot;
+    this.#store?.saveTask({
+      id: s.task_id,
+      kind: s.kind,
+      state: s.state,
+      label: s.label,
+      owner: this.#owner,
+      request: this.#requests.get(s.task_id) ?? null,
+      progress: s.progress,
+      result: s.result,
+      error: s.error,
+      createdAt: s.created_at,
+      finishedAt: s.finished_at,
+    });
   }
 
   #finish(task: Task, state: TaskState, outcome: { result?: object; error?: { code: string; message: string } }): void {
     if (task.snapshot.state !== 'working') return;
     task.snapshot = { ...task.snapshot, state, finished_at: this.#iso(), ...outcome };
+    this.#persist(task);
     this.#emit(task);
     task.listeners.clear();
     this.#prune();
@@ -172,12 +255,15 @@ export class TaskRegistry {
 
   #prune(): void {
     const finished = [...this.#tasks.values()].filter((t) => t.snapshot.state !== 'working');
-    for (const t of finished.slice(0, Math.max(0, finished.length - this.#keepFinished))) this.#tasks.delete(t.snapshot.task_id);
+    for (const t of finished.slice(0, Math.max(0, finished.length - this.#keepFinished))) {
+      this.#tasks.delete(t.snapshot.task_id);
+      this.#requests.delete(t.snapshot.task_id);
+    }
   }
 
   #task(id: string): Task {
     const task = this.#tasks.get(id);
-    if (!task) throw new OrchestratorError('not_found', `Task not found: ${JSON.stringify(id)}. Finished tasks are kept for the last ${this.#keepFinished} tasks.`);
+    if (!task) throw notFound(id, this.#keepFinished);
     return task;
   }
 
@@ -193,4 +279,22 @@ export class TaskRegistry {
 function abortMessage(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   return reason instanceof Error ? reason.message : 'Cancelled.';
+}
+
+function notFound(id: string, kept: number): OrchestratorError {
+  return new OrchestratorError('not_found', `Task not found: ${JSON.stringify(id)}. Finished tasks are kept for the last ${kept} tasks of a server, and in its store.`);
+}
+
+function fromStored(t: StoredTask): TaskSnapshot {
+  return {
+    task_id: t.id,
+    kind: t.kind as TaskKind,
+    state: t.state as TaskState,
+    label: t.label,
+    progress: t.progress as TaskProgress,
+    created_at: t.createdAt,
+    finished_at: t.finishedAt,
+    ...(t.result !== undefined && t.result !== null ? { result: t.result as object } : {}),
+    ...(t.error !== undefined && t.error !== null ? { error: t.error as { code: string; message: string } } : {}),
+  };
 }

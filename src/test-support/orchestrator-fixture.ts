@@ -2,11 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiBackend } from '../backends/api/api-backend.js';
-import { loadConfig, type Config } from '../config/load-config.js';
+import { loadConfig, storePath, type Config } from '../config/load-config.js';
 import { silentLogger } from '../observability/logger.js';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { BUILTIN_PRICE_TABLE } from '../pricing/price-table.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { ScriptedBackend } from './scripted-backend.js';
 
 export interface Fixture {
@@ -38,7 +39,7 @@ export function simulatorOrchestrator(simulatorUrl: string, overrides: Partial<C
   return new Orchestrator({
     config,
     backend: new ApiBackend({ apiKey: config.apiKey, baseUrl: config.baseUrl, maxRetries: 0 }),
-    store: new MemoryStore(),
+    store: new SqliteStore(storePath(config)),
     priceTable: BUILTIN_PRICE_TABLE,
     logger: silentLogger(),
   });

@@ -23,7 +23,10 @@ export async function startStack(overrides: Partial<Config> = {}): Promise<Stack
     {},
     { port: 0, host: '127.0.0.1', apiKey: 'sim-key', baseUrl: sim.url, workspaceDir: mkdtempSync(join(tmpdir(), 'orch-ws-')), ...overrides },
   );
-  const server = await startServer({ config, logger: silentLogger() });
+  const server = await startServer({ config, logger: silentLogger() }).catch(async (error: unknown) => {
+    await sim.close();
+    throw error;
+  });
   return {
     sim,
     server,

@@ -20,6 +20,7 @@ export const coordinateInstancesTool = defineTool({
       (signal, report) => orchestrator.runCoordination(plan, { signal, report }),
       context,
       plan.waitSeconds,
+      { tool: 'coordinate_instances', arguments: raw },
     );
   },
 });

@@ -23,6 +23,7 @@ export const sendToInstanceTool = defineTool({
       },
       context,
       input.wait_seconds,
+      { tool: 'send_to_instance', arguments: raw },
     );
   },
 });

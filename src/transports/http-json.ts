@@ -1,17 +1,33 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DEFAULTS } from '../config/defaults.js';
 import { OrchestratorError } from '../domain/errors.js';
 
-/** Bodies past this are refused with 413 before they are buffered (matches the MCP SDK's own bound). */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Bodies past this are refused with 413 before they are buffered (MAX_REQUEST_BYTES overrides it). */
+export const MAX_BODY_BYTES = DEFAULTS.maxRequestBytes;
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: { code, message } });
+export function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { error: { code, message } }, headers);
+}
+
+/**
+ * A refusal before any route ran (401, 403, 413, 429): a JSON-RPC error on `/mcp`, so MCP clients can read it,
+ * and the REST error shape everywhere else.
+ */
+export function sendRefusal(res: ServerResponse, mcp: boolean, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  if (mcp) sendJson(res, status, { jsonrpc: '2.0', error: { code: -32000, message }, id: null }, headers);
+  else sendError(res, status, code, message, headers);
 }
 
 /** Reads and parses a JSON body, refusing oversize bodies (413) and bad JSON (400) with clear messages. */

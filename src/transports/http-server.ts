@@ -1,12 +1,30 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { localhostHostValidation, localhostOriginValidation, toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler } from '@modelcontextprotocol/server';
+import type { McpServer } from '@modelcontextprotocol/server';
+import { DEFAULTS } from '../config/defaults.js';
 import type { Logger } from '../observability/logger.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
-import { MAX_BODY_BYTES, sendError } from './http-json.js';
+import { createBearerAuth } from './auth.js';
+import { allowedHostnames, assertExposureAllowed } from './exposure.js';
+import { sendError } from './http-json.js';
+import { createMcpEndpoint } from './mcp-endpoint.js';
 import { createMcpServer } from './mcp-server.js';
+import { createTokenBucketLimiter } from './rate-limit.js';
+import { admit } from './request-gate.js';
 import { handleRest } from './rest-routes.js';
+
+/** The HTTP protections; each defaults to DEFAULTS (see config/defaults.ts for why). */
+export interface HttpSecurityOptions {
+  /** Bearer tokens; without any, only loopback binds are allowed and no route needs one. */
+  readonly tokens?: readonly string[] | undefined;
+  /** Host names accepted in Host/Origin besides loopback and the bound address. */
+  readonly allowedHosts?: readonly string[];
+  readonly maxRequestBytes?: number;
+  /** 0: off. */
+  readonly rateLimitPerMinute?: number;
+  readonly sessionIdleMinutes?: number;
+  readonly maxSessions?: number;
+}
 
 export interface HttpServerOptions {
   readonly orchestrator: Orchestrator;
@@ -14,6 +32,11 @@ export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
   readonly apiConfigured: boolean;
+  readonly security?: HttpSecurityOptions;
+  /** The MCP server each session or request gets; default: the orchestrator's tools. */
+  readonly createMcpServer?: () => McpServer;
+  /** Injected for tests of rate limits and session expiry. */
+  readonly now?: () => number;
 }
 
 export interface RunningHttpServer {
@@ -23,32 +46,47 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
+export interface RequestHandler {
+  (req: IncomingMessage, res: ServerResponse): Promise<void>;
+  close(): Promise<void>;
+}
 
-/** The request handler: `/mcp` (Streamable HTTP, both protocol eras) and the REST routes. */
-export function createRequestHandler(options: Omit<HttpServerOptions, 'port'>): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const mcp = createMcpHandler(() => createMcpServer(options.orchestrator), {
-    maxRequestBodySize: MAX_BODY_BYTES,
+/** The request handler: the gate (Host/Origin, rate limit, token), then `/mcp` and the REST routes. */
+export function createRequestHandler(options: Omit<HttpServerOptions, 'port'>): RequestHandler {
+  const security = options.security ?? {};
+  const now = options.now ?? Date.now;
+  const maxRequestBytes = security.maxRequestBytes ?? DEFAULTS.maxRequestBytes;
+  const gate = {
+    auth: createBearerAuth(security.tokens),
+    limiter: createTokenBucketLimiter({ perMinute: security.rateLimitPerMinute ?? DEFAULTS.rateLimitPerMinute, now }),
+    allowedHosts: allowedHostnames(options.host, security.allowedHosts ?? []),
+    logger: options.logger,
+  };
+  const mcp = createMcpEndpoint({
+    createServer: options.createMcpServer ?? (() => createMcpServer(options.orchestrator)),
+    maxRequestBodySize: maxRequestBytes,
+    sessionIdleMs: (security.sessionIdleMinutes ?? DEFAULTS.sessionIdleMinutes) * 60_000,
+    maxSessions: security.maxSessions ?? DEFAULTS.maxHttpSessions,
+    now,
     onerror: (error) => options.logger.debug({ err: error.message }, 'mcp request error'),
   });
-  const mcpNode = toNodeHandler(mcp, { maxRequestBodySize: MAX_BODY_BYTES });
-  // Bound to loopback, only loopback Host and Origin headers are accepted: a web page can't reach us through
-  // DNS rebinding, and a browser on another origin can't drive the tools.
-  const guarded = LOOPBACK.has(options.host);
-  const validateHost = localhostHostValidation();
-  const validateOrigin = localhostOriginValidation();
-  const rest = { orchestrator: options.orchestrator, startedAt: Date.now(), apiConfigured: options.apiConfigured };
+  const rest = { orchestrator: options.orchestrator, startedAt: now(), apiConfigured: options.apiConfigured, maxRequestBytes };
 
-  return async (req, res) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
     try {
-      if (guarded && (!validateHost(req, res) || !validateOrigin(req, res))) return;
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname === '/mcp' || url.pathname === '/mcp/') {
-        // The SDK types its request loosely; a node IncomingMessage is exactly what it reads.
-        await mcpNode(req as Parameters<typeof mcpNode>[0], res);
+      const url = requestUrl(req.url);
+      if (!url) {
+        sendError(res, 400, 'invalid_input', 'Malformed request target.');
         return;
       }
-      if (await handleRest(rest, req, res, url)) return;
+      const admitted = admit(gate, req, res, url.pathname);
+      if (!admitted) return;
+      if (url.pathname === '/mcp' || url.pathname === '/mcp/') {
+        await mcp.handle(req, res, admitted.principal);
+        return;
+      }
+      const access = { fullHealth: !gate.auth.required || admitted.principal.authenticated };
+      if (await handleRest(rest, req, res, url, access)) return;
       sendError(res, 404, 'not_found', `No route ${req.method ?? 'GET'} ${url.pathname}. Routes: /mcp, /health, /tools, /tools/execute, /instances, /instances/{id}.`);
     } catch (error) {
       options.logger.error({ err: (error as Error).message }, 'http handler failed');
@@ -56,14 +94,25 @@ export function createRequestHandler(options: Omit<HttpServerOptions, 'port'>): 
       else res.end();
     }
   };
+  return Object.assign(handler, { close: () => mcp.close() });
 }
 
-/** Listens on host:port. `localhost` listens on 127.0.0.1 and, where the machine has it, ::1. */
+/**
+ * Listens on host:port. `localhost` listens on 127.0.0.1 and, where the machine has it, ::1. Refuses any
+ * other address unless a token is configured (see exposure.ts).
+ */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  assertExposureAllowed(options.host, options.security?.tokens, options.security?.allowedHosts);
   const handler = createRequestHandler(options);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => void handler(req, res);
   const primaryHost = options.host === 'localhost' ? '127.0.0.1' : options.host;
-  const primary = await listen(createServer(onRequest), primaryHost, options.port);
+  let primary: Server;
+  try {
+    primary = await listen(createServer(onRequest), primaryHost, options.port);
+  } catch (error) {
+    await handler.close();
+    throw error;
+  }
   const port = (primary.address() as AddressInfo).port;
   const servers: Server[] = [primary];
   if (options.host === 'localhost') {
@@ -78,6 +127,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     url: `http://${shownHost}:${port}`,
     port,
     close: async () => {
+      await handler.close();
       await Promise.all(
         servers.map(
           (s) =>
@@ -89,6 +139,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       );
     },
   };
+}
+
+/**
+ * The request target as a URL, taken literally: `//evil/instances` is the path `//evil/instances` (no route),
+ * not a protocol-relative URL whose path would be `/instances`.
+ */
+function requestUrl(target: string | undefined): URL | undefined {
+  const raw = target ?? '/';
+  return URL.canParse(raw, 'http://localhost') ? (raw.startsWith('/') ? new URL(`http://localhost${raw}`) : new URL(raw, 'http://localhost')) : undefined;
 }
 
 function listen(server: Server, host: string, port: number): Promise<Server> {

@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
+import { messageText } from '../test-support/message-text.js';
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 
@@ -46,7 +47,7 @@ describe('MCP over stdio, against the built bin', () => {
     expect(one.isError).toBeFalsy();
     expect(two.isError).toBeFalsy();
     const body = sim.requests[1]?.body as { messages: Array<{ content: unknown }> };
-    expect(body.messages.map((m) => m.content)).toEqual(['first task', (one.structuredContent as { reply: string }).reply, 'second task']);
+    expect(body.messages.map(messageText)).toEqual(['first task', (one.structuredContent as { reply: string }).reply, 'second task']);
     const status = (await client.callTool({ name: 'get_instance_status', arguments: { instance_id: id } })).structuredContent as {
       turns: number;
       usage: { total_tokens: number };

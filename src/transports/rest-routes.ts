@@ -10,9 +10,15 @@ export interface RestContext {
   readonly orchestrator: Orchestrator;
   readonly startedAt: number;
   readonly apiConfigured: boolean;
+  readonly maxRequestBytes: number;
 }
 
-const executeBody = z.object({ tool: z.string().min(1), arguments: z.record(z.string(), z.unknown()).optional() });
+/** What the caller may see: without a valid token (when one is required) /health shows no instance data. */
+export interface RestAccess {
+  readonly fullHealth: boolean;
+}
+
+const executeBody = z.object({ tool: z.string().min(1).max(100), arguments: z.record(z.string().max(100), z.unknown()).optional() });
 
 const integer = (name: string, value: string | null): number | undefined => {
   if (value === null || value === '') return undefined;
@@ -22,11 +28,11 @@ const integer = (name: string, value: string | null): number | undefined => {
 };
 
 /** Handles the REST routes; returns false when the path is not one of them. */
-export async function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+export async function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerResponse, url: URL, access: RestAccess): Promise<boolean> {
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
   try {
-    if (path === '/health') return only(method, ['GET', 'HEAD'], res) && (sendJson(res, 200, health(ctx)), true);
+    if (path === '/health') return only(method, ['GET', 'HEAD'], res) && (sendJson(res, 200, access.fullHealth ? health(ctx) : publicHealth(ctx)), true);
     if (path === '/tools') {
       if (!only(method, ['GET'], res)) return true;
       sendJson(res, 200, {
@@ -36,7 +42,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     }
     if (path === '/tools/execute') {
       if (!only(method, ['POST'], res)) return true;
-      const body = executeBody.safeParse(await readJsonBody(req));
+      const body = executeBody.safeParse(await readJsonBody(req, ctx.maxRequestBytes));
       if (!body.success) throw new HttpError(400, 'invalid_input', `Body must be {"tool": "<name>", "arguments": {...}}: ${z.prettifyError(body.error)}`);
       const controller = new AbortController();
       res.on('close', () => {
@@ -63,7 +69,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     }
     const instance = /^\/instances\/([^/]+)$/.exec(path);
     if (instance) {
-      const id = decodeURIComponent(instance[1] ?? '');
+      const id = decodePathSegment(instance[1] ?? '');
       if (method === 'GET') sendJson(res, 200, ctx.orchestrator.getInstanceStatus({ instance_id: id }));
       else if (method === 'DELETE') sendJson(res, 200, await ctx.orchestrator.terminateInstance({ instance_id: id }));
       else only(method, ['GET', 'DELETE'], res);
@@ -91,12 +97,23 @@ function only(method: string, allowed: string[], res: ServerResponse): boolean {
   return false;
 }
 
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch (error) {
+    throw new HttpError(400, 'invalid_input', `Malformed percent-encoding in the path: ${(error as Error).message}`);
+  }
+}
+
+/** Liveness only: safe to show anyone who can reach the port. */
+function publicHealth(ctx: RestContext) {
+  return { status: 'ok', version: VERSION, uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000) };
+}
+
 function health(ctx: RestContext) {
   const totals = ctx.orchestrator.totals();
   return {
-    status: 'ok',
-    version: VERSION,
-    uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+    ...publicHealth(ctx),
     instances: { live: totals.instances_live, total: totals.instances_total },
     backends: { api: { configured: ctx.apiConfigured } },
   };

@@ -37,7 +37,9 @@ describe('ApiBackend against the simulator', () => {
     const body = sim.requests[0]?.body;
     expect(sim.requests[0]?.stream).toBe(true);
     expect(body?.max_tokens).toBe(500);
-    expect(body?.messages.map((m) => m.content)).toEqual(['Design an endpoint', 'POST /tasks', 'Add validation']);
+    // Caching is on by default: the system prompt and the last message carry the breakpoints.
+    expect(body?.system).toEqual([{ type: 'text', text: spec.systemPrompt, cache_control: { type: 'ephemeral' } }]);
+    expect(body?.messages.map((m) => m.content)).toEqual(['Design an endpoint', 'POST /tasks', [{ type: 'text', text: 'Add validation', cache_control: { type: 'ephemeral' } }]]);
     expect(deltas.join('')).toBe(result.text);
     expect(result.usage).toEqual({
       inputTokens: countInputTokens(body as Parameters<typeof countInputTokens>[0]),
@@ -48,6 +50,7 @@ describe('ApiBackend against the simulator', () => {
     });
     expect(result.stopReason).toBe('end_turn');
     expect(result.model).toBe('claude-sonnet-5-5');
+    expect(result.retries).toBe(0);
     await session.close();
   });
 

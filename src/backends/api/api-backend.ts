@@ -1,26 +1,54 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { DEFAULTS } from '../../config/defaults.js';
 import { OrchestratorError } from '../../domain/errors.js';
-import { addUsage, totalTokens, usageFromApi, ZERO_USAGE, type Usage } from '../../domain/usage.js';
-import type { Backend, Session, SessionSpec, ToolCallRecord, TurnInput, TurnOptions, TurnResult } from '../backend.js';
-import { fromApiError } from './api-errors.js';
+import type { Backend, Session, SessionSpec } from '../backend.js';
+import { ApiSession } from './api-session.js';
+import { AdaptiveConcurrencyLimiter, OpenLimiter, type LimiterClock, type RequestLimiter } from './concurrency-limiter.js';
+import type { PromptCaching } from './prompt-cache.js';
+import type { CallRunner, RetryNotice } from './retrying-call.js';
+import { sleep as realSleep, type Sleep } from '../../async/sleep.js';
+
+export { MAX_MODEL_CALLS_PER_TURN } from './api-session.js';
 
 export interface ApiBackendOptions {
   readonly apiKey: string | undefined;
   readonly baseUrl: string | undefined;
-  /** Retries the SDK makes on 408/409/429/5xx, honouring retry-after. */
+  /** Retries per model call on 408/409/429/5xx/529, connection resets and mid-reply errors (0 = none). */
   readonly maxRetries?: number;
+  /** No retry starts this long after a model call's first attempt. */
+  readonly retryMaxSeconds?: number;
+  /** First backoff, doubling per retry up to retryMaxDelayMs; tests make both tiny. */
+  readonly retryBaseDelayMs?: number;
+  readonly retryMaxDelayMs?: number;
+  /** Ceiling of the adaptive limit on requests in flight (shared by every session of this backend). */
+  readonly maxInFlight?: number;
+  /** False sends every request at once, with no limiter (for comparison; default true). */
+  readonly adaptiveConcurrency?: boolean;
+  /** Default: on, 5-minute TTL. */
+  readonly promptCaching?: PromptCaching;
+  /** Monotonic ms for durations and the retry time bound (default performance.now). */
   readonly now?: () => number;
+  /** Wall-clock ms, to read a retry-after given as an HTTP date (default Date.now). */
+  readonly wallNow?: () => number;
+  /** The wait between retries (default a real, abortable timer); tests record the delays instead. */
+  readonly sleep?: Sleep;
+  /** Jitter source for backoff (default Math.random). */
+  readonly random?: () => number;
+  /** Time for the limiter's retry-after pause (default real timers). */
+  readonly limiterClock?: LimiterClock;
+  /** Told before each retry's wait, with the instance it was for (for logs). */
+  readonly onRetry?: (notice: RetryNotice & { readonly instanceId: string }) => void;
 }
-
-/** A turn with tools may call the model at most this many times, so a looping model can't run forever. */
-export const MAX_MODEL_CALLS_PER_TURN = 25;
-const RECORDED_RESULT_CHARS = 2_000;
 
 /** Instances that are conversations with the Messages API, streamed through the official SDK. */
 export class ApiBackend implements Backend {
   readonly kind = 'api' as const;
   readonly #client: Anthropic | undefined;
   readonly #now: () => number;
+  readonly #limiter: AdaptiveConcurrencyLimiter | undefined;
+  readonly #runner: Omit<CallRunner, 'onRetry'>;
+  readonly #caching: PromptCaching;
+  readonly #onRetry: ApiBackendOptions['onRetry'];
 
   constructor(options: ApiBackendOptions) {
     this.#now = options.now ?? (() => performance.now());
@@ -28,9 +56,35 @@ export class ApiBackend implements Backend {
       ? new Anthropic({
           apiKey: options.apiKey,
           baseURL: options.baseUrl ?? 'https://api.anthropic.com',
-          maxRetries: options.maxRetries ?? 2,
+          // We retry ourselves (retry-policy.ts), so every retry is counted, bounded and seen by the limiter.
+          maxRetries: 0,
         })
       : undefined;
+    this.#limiter =
+      options.adaptiveConcurrency === false
+        ? undefined
+        : new AdaptiveConcurrencyLimiter({ ceiling: options.maxInFlight ?? DEFAULTS.apiMaxInFlight, ...(options.limiterClock ? { clock: options.limiterClock } : {}) });
+    const limiter: RequestLimiter = this.#limiter ?? new OpenLimiter();
+    this.#runner = {
+      retry: {
+        maxRetries: options.maxRetries ?? DEFAULTS.apiMaxRetries,
+        maxElapsedMs: (options.retryMaxSeconds ?? DEFAULTS.apiRetryMaxSeconds) * 1000,
+        baseDelayMs: options.retryBaseDelayMs ?? DEFAULTS.apiRetryBaseDelayMs,
+        maxDelayMs: options.retryMaxDelayMs ?? DEFAULTS.apiRetryMaxDelayMs,
+      },
+      limiter,
+      sleep: options.sleep ?? realSleep,
+      now: this.#now,
+      wallNow: options.wallNow ?? Date.now,
+      random: options.random ?? Math.random,
+    };
+    this.#caching = options.promptCaching ?? { enabled: DEFAULTS.promptCaching, ttl: DEFAULTS.promptCacheTtl };
+    this.#onRetry = options.onRetry;
+  }
+
+  /** The adaptive limit on requests in flight right now, or undefined when the limiter is off. */
+  get concurrencyLimit(): number | undefined {
+    return this.#limiter?.limit;
   }
 
   assertReady(): void {
@@ -46,84 +100,8 @@ export class ApiBackend implements Backend {
 
   async start(spec: SessionSpec): Promise<Session> {
     this.assertReady();
-    return new ApiSession(this.#client as Anthropic, spec, this.#now);
-  }
-}
-
-class ApiSession implements Session {
-  constructor(
-    private readonly client: Anthropic,
-    private readonly spec: SessionSpec,
-    private readonly now: () => number,
-  ) {}
-
-  /**
-   * One turn: a model call, and while the model asks for tools (and the turn has tools), the tool results
-   * and another call. The reply is the text of every call, in order; usage is the sum of every call.
-   */
-  async turn(input: TurnInput, options: TurnOptions): Promise<TurnResult> {
-    const started = this.now();
-    const messages: Anthropic.MessageParam[] = [
-      ...input.history.map((m) => ({ role: m.role, content: m.content })),
-      { role: 'user', content: input.message },
-    ];
-    const tools = input.tools && options.executeTool ? input.tools : undefined;
-    const texts: string[] = [];
-    const toolCalls: ToolCallRecord[] = [];
-    let usage: Usage = ZERO_USAGE;
-    let model = this.spec.model;
-    let stopReason: string | null = null;
-    try {
-      for (let call = 1; call <= MAX_MODEL_CALLS_PER_TURN; call++) {
-        const left = input.tokenBudget - totalTokens(usage);
-        const final = await this.#call(messages, Math.max(1, Math.min(input.maxTokens, left)), tools, options);
-        const callUsage = usageFromApi(final.usage);
-        usage = addUsage(usage, callUsage);
-        options.onEvent?.({ type: 'usage', usage: callUsage });
-        model = final.model;
-        stopReason = final.stop_reason;
-        const text = final.content.filter((b): b is Anthropic.TextBlock => b.type === 'text').map((b) => b.text).join('');
-        if (text !== '') texts.push(text);
-        const uses = final.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
-        if (!tools || final.stop_reason !== 'tool_use' || uses.length === 0) break;
-        if (totalTokens(usage) >= input.tokenBudget) {
-          stopReason = 'token_budget';
-          break;
-        }
-        messages.push({ role: 'assistant', content: final.content as Anthropic.ContentBlockParam[] });
-        const results: Anthropic.ToolResultBlockParam[] = [];
-        for (const use of uses) {
-          const executed = await (options.executeTool as NonNullable<TurnOptions['executeTool']>)(use.name, use.input, options.signal);
-          toolCalls.push({ name: use.name, input: use.input, isError: executed.isError, result: executed.content.slice(0, RECORDED_RESULT_CHARS) });
-          results.push({ type: 'tool_result', tool_use_id: use.id, content: executed.content, is_error: executed.isError });
-        }
-        messages.push({ role: 'user', content: results });
-      }
-    } catch (error) {
-      throw fromApiError(error, options.signal);
-    }
-    return { text: texts.join('\n\n'), usage, stopReason, durationMs: Math.round(this.now() - started), model, toolCalls };
-  }
-
-  async #call(messages: Anthropic.MessageParam[], maxTokens: number, tools: TurnInput['tools'], options: TurnOptions): Promise<Anthropic.Message> {
-    const stream = this.client.messages.stream(
-      {
-        model: this.spec.model,
-        max_tokens: maxTokens,
-        system: this.spec.systemPrompt,
-        messages,
-        ...(tools ? { tools: tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.input_schema as Anthropic.Tool.InputSchema })) } : {}),
-      },
-      { signal: options.signal },
-    );
-    if (options.onEvent) {
-      const onEvent = options.onEvent;
-      stream.on('text', (text) => onEvent({ type: 'text', text }));
-    }
-    return stream.finalMessage();
-  }
-
-  async close(): Promise<void> {
-    // Stateless over HTTP: the conversation lives in the store, so there is nothing to release.
+    const onRetry = this.#onRetry;
+    const runner: CallRunner = onRetry ? { ...this.#runner, onRetry: (notice) => onRetry({ ...notice, instanceId: spec.instanceId }) } : this.#runner;
+    return new ApiSession(this.#client as Anthropic, spec, { runner, caching: this.#caching, now: this.#now });
   }
 }

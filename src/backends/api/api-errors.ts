@@ -1,16 +1,32 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { OrchestratorError } from '../../domain/errors.js';
+import { classifyFailure } from './api-failure.js';
+import type { GiveUpReason } from './retry-policy.js';
+
+/** How the retries of a failed call went, so the error can say so. */
+export interface RetryHistory {
+  readonly retries: number;
+  readonly gaveUp: GiveUpReason;
+  readonly elapsedMs: number;
+}
 
 /**
  * Maps what the Anthropic SDK throws to an OrchestratorError with a message a user can act on.
- * (Status → class is the SDK's own mapping; we only add what to do about it.)
+ * (Status → class is the SDK's own mapping; we only add what to do about it, and how retrying went.)
  */
-export function fromApiError(error: unknown, signal: AbortSignal): OrchestratorError {
+export function fromApiError(error: unknown, signal: AbortSignal, history?: RetryHistory): OrchestratorError {
   if (signal.aborted) {
     const reason: unknown = signal.reason;
     if (reason instanceof OrchestratorError) return reason;
     return new OrchestratorError('cancelled', 'The turn was cancelled before the model finished.');
   }
+  if (error instanceof OrchestratorError) return error;
+  const mapped = mapError(error);
+  if (!history) return mapped;
+  return new OrchestratorError(mapped.code, `${mapped.message}${retryNote(history)}`, { ...mapped.details, retries: history.retries, gave_up: history.gaveUp }, { cause: error });
+}
+
+function mapError(error: unknown): OrchestratorError {
   if (error instanceof Anthropic.AuthenticationError) {
     return new OrchestratorError('not_configured', `The Messages API rejected the API key (401): ${error.message}. Check ANTHROPIC_API_KEY.`, { status: 401 });
   }
@@ -24,16 +40,42 @@ export function fromApiError(error: unknown, signal: AbortSignal): OrchestratorE
     return new OrchestratorError('backend_error', `The Messages API refused the request (${error.status}): ${error.message}`, { status: error.status });
   }
   if (error instanceof Anthropic.RateLimitError) {
-    return new OrchestratorError('backend_unavailable', `Rate limited by the Messages API (429) after retries: ${error.message}. Try again shortly.`, { status: 429 });
+    return new OrchestratorError('backend_unavailable', `Rate limited by the Messages API (429): ${error.message}. Try again shortly.`, { status: 429 });
+  }
+  if (error instanceof Anthropic.OverloadedError) {
+    return new OrchestratorError('backend_unavailable', `The Messages API is overloaded (529): ${error.message}. Try again shortly.`, { status: 529 });
   }
   if (error instanceof Anthropic.APIConnectionError) {
     return new OrchestratorError('backend_unavailable', `Cannot reach the Messages API: ${error.message}. Check the network or ANTHROPIC_BASE_URL.`);
   }
-  if (error instanceof Anthropic.APIError) {
-    const status = error.status ?? 'stream';
-    return new OrchestratorError('backend_unavailable', `The Messages API failed (${status}): ${error.message}`, { status: error.status });
+  if (error instanceof Anthropic.APIError && error.status !== undefined) {
+    // Another 4xx is about this request and will not pass on its own; 5xx and the like are the API's trouble.
+    const code = error.status < 500 && error.status !== 408 && error.status !== 409 ? 'backend_error' : 'backend_unavailable';
+    return new OrchestratorError(code, `The Messages API failed (${error.status}): ${error.message}`, { status: error.status });
   }
-  if (error instanceof OrchestratorError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new OrchestratorError('backend_error', `The turn failed: ${message}`, undefined, { cause: error });
+  const failure = classifyFailure(error, Date.now());
+  if (failure.kind === 'stream_error') {
+    // The partial reply is dropped: a turn that failed mid-stream is a failed turn, never a short success.
+    return new OrchestratorError('backend_unavailable', `The Messages API failed mid-reply (${failure.errorType}): ${failure.message}. The partial reply was discarded.`, { error_type: failure.errorType });
+  }
+  if (failure.kind === 'connection') {
+    return new OrchestratorError('backend_unavailable', `The connection to the Messages API dropped mid-reply (${failure.message}); the partial reply was discarded.`);
+  }
+  return new OrchestratorError('backend_error', `The turn failed: ${failure.message}`, undefined, { cause: error });
+}
+
+function retryNote(history: RetryHistory): string {
+  const seconds = Math.round(history.elapsedMs / 100) / 10;
+  switch (history.gaveUp) {
+    case 'out_of_retries':
+      return ` Gave up after ${history.retries} ${plural(history.retries)} over ${seconds} s (API_MAX_RETRIES).`;
+    case 'out_of_time':
+      return ` Gave up after ${history.retries} ${plural(history.retries)} over ${seconds} s: the next wait would pass API_RETRY_MAX_SECONDS.`;
+    case 'not_retryable':
+      return history.retries > 0 ? ` (Not retryable; it came after ${history.retries} ${plural(history.retries)}.)` : '';
+  }
+}
+
+function plural(retries: number): string {
+  return retries === 1 ? 'retry' : 'retries';
 }

@@ -1,0 +1,103 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { addUsage, totalTokens, usageFromApi, ZERO_USAGE, type Usage } from '../../domain/usage.js';
+import type { Session, SessionSpec, ToolCallRecord, TurnInput, TurnOptions, TurnResult } from '../backend.js';
+import { fromApiError } from './api-errors.js';
+import { systemParam, withConversationBreakpoint, type PromptCaching } from './prompt-cache.js';
+import { callWithRetries, type CallRunner } from './retrying-call.js';
+
+/** A turn with tools may call the model at most this many times, so a looping model can't run forever. */
+export const MAX_MODEL_CALLS_PER_TURN = 25;
+const RECORDED_RESULT_CHARS = 2_000;
+
+export interface ApiSessionDeps {
+  readonly runner: CallRunner;
+  readonly caching: PromptCaching;
+  readonly now: () => number;
+}
+
+/** One instance's conversation over the Messages API. Stateless: the history comes with every turn. */
+export class ApiSession implements Session {
+  constructor(
+    private readonly client: Anthropic,
+    private readonly spec: SessionSpec,
+    private readonly deps: ApiSessionDeps,
+  ) {}
+
+  /**
+   * One turn: a model call, and while the model asks for tools (and the turn has tools), the tool results
+   * and another call. The reply is the text of every call, in order; usage is the sum of every call.
+   * A call that fails is retried as a whole (retry-policy.ts): text streamed by a failed attempt is
+   * never part of the reply.
+   */
+  async turn(input: TurnInput, options: TurnOptions): Promise<TurnResult> {
+    const started = this.deps.now();
+    const messages: Anthropic.MessageParam[] = [
+      ...input.history.map((m) => ({ role: m.role, content: m.content })),
+      { role: 'user', content: input.message },
+    ];
+    const tools = input.tools && options.executeTool ? input.tools : undefined;
+    const texts: string[] = [];
+    const toolCalls: ToolCallRecord[] = [];
+    let usage: Usage = ZERO_USAGE;
+    let model = this.spec.model;
+    let stopReason: string | null = null;
+    let retries = 0;
+    try {
+      for (let call = 1; call <= MAX_MODEL_CALLS_PER_TURN; call++) {
+        const left = input.tokenBudget - totalTokens(usage);
+        const answered = await this.#call(messages, Math.max(1, Math.min(input.maxTokens, left)), tools, options);
+        retries += answered.retries;
+        const final = answered.value;
+        const callUsage = usageFromApi(final.usage);
+        usage = addUsage(usage, callUsage);
+        options.onEvent?.({ type: 'usage', usage: callUsage });
+        model = final.model;
+        stopReason = final.stop_reason;
+        const text = final.content.filter((b): b is Anthropic.TextBlock => b.type === 'text').map((b) => b.text).join('');
+        if (text !== '') texts.push(text);
+        const uses = final.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+        if (!tools || final.stop_reason !== 'tool_use' || uses.length === 0) break;
+        if (totalTokens(usage) >= input.tokenBudget) {
+          stopReason = 'token_budget';
+          break;
+        }
+        messages.push({ role: 'assistant', content: final.content as Anthropic.ContentBlockParam[] });
+        const results: Anthropic.ToolResultBlockParam[] = [];
+        for (const use of uses) {
+          const executed = await (options.executeTool as NonNullable<TurnOptions['executeTool']>)(use.name, use.input, options.signal);
+          toolCalls.push({ name: use.name, input: use.input, isError: executed.isError, result: executed.content.slice(0, RECORDED_RESULT_CHARS) });
+          results.push({ type: 'tool_result', tool_use_id: use.id, content: executed.content, is_error: executed.isError });
+        }
+        messages.push({ role: 'user', content: results });
+      }
+    } catch (error) {
+      throw fromApiError(error, options.signal);
+    }
+    return { text: texts.join('\n\n'), usage, stopReason, durationMs: Math.round(this.deps.now() - started), model, toolCalls, retries };
+  }
+
+  /** One model call, retried by the policy; every attempt holds a permit of the backend's limiter. */
+  #call(messages: readonly Anthropic.MessageParam[], maxTokens: number, tools: TurnInput['tools'], options: TurnOptions): Promise<{ value: Anthropic.Message; retries: number }> {
+    const params: Anthropic.MessageStreamParams = {
+      model: this.spec.model,
+      max_tokens: maxTokens,
+      system: systemParam(this.spec.systemPrompt, this.deps.caching),
+      messages: withConversationBreakpoint(messages, this.deps.caching),
+      ...(tools ? { tools: tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.input_schema as Anthropic.Tool.InputSchema })) } : {}),
+    };
+    return callWithRetries(() => this.#stream(params, options), options.signal, this.deps.runner);
+  }
+
+  #stream(params: Anthropic.MessageStreamParams, options: TurnOptions): Promise<Anthropic.Message> {
+    const stream = this.client.messages.stream(params, { signal: options.signal });
+    if (options.onEvent) {
+      const onEvent = options.onEvent;
+      stream.on('text', (text) => onEvent({ type: 'text', text }));
+    }
+    return stream.finalMessage();
+  }
+
+  async close(): Promise<void> {
+    // Stateless over HTTP: the conversation lives in the store, so there is nothing to release.
+  }
+}

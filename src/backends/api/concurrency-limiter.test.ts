@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { OrchestratorError } from '../../domain/errors.js';
+import { AdaptiveConcurrencyLimiter, OpenLimiter, type LimiterClock, type Permit } from './concurrency-limiter.js';
+
+/** A clock the test moves; timers fire when it passes them. */
+function manualClock(): LimiterClock & { advance(ms: number): void } {
+  let now = 0;
+  let timers: Array<{ at: number; fn: () => void }> = [];
+  return {
+    now: () => now,
+    after(ms, fn) {
+      const timer = { at: now + ms, fn };
+      timers.push(timer);
+      return () => {
+        timers = timers.filter((t) => t !== timer);
+      };
+    },
+    advance(ms) {
+      now += ms;
+      const due = timers.filter((t) => t.at <= now);
+      timers = timers.filter((t) => t.at > now);
+      for (const t of due) t.fn();
+    },
+  };
+}
+
+const signal = () => new AbortController().signal;
+
+async function take(limiter: AdaptiveConcurrencyLimiter, n: number): Promise<Permit[]> {
+  return Promise.all(Array.from({ length: n }, () => limiter.acquire(signal())));
+}
+
+/** Settles pending promise callbacks, so a test can see which acquisitions were granted. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('adaptive concurrency limiter', () => {
+  it('starts fully open: the whole ceiling goes at once', async () => {
+    const limiter = new AdaptiveConcurrencyLimiter({ ceiling: 8, clock: manualClock() });
+    await take(limiter, 8);
+    expect(limiter.inFlight).toBe(8);
+    let ninth = false;
+    void limiter.acquire(signal()).then(() => (ninth = true));
+    await settle();
+    expect(ninth).toBe(false);
+    expect(limiter.waiting).toBe(1);
+  });
+
+  it('halves once per round, however many requests of that round were rejected', async () => {
+    const limiter = new AdaptiveConcurrencyLimiter({ ceiling: 64, clock: manualClock() });
+    const round1 = await take(limiter, 50);
+    for (const permit of round1) permit.release({ kind: 'congestion' });
+    expect(limiter.limit).toBe(32);
+
+    const round2 = await take(limiter, 32);
+    round2[0]?.release({ kind: 'congestion' });
+    round2[1]?.release({ kind: 'congestion' });
+    expect(limiter.limit).toBe(16);
+    for (const permit of round2.slice(2)) permit.release({ kind: 'failure' });
+    expect(limiter.limit).toBe(16);
+  });
+
+  it('never goes below the floor', async () => {
+    const limiter = new AdaptiveConcurrencyLimiter({ ceiling: 4, floor: 2, clock: manualClock() });
+    for (let i = 0; i < 5; i++) (await limiter.acquire(signal())).release({ kind: 'congestion' });
+    expect(limiter.limit).toBe(2);
+  });
+
+  it('grows back by about one per limit of successes once rejections stop, up to the ceiling', async () => {
+    const limiter = new AdaptiveConcurrencyLimiter({ ceiling: 8, clock: manualClock() });
+    for (let i = 0; i < 3; i++) (await limiter.acquire(signal())).release({ kind: 'congestion' });
+    expect(limiter.limit).toBe(1);
+    (await limiter.acquire(signal())).release({ kind: 'success' });
+    expect(limiter.limit).toBe(2);
+    // +1/2, +1/2.5, +1/2.9: a little under one per window, as TCP's congestion avoidance.
+    for (let i = 0; i < 3; i++) (await limiter.acquire(signal())).release({ kind: 'success' });
+    expect(limiter.limit).toBe(3);
+    for (let i = 0; i < 100; i++) (await limiter.acquire(signal())).release({ kind: 'success' });
+    expect(limiter.limit).toBe(8);
+  });
+
+  it("pauses every new request for the server's retry-after, then probes with one and climbs back", async () => {
+    const clock = manualClock();
+    const limiter = new AdaptiveConcurrencyLimiter({ ceiling: 8, clock });
+    (await limiter.acquire(signal())).release({ kind: 'congestion', retryAfterMs: 1_000 });
+    expect(limiter.paused).toBe(true);
+    const granted: Permit[] = [];
+    for (let i = 0; i < 6; i++) void limiter.acquire(signal()).then((permit) => granted.push(permit));
+    await settle();
+    expect(granted).toHaveLength(0);
+    clock.advance(999);
+    await settle();
+    expect(granted).toHaveLength(0);
+    clock.advance(1);
+    await settle();
+    // One probe first: the server just said the key was over its limit.
+    expect(granted).toHaveLength(1);
+    expect(limiter.limit).toBe(1);
+    // Each success adds one until half the old limit (slow start): 1 → 2 → 3 → 4.
+    granted[0]?.release({ kind: 'success' });
+    await settle();
+    expect(granted).toHaveLength(3);
+    granted[1]?.release({ kind: 'success' });
+    granted[2]?.release({ kind: 'success' });
+    await settle();
+    expect(limiter.limit).toBe(4);
+    expect(granted).toHaveLength(6);
+  });
+
+  it('serves waiters oldest call first, so a retry goes ahead of newer work', async () => {
+    const limiter = new AdaptiveConcurrencyLimiter({ ceiling: 1, clock: manualClock() });
+    const first = await limiter.acquire(signal());
+    const order: string[] = [];
+    const queue = (name: string, since?: number) =>
+      void limiter.acquire(signal(), since === undefined ? {} : { since }).then((permit) => {
+        order.push(name);
+        permit.release({ kind: 'success' });
+      });
+    queue('new a', 20);
+    queue('untimed');
+    queue('new b', 30);
+    queue('retry of an older call', 10);
+    first.release({ kind: 'success' });
+    await settle();
+    expect(order).toEqual(['retry of an older call', 'new a', 'new b', 'untimed']);
+  });
+
+  it('stops waiting when the signal aborts, with its reason, and keeps serving the rest', async () => {
+    const limiter = new AdaptiveConcurrencyLimiter({ ceiling: 1, clock: manualClock() });
+    const held = await limiter.acquire(signal());
+    const controller = new AbortController();
+    const waiting = limiter.acquire(controller.signal);
+    controller.abort(new OrchestratorError('timeout', 'too slow'));
+    await expect(waiting).rejects.toMatchObject({ code: 'timeout' });
+    expect(limiter.waiting).toBe(0);
+    held.release({ kind: 'success' });
+    held.release({ kind: 'congestion' }); // a second release changes nothing
+    expect(limiter.inFlight).toBe(0);
+    expect(limiter.limit).toBe(1);
+    await expect(limiter.acquire(AbortSignal.abort('no reason given as an Error'))).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
+  it('has an open twin that never waits (the behaviour without a limiter)', async () => {
+    const open = new OpenLimiter();
+    const permits = await Promise.all(Array.from({ length: 500 }, () => open.acquire(signal())));
+    expect(permits).toHaveLength(500);
+  });
+});

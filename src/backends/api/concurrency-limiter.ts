@@ -1,0 +1,198 @@
+import { OrchestratorError } from '../../domain/errors.js';
+
+/** How a request held by a permit ended, as far as the limiter cares. */
+export type RequestOutcome =
+  | { readonly kind: 'success' }
+  /** Rate limited or overloaded; `retryAfterMs` when the server said how long to back off. */
+  | { readonly kind: 'congestion'; readonly retryAfterMs?: number }
+  /** Any other failure: says nothing about capacity, so it changes nothing. */
+  | { readonly kind: 'failure' };
+
+export interface Permit {
+  /** Gives the slot back and reports how the request went. Only the first call counts. */
+  release(outcome: RequestOutcome): void;
+}
+
+/** Gates requests to the API: wait for a permit before sending, release it when the reply is done. */
+export interface RequestLimiter {
+  /**
+   * `since`: when the call's first attempt began (ms, any clock, the same for every call). Waiters are
+   * served oldest call first, so a retry goes ahead of newer work and no call starves.
+   */
+  acquire(signal: AbortSignal, options?: { readonly since?: number }): Promise<Permit>;
+}
+
+/** Time for the limiter's back-off pause; injected so tests move time themselves. */
+export interface LimiterClock {
+  now(): number;
+  /** Calls `fn` after `ms`; returns a cancel function. */
+  after(ms: number, fn: () => void): () => void;
+}
+
+export interface AdaptiveLimiterSettings {
+  /** Most requests in flight; the limiter starts here, fully open. */
+  readonly ceiling: number;
+  /** Never fewer than this many in flight (default 1). */
+  readonly floor?: number;
+  /** What the limit is multiplied by on congestion (default 0.5); also where slow start stops. */
+  readonly decrease?: number;
+  readonly clock?: LimiterClock;
+}
+
+interface Waiter {
+  readonly since: number;
+  readonly resolve: (permit: Permit) => void;
+  readonly signal: AbortSignal;
+  readonly onAbort: () => void;
+}
+
+const REAL_CLOCK: LimiterClock = {
+  now: () => performance.now(),
+  after(ms, fn) {
+    const timer = setTimeout(fn, ms);
+    // The pause must never keep a process alive on its own.
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
+/**
+ * One AIMD limit on in-flight requests for one API key (TCP congestion control, applied to requests):
+ *
+ * - It starts at `ceiling`, so a healthy API sees no throttling at all.
+ * - On a 429/529 the limit is cut, once per round: only a request sent under the current limit can
+ *   cut it again, so fifty simultaneous 429s count as one signal, not fifty.
+ * - A cut without retry-after halves the limit. A retry-after also pauses every new request until
+ *   then (the server is talking about the key, not one request), and afterwards one probe goes
+ *   first; each success then adds one (slow start) until half the old limit.
+ * - Past that, each success adds 1/limit: about one more per limit's worth of successes, so it grows
+ *   back steadily once the rejections stop.
+ * - Waiters are served oldest call first, so retries go ahead of new work and no call starves.
+ */
+export class AdaptiveConcurrencyLimiter implements RequestLimiter {
+  readonly #ceiling: number;
+  readonly #floor: number;
+  readonly #decrease: number;
+  readonly #clock: LimiterClock;
+  #limit: number;
+  /** Below this the limit grows by one per success (slow start); above it by 1/limit (congestion avoidance). */
+  #threshold: number;
+  #inFlight = 0;
+  #round = 0;
+  #pausedUntil = 0;
+  #cancelWake: (() => void) | undefined;
+  readonly #queue: Waiter[] = [];
+
+  constructor(settings: AdaptiveLimiterSettings) {
+    this.#ceiling = Math.max(1, settings.ceiling);
+    this.#floor = Math.min(this.#ceiling, Math.max(1, settings.floor ?? 1));
+    this.#decrease = settings.decrease ?? 0.5;
+    this.#clock = settings.clock ?? REAL_CLOCK;
+    this.#limit = this.#ceiling;
+    this.#threshold = this.#ceiling;
+  }
+
+  /** Requests that may be in flight at once right now. */
+  get limit(): number {
+    return Math.floor(this.#limit);
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /** True while a server's retry-after holds new requests back. */
+  get paused(): boolean {
+    return this.#clock.now() < this.#pausedUntil;
+  }
+
+  acquire(signal: AbortSignal, options: { readonly since?: number } = {}): Promise<Permit> {
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    if (this.#queue.length === 0 && this.#canStart()) return Promise.resolve(this.#grant());
+    return new Promise<Permit>((resolve, reject) => {
+      const waiter: Waiter = {
+        since: options.since ?? Number.POSITIVE_INFINITY,
+        resolve,
+        signal,
+        onAbort: () => {
+          const at = this.#queue.indexOf(waiter);
+          if (at >= 0) this.#queue.splice(at, 1);
+          reject(abortReason(signal));
+        },
+      };
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      const after = this.#queue.findIndex((other) => other.since > waiter.since);
+      this.#queue.splice(after < 0 ? this.#queue.length : after, 0, waiter);
+      this.#pump();
+    });
+  }
+
+  #canStart(): boolean {
+    return this.#inFlight < this.limit && !this.paused;
+  }
+
+  #grant(): Permit {
+    this.#inFlight += 1;
+    const round = this.#round;
+    let released = false;
+    return {
+      release: (outcome) => {
+        if (released) return;
+        released = true;
+        this.#inFlight -= 1;
+        this.#adjust(outcome, round);
+        this.#pump();
+      },
+    };
+  }
+
+  #adjust(outcome: RequestOutcome, round: number): void {
+    if (outcome.kind === 'success') {
+      const step = this.#limit < this.#threshold ? 1 : 1 / this.#limit;
+      this.#limit = Math.min(this.#ceiling, this.#limit + step);
+      return;
+    }
+    if (outcome.kind !== 'congestion') return;
+    const pause = outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0;
+    if (round === this.#round) {
+      this.#threshold = Math.max(this.#floor, this.#limit * this.#decrease);
+      // A server that says "wait" gets one probe after the wait, then a doubling climb back to the threshold.
+      this.#limit = pause ? this.#floor : this.#threshold;
+      this.#round += 1;
+    }
+    if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0) {
+      this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock.now() + outcome.retryAfterMs);
+    }
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && this.#canStart()) {
+      const waiter = this.#queue.shift() as Waiter;
+      waiter.signal.removeEventListener('abort', waiter.onAbort);
+      waiter.resolve(this.#grant());
+    }
+    if (this.#queue.length > 0 && this.paused && this.#cancelWake === undefined) {
+      this.#cancelWake = this.#clock.after(this.#pausedUntil - this.#clock.now(), () => {
+        this.#cancelWake = undefined;
+        this.#pump();
+      });
+    }
+  }
+}
+
+/** No limit at all: every request goes at once (the behaviour without a limiter, for comparison). */
+export class OpenLimiter implements RequestLimiter {
+  acquire(signal: AbortSignal): Promise<Permit> {
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return Promise.resolve({ release: () => undefined });
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new OrchestratorError('cancelled', 'Cancelled while waiting for a free API slot.');
+}

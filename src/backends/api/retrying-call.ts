@@ -1,0 +1,69 @@
+import { classifyFailure, type ApiFailure } from './api-failure.js';
+import { fromApiError } from './api-errors.js';
+import type { RequestLimiter, RequestOutcome } from './concurrency-limiter.js';
+import { decideRetry, isCongestion, type RetrySettings } from './retry-policy.js';
+import type { Sleep } from '../../async/sleep.js';
+
+export interface RetryNotice {
+  /** 1 for the first retry. */
+  readonly retry: number;
+  readonly afterMs: number;
+  readonly failure: ApiFailure;
+}
+
+/** What runs a call: the policy's settings, the limiter, and the injected time sources. */
+export interface CallRunner {
+  readonly retry: RetrySettings;
+  readonly limiter: RequestLimiter;
+  readonly sleep: Sleep;
+  /** Monotonic ms, for the elapsed-time bound. */
+  readonly now: () => number;
+  /** Wall-clock ms, to read a retry-after given as an HTTP date. */
+  readonly wallNow: () => number;
+  readonly random: () => number;
+  /** Told before each retry's wait (logs, tests). */
+  readonly onRetry?: (notice: RetryNotice) => void;
+}
+
+/**
+ * Runs one API call: takes a permit from the limiter for each attempt, reports how it went, and asks
+ * the retry policy what to do after a failure. Every failure leaves as an OrchestratorError that
+ * says how many retries were made and why they stopped.
+ */
+export async function callWithRetries<T>(attempt: () => Promise<T>, signal: AbortSignal, runner: CallRunner): Promise<{ value: T; retries: number }> {
+  const started = runner.now();
+  for (let retries = 0; ; retries++) {
+    const permit = await withAbortReason(runner.limiter.acquire(signal, { since: started }), signal);
+    let thrown: unknown;
+    let failure: ApiFailure;
+    try {
+      const value = await attempt();
+      permit.release({ kind: 'success' });
+      return { value, retries };
+    } catch (error) {
+      thrown = error;
+      failure = classifyFailure(error, runner.wallNow());
+      permit.release(outcomeOf(failure));
+    }
+    if (signal.aborted) throw fromApiError(thrown, signal);
+    const elapsedMs = runner.now() - started;
+    const decision = decideRetry(failure, { retries, elapsedMs }, runner.retry, runner.random);
+    if (!decision.retry) throw fromApiError(thrown, signal, { retries, gaveUp: decision.reason, elapsedMs });
+    runner.onRetry?.({ retry: retries + 1, afterMs: decision.afterMs, failure });
+    await withAbortReason(runner.sleep(decision.afterMs, signal), signal);
+  }
+}
+
+/** A wait that can only fail by an abort, leaving with the abort's reason as an OrchestratorError. */
+async function withAbortReason<T>(wait: Promise<T>, signal: AbortSignal): Promise<T> {
+  try {
+    return await wait;
+  } catch (error) {
+    throw fromApiError(error, signal);
+  }
+}
+
+function outcomeOf(failure: ApiFailure): RequestOutcome {
+  if (!isCongestion(failure)) return { kind: 'failure' };
+  return failure.kind === 'status' && failure.retryAfterMs !== undefined ? { kind: 'congestion', retryAfterMs: failure.retryAfterMs } : { kind: 'congestion' };
+}

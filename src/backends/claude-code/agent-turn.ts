@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { OrchestratorError } from '../../domain/errors.js';
+import type { AskPermission, BackendEvent, PermissionDenial, ToolCallRecord } from '../backend.js';
+import type { AgentProcess } from './agent-process.js';
+import { canUseToolSchema, decidePermission } from './permission-bridge.js';
+import type { PermissionMode } from './permission-policy.js';
+import { controlErrorLine, controlSuccessLine, interruptLine, userMessageLine, type CliMessage, type ContentBlock, type ResultMessage } from './stream-json.js';
+
+export interface AgentTurnOptions {
+  readonly message: string;
+  /** Tokens the turn may use; past it the turn is interrupted and ends with stop reason token_budget. */
+  readonly tokenBudget: number;
+  readonly signal: AbortSignal;
+  readonly onEvent?: (event: BackendEvent) => void;
+  readonly askPermission?: AskPermission;
+  readonly permissionTimeoutMs: number;
+  readonly mode: PermissionMode;
+  readonly workspace: string;
+}
+
+export interface AgentTurnOutcome {
+  readonly result: ResultMessage;
+  /** The model of the last top-level answer ('' when none came). */
+  readonly model: string;
+  readonly toolCalls: readonly ToolCallRecord[];
+  readonly denials: readonly PermissionDenial[];
+  /** Text streamed at the top level, for turns that end without a final result text (interrupted). */
+  readonly streamedText: string;
+  readonly budgetExceeded: boolean;
+}
+
+const RECORDED_RESULT_CHARS = 2_000;
+
+/**
+ * One turn on a live agent: the user message in, then everything the CLI says until its result. Tool
+ * calls are recorded, questions the policy left open go through the permission bridge, text streams
+ * out. Rejects on abort (the caller then kills the process) and when the process dies mid-turn.
+ */
+export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Promise<AgentTurnOutcome> {
+  return new Promise<AgentTurnOutcome>((resolve, reject) => {
+    const pending = new Map<string, { name: string; input: unknown }>();
+    const toolCalls: ToolCallRecord[] = [];
+    const denials = new Map<string, PermissionDenial>();
+    let model = '';
+    let streamedText = '';
+    let tokens = 0;
+    let budgetExceeded = false;
+    let settled = false;
+
+    const finish = (outcome: { ok: AgentTurnOutcome } | { error: Error }) => {
+      if (settled) return;
+      settled = true;
+      agent.listen(undefined);
+      options.signal.removeEventListener('abort', onAbort);
+      if ('ok' in outcome) resolve(outcome.ok);
+      else reject(outcome.error);
+    };
+    const onAbort = () => finish({ error: abortError(options.signal) });
+
+    const onToolResults = (blocks: readonly ContentBlock[]) => {
+      for (const block of blocks) {
+        if (block.type !== 'tool_result' || typeof block['tool_use_id'] !== 'string') continue;
+        const call = pending.get(block['tool_use_id']);
+        if (!call) continue;
+        pending.delete(block['tool_use_id']);
+        toolCalls.push({ name: call.name, input: call.input, isError: block['is_error'] === true, result: resultText(block['content']).slice(0, RECORDED_RESULT_CHARS) });
+      }
+    };
+
+    const onControlRequest = (requestId: string, request: Record<string, unknown>) => {
+      const parsed = canUseToolSchema.safeParse(request);
+      if (!parsed.success) {
+        // Hook callbacks, MCP messages, ...: nothing we serve. Refuse at once so the CLI never waits.
+        agent.write(controlErrorLine(requestId, `claude-orchestrator does not handle control request "${String(request['subtype'])}"`));
+        return;
+      }
+      const key = parsed.data.tool_use_id ?? randomUUID();
+      decidePermission(parsed.data, { ask: options.askPermission, timeoutMs: options.permissionTimeoutMs, mode: options.mode, workspace: options.workspace, signal: options.signal }).then(
+        (decision) => {
+          if (decision.denial) denials.set(key, decision.denial);
+          agent.write(controlSuccessLine(requestId, decision.response));
+        },
+        (error: unknown) => {
+          // The bridge settles every question itself; should it fail anyway, the call is refused, never left waiting.
+          const reason = `the permission check failed (${(error as Error).message})`;
+          denials.set(key, { tool: parsed.data.tool_name, input: parsed.data.input, reason });
+          agent.write(controlSuccessLine(requestId, { behavior: 'deny', message: `Permission to use ${parsed.data.tool_name} was denied: ${reason}.` }));
+        },
+      );
+    };
+
+    const onStreamEvent = (event: Record<string, unknown>, topLevel: boolean) => {
+      const delta = event['delta'] as { type?: unknown; text?: unknown } | undefined;
+      if (topLevel && event['type'] === 'content_block_delta' && delta?.type === 'text_delta' && typeof delta.text === 'string') {
+        streamedText += delta.text;
+        options.onEvent?.({ type: 'text', text: delta.text });
+      }
+      // message_delta carries a model call's final usage: enough to stop a turn that outgrows its budget.
+      if (event['type'] === 'message_delta' && typeof event['usage'] === 'object' && event['usage'] !== null) {
+        const u = event['usage'] as Record<string, unknown>;
+        tokens += num(u['input_tokens']) + num(u['output_tokens']) + num(u['cache_creation_input_tokens']) + num(u['cache_read_input_tokens']);
+        if (tokens >= options.tokenBudget && !budgetExceeded) {
+          budgetExceeded = true;
+          agent.write(interruptLine(randomUUID()));
+        }
+      }
+    };
+
+    const onMessage = (message: CliMessage) => {
+      switch (message.type) {
+        case 'stream_event':
+          return onStreamEvent(message.event, message.parent_tool_use_id == null);
+        case 'assistant':
+          if (message.parent_tool_use_id == null) model = message.message.model;
+          for (const block of message.message.content) {
+            if (block.type === 'tool_use' && typeof block['id'] === 'string' && typeof block['name'] === 'string') pending.set(block['id'], { name: block['name'], input: block['input'] });
+          }
+          return;
+        case 'user':
+          if (Array.isArray(message.message.content)) onToolResults(message.message.content);
+          return;
+        case 'control_request':
+          return onControlRequest(message.request_id, message.request);
+        case 'result': {
+          // The CLI's own list also holds refusals by policy (dontAsk, deny rules) that never reached us.
+          for (const denial of message.permission_denials ?? []) {
+            if (!denials.has(denial.tool_use_id)) denials.set(denial.tool_use_id, { tool: denial.tool_name, input: denial.tool_input, reason: "the instance's permission policy refused it" });
+          }
+          return finish({ ok: { result: message, model, toolCalls, denials: [...denials.values()], streamedText, budgetExceeded } });
+        }
+        case 'invalid':
+          if (message.rawType === 'result') {
+            return finish({ error: new OrchestratorError('backend_error', `The Claude Code CLI ended the turn with a result we can't read: ${message.problem}`) });
+          }
+          return;
+        default:
+          return;
+      }
+    };
+
+    if (options.signal.aborted) return finish({ error: abortError(options.signal) });
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    agent.listen(onMessage);
+    void agent.exited.then((exit) => {
+      const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
+      finish({ error: new OrchestratorError('backend_error', `The Claude Code agent ${how} during the turn.${agent.stderrTail ? ` It said: ${agent.stderrTail.slice(-1_000)}` : ''}`) });
+    });
+    if (!agent.write(userMessageLine(options.message))) {
+      finish({ error: new OrchestratorError('backend_error', `The Claude Code agent can't take input.${agent.stderrTail ? ` It said: ${agent.stderrTail.slice(-1_000)}` : ''}`) });
+    }
+  });
+}
+
+function abortError(signal: AbortSignal): OrchestratorError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof OrchestratorError) return reason;
+  return new OrchestratorError('cancelled', 'The turn was cancelled before the agent finished.');
+}
+
+function resultText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((b: unknown) => (typeof b === 'object' && b !== null && typeof (b as { text?: unknown }).text === 'string' ? (b as { text: string }).text : '')).join('');
+  return '';
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' ? value : 0;
+}

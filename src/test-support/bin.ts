@@ -1,0 +1,37 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built bin, as a user (or an MCP client) runs it. */
+export const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
+
+export function bareEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'home-')), ...extra };
+}
+
+export interface RunningBin {
+  readonly child: ChildProcess;
+  /** The first http://127.0.0.1:<port> the process logs on stderr. */
+  readonly url: Promise<string>;
+  readonly exited: Promise<number | null>;
+  stderr(): string;
+}
+
+/** Starts the bin from another directory with the given environment. */
+export function startBin(args: string[], env: Record<string, string>): RunningBin {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const url = new Promise<string>((resolveUrl, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      if (match?.[1]) resolveUrl(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  url.catch(() => undefined);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, url, exited, stderr: () => stderr };
+}

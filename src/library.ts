@@ -1,5 +1,7 @@
 import { ApiBackend } from './backends/api/api-backend.js';
 import { apiBackendOptions } from './backends/api/options-from-config.js';
+import { claudeCodeBackendFromConfig } from './backends/claude-code/claude-code-backend.js';
+import type { BackendKind } from './domain/instance.js';
 import type { Backend } from './backends/backend.js';
 import { loadConfig, storePath, type Config } from './config/load-config.js';
 import { createLogger, silentLogger, type Logger } from './observability/logger.js';
@@ -17,6 +19,8 @@ export interface CreateOrchestratorOptions {
   /** Default: no logs for library use. Pass `createLogger('info')` for JSON logs on stderr. */
   readonly logger?: Logger;
   readonly backend?: Backend;
+  /** Default: the claude-code backend (real Claude Code agents) built from the settings. */
+  readonly backends?: Partial<Record<BackendKind, Backend>>;
   /** Default: the SQLite store at ORCHESTRATOR_DB, or orchestrator.db under WORKSPACE_DIR. */
   readonly store?: Store;
   readonly priceTable?: PriceTable;
@@ -43,6 +47,7 @@ export function createOrchestrator(options: CreateOrchestratorOptions = {}): Orc
         ...apiBackendOptions(config),
         onRetry: (n) => logger.warn({ instanceId: n.instanceId, retry: n.retry, afterMs: n.afterMs, failure: n.failure.kind }, 'model call retried'),
       }),
+    backends: options.backends ?? { 'claude-code': claudeCodeBackendFromConfig(config, logger) },
     store: options.store ?? new SqliteStore(storePath(config), { durable: config.dbDurable }),
     priceTable: options.priceTable ?? loadPriceTable(config.priceTablePath),
     logger,

@@ -31,6 +31,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // The store lives under WORKSPACE_DIR by default: refuse a squatted or shared directory before opening it.
   if (config.dbPath === undefined) await ensureSafeWorkspaceBase(config.workspaceDir);
   const orchestrator = createOrchestrator({ config, env: {}, logger });
+  // Right away rather than at the first tick: agents a killed server left behind end before we serve.
+  await orchestrator.healthCheck();
   if (!config.apiKey) logger.warn('ANTHROPIC_API_KEY is not set: the server runs, but spawn_claude and send_to_instance will answer with how to set it.');
 
   if (options.stdio) {

@@ -124,4 +124,14 @@ export interface Backend {
   /** Throws `not_configured` with what to do when the backend cannot run (e.g. no API key). */
   assertReady(): void;
   start(spec: SessionSpec): Promise<Session>;
+  /** Frees what a terminated instance kept when no session of it is open (claude-code: commits and removes its worktree). */
+  release?(spec: SessionSpec): Promise<void>;
+  /** Checks spawn options early, with a clear error (e.g. that a repository is a git repository). */
+  validateSpawn?(spec: SessionSpec): Promise<void>;
+  /** The health check's part for this backend (claude-code: ends agent processes whose server is gone). */
+  healthCheck?(): Promise<void>;
+  /** Stops everything the backend runs (server shutdown); sessions stay resumable. */
+  shutdown?(): Promise<void>;
+  /** Prompt tokens each model call carries beyond the conversation (an agent's own system prompt and tools), for budget reservations. */
+  readonly promptOverheadTokens?: number;
 }

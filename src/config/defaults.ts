@@ -104,6 +104,17 @@ export const DEFAULTS = {
   promptCaching: true,
   /** 5 minutes: writes cost 1.25× input (1 h costs 2×); an instance's turns usually come minutes apart. */
   promptCacheTtl: '5m',
+  /**
+   * A claude-code agent idle this long is stopped and its session parked (no process, no memory); the next
+   * turn resumes it (~0.5 s). 5 minutes covers the pauses of a working conversation.
+   */
+  claudeCodeIdleSeconds: 300,
+  /** How long an agent's permission question waits for the user before it is denied: time to read and decide. */
+  claudeCodePermissionTimeoutSeconds: 120,
+  /** A stopped agent's time to exit on its own once its input ends (it normally takes ~50 ms). */
+  claudeCodeExitGraceMs: 2_000,
+  /** SIGTERM to SIGKILL for an agent and what it started; Claude Code cleans up its tools on SIGTERM within this. */
+  claudeCodeKillGraceMs: 5_000,
 } as const;
 
 export type Defaults = typeof DEFAULTS;

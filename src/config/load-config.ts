@@ -40,6 +40,10 @@ export interface Config {
   readonly apiMaxInFlight: number;
   readonly promptCaching: boolean;
   readonly promptCacheTtl: '5m' | '1h';
+  readonly claudeCodeIdleSeconds: number;
+  readonly claudeCodePermissionTimeoutSeconds: number;
+  /** undefined: the pinned @anthropic-ai/claude-code dependency. */
+  readonly claudeCodeExecutable: string | undefined;
   /** undefined: <workspaceDir>/orchestrator.db. */
   readonly dbPath: string | undefined;
   readonly dbDurable: boolean;
@@ -77,6 +81,9 @@ const BASE: Config = {
   apiMaxInFlight: DEFAULTS.apiMaxInFlight,
   promptCaching: DEFAULTS.promptCaching,
   promptCacheTtl: DEFAULTS.promptCacheTtl,
+  claudeCodeIdleSeconds: DEFAULTS.claudeCodeIdleSeconds,
+  claudeCodePermissionTimeoutSeconds: DEFAULTS.claudeCodePermissionTimeoutSeconds,
+  claudeCodeExecutable: undefined,
   dbPath: undefined,
   dbDurable: false,
   shutdownGraceSeconds: DEFAULTS.shutdownGraceSeconds,

@@ -87,6 +87,12 @@ export interface SendResult {
   instance_cost_usd: number | null;
   /** Times the backend retried this turn's model calls (rate limits, overload, resets). */
   retries?: number;
+  /** claude-code: files the agent changed during the turn. */
+  changed_files?: string[];
+  /** claude-code: tool calls refused during the turn (policy, the user, or no one to ask), with why. */
+  permission_denials?: Array<{ tool: string; input: unknown; reason: string }>;
+  /** claude-code: the agent's own cost figure for the turn, to compare with cost_usd. */
+  agent_cost_usd?: number;
   /** Delegation tool calls the instance made during the turn. */
   tool_calls?: Array<{ name: string; input: unknown; is_error: boolean; result: string }>;
   warnings: string[];
@@ -204,6 +210,12 @@ export class Orchestrator {
     backend.assertReady();
     if (input.backend !== 'claude-code' && (input.repository !== undefined || input.permissions !== undefined)) {
       throw new OrchestratorError('invalid_input', 'repository and permissions apply to backend "claude-code" only.');
+    }
+    if (input.backend === 'claude-code' && input.allow_delegation) {
+      throw new OrchestratorError('invalid_input', 'allow_delegation is for api instances: a Claude Code agent has its own Task tool for subagents.');
+    }
+    if (backend.validateSpawn && input.repository !== undefined) {
+      await backend.validateSpawn({ instanceId: 'inst_validate', model: '', systemPrompt: '', workspace: '', repository: input.repository });
     }
     const model = input.model ?? this.#config.defaultModel;
     const warnings: string[] = [];
@@ -353,7 +365,7 @@ export class Orchestrator {
     // write the user's message, so an acknowledged message is never lost and budgets are never shared twice.
     const reservationId = this.#ids('res');
     const { plan, userMessage } = this.#store.transaction(() => {
-      const promptTokens = estimatePromptTokens(record.systemPrompt, [...history, { content: message }]);
+      const promptTokens = estimatePromptTokens(record.systemPrompt, [...history, { content: message }]) + (this.#backendFor(record.backend).promptOverheadTokens ?? 0);
       const planned = planTurnReservation(this.#get(id), this.#budgetView(), this.#prices, promptTokens, this.#config.maxOutputTokens);
       this.#store.addReservation({ id: reservationId, instanceId: id, owner: this.#owner.id, tokens: planned.tokens, nanos: planned.nanos, createdAt: this.#clock.now() });
       transition(this.#store, id, 'busy', 'turn_started', this.#isoNow());
@@ -371,7 +383,9 @@ export class Orchestrator {
           history,
           message,
           maxTokens: plan.maxTokens,
-          tokenBudget: record.allowDelegation ? Math.max(1, record.limits.maxTotalTokens - totalTokens(record.usage)) : plan.tokens,
+          // A turn that makes several model calls (delegation tools, a Claude Code agent's tool loop) may use what
+          // the instance has left; a plain turn is one call, held to its reservation.
+          tokenBudget: record.allowDelegation || record.backend === 'claude-code' ? Math.max(1, record.limits.maxTotalTokens - totalTokens(record.usage)) : plan.tokens,
           ...delegation,
         },
         {
@@ -403,9 +417,10 @@ export class Orchestrator {
       throw failure;
     }
 
-    const turnCost = costNanos(this.#prices, result.model, result.usage) ?? costNanos(this.#prices, record.model, result.usage);
-    const pricedModel = findPrice(this.#prices, result.model) ? result.model : record.model;
-    const turnSavings = cacheSavingsNanos(this.#prices, pricedModel, result.usage);
+    // A turn that used several models (a Claude Code subagent on another one) is priced model by model.
+    const byModel = result.usageByModel ? Object.entries(result.usageByModel) : [[findPrice(this.#prices, result.model) ? result.model : record.model, result.usage] as const];
+    const turnCost = byModel.reduce<number | null>((sum, [model, usage]) => addCost(sum, costNanos(this.#prices, model, usage)), 0);
+    const turnSavings = byModel.reduce<number | null>((sum, [model, usage]) => addCost(sum, cacheSavingsNanos(this.#prices, model, usage)), 0);
     // One transaction: the reply, its charge, and the end of the reservation. A turn is charged exactly once.
     let after = this.#store.transaction(() => {
       this.#store.appendMessage(id, {
@@ -460,6 +475,11 @@ export class Orchestrator {
       instance_cost_usd: nanosToUsd(after.costNanos),
       ...(result.toolCalls.length > 0 ? { tool_calls: result.toolCalls.map((c) => ({ name: c.name, input: c.input, is_error: c.isError, result: c.result })) } : {}),
       ...(result.retries !== undefined ? { retries: result.retries } : {}),
+      ...(result.changedFiles ? { changed_files: [...result.changedFiles] } : {}),
+      ...(result.permissionDenials && result.permissionDenials.length > 0
+        ? { permission_denials: result.permissionDenials.map((d) => ({ tool: d.tool, input: d.input, reason: d.reason })) }
+        : {}),
+      ...(result.agentCostUsd !== undefined ? { agent_cost_usd: result.agentCostUsd } : {}),
       warnings,
     };
   }
@@ -541,13 +561,16 @@ export class Orchestrator {
   }
 
   /** Runs a prepared coordination; aborted by `signal`, its own timeout, or shutdown. */
-  async runCoordination(plan: CoordinationPlan, options: { signal?: AbortSignal; report?: (update: ProgressReport) => void } = {}): Promise<object> {
+  async runCoordination(
+    plan: CoordinationPlan,
+    options: { signal?: AbortSignal; report?: (update: ProgressReport) => void; askPermission?: AskPermission } = {},
+  ): Promise<object> {
     const report = options.report ?? (() => undefined);
     const timeout = AbortSignal.timeout(plan.timeoutMs);
     const signal = AbortSignal.any([timeout, this.#shutdown.signal, ...(options.signal ? [options.signal] : [])]);
     this.#log.info({ type: plan.type, participants: plan.request.participantIds, coordinatorId: plan.request.coordinatorId }, 'coordination started');
     const result = await runCoordination(plan.type, plan.request, {
-      port: coordinationPort(this, report),
+      port: coordinationPort(this, report, options.askPermission),
       signal,
       maxConcurrency: this.#config.coordinationConcurrency,
       progress: (u) => report({ message: u.message, ...(u.completedTurns !== undefined ? { completedTurns: u.completedTurns } : {}), ...(u.totalTurns !== undefined ? { totalTurns: u.totalTurns } : {}) }),
@@ -670,6 +693,7 @@ export class Orchestrator {
    */
   async healthCheck(): Promise<{ terminated: string[]; recovered: string[]; deleted: number }> {
     const { instances: recovered } = this.recover();
+    await Promise.all(Object.values(this.#backends).map((b) => b.healthCheck?.()));
     const terminated = await this.enforceLimits();
     const cutoff = new Date(this.#clock.now() - this.#config.retentionDays * 86_400_000).toISOString();
     const deleted = this.#store.deleteEndedBefore(cutoff);
@@ -712,6 +736,7 @@ export class Orchestrator {
     await Promise.allSettled([...this.#inFlight]);
     await Promise.allSettled([...this.#sessions.values()].map((s) => s.close()));
     this.#sessions.clear();
+    await Promise.allSettled(Object.values(this.#backends).map((b) => b.shutdown?.()));
     this.#store.close();
   }
 
@@ -728,10 +753,10 @@ export class Orchestrator {
     try {
       // A backend that keeps things outside the store (a claude-code worktree, a parked session) is asked to
       // release them even when this server never ran the instance.
-      const session = this.#sessions.get(id) ?? (record.backend === 'api' ? undefined : await this.#backendFor(record.backend).start(this.#sessionSpec(record)));
+      const session = this.#sessions.get(id);
       this.#sessions.delete(id);
-      if (session?.terminate) await session.terminate();
-      else await session?.close();
+      if (session) await (session.terminate ? session.terminate() : session.close());
+      else await this.#backends[record.backend]?.release?.(this.#sessionSpec(record));
       if (!record.keepWorkspace) {
         await removeWorkspace(this.#config.workspaceDir, id);
         workspaceRemoved = true;

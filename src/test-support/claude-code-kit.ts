@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionSpec } from '../backends/backend.js';
@@ -29,7 +29,7 @@ export class ClaudeCodeKit {
     return new ClaudeCodeKit(sim);
   }
 
-  backend(options: Partial<ClaudeCodeBackendOptions> & { timings?: Partial<SessionTimings> } = {}): ClaudeCodeBackend {
+  backend(options: Partial<Omit<ClaudeCodeBackendOptions, 'timings'>> & { timings?: Partial<SessionTimings> } = {}): ClaudeCodeBackend {
     const backend = new ClaudeCodeBackend({
       apiKey: TEST_API_KEY,
       baseUrl: this.sim.url,
@@ -52,6 +52,7 @@ export class ClaudeCodeKit {
   async close(): Promise<void> {
     await Promise.all(this.#backends.map((backend) => backend.shutdown()));
     await this.sim.close();
+    rmSync(this.workspaceDir, { recursive: true, force: true });
   }
 }
 
@@ -73,7 +74,6 @@ export function lastToolResult(request: ParsedRequest): string | undefined {
  * Scripts the CLI's model by directives in the user's message:
  * - `WRITE <path> <content>`: the Write tool;
  * - `BASH <command>` (to the end of the line): the Bash tool; `BASHBG <command>`: in the background;
- * - `HOLD`: the reply waits for `hold.release()` (or forever);
  * then, after the tool result, a text reply `done: <result>`; anything else is echoed.
  */
 export function agentScript(extra: ReplyRule[] = []): ReplyRule[] {
@@ -96,11 +96,15 @@ export function agentScript(extra: ReplyRule[] = []): ReplyRule[] {
   ];
 }
 
+/** The message that starts a held turn. */
+export const HOLD = 'HOLD-THIS-TURN-7f3a';
+
 /** A reply held until released: a turn that is certainly still running while the test acts. */
 export function holdRule(): { rule: ReplyRule; release: () => void } {
   let release = () => {};
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
-  return { rule: { match: { lastUser: 'HOLD' }, reply: () => held.then(() => 'released') }, release };
+  // Case-sensitive and unlikely in any tool output, so only the scripted message matches.
+  return { rule: { match: { lastUser: new RegExp(HOLD) }, reply: () => held.then(() => 'released') }, release };
 }

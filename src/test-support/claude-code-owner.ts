@@ -2,6 +2,7 @@
 // compileForChild): it starts one claude-code agent on a turn that the simulator holds, prints the
 // agent's pid, and waits to be killed.
 import { ClaudeCodeBackend } from '../backends/claude-code/claude-code-backend.js';
+import { HOLD } from './claude-code-kit.js';
 
 const need = (name: string): string => {
   const value = process.env[name];
@@ -16,7 +17,7 @@ const backend = new ClaudeCodeBackend({
   timings: { idleMs: 600_000, exitGraceMs: 2_000, killGraceMs: 2_000, permissionTimeoutMs: 30_000 },
 });
 const session = await backend.start({ instanceId: need('INSTANCE_ID'), model: 'claude-sonnet-5-5', systemPrompt: 'You are owned by a server that will die.', workspace: need('WORKSPACE') });
-session.turn({ history: [], message: 'HOLD', maxTokens: 1_024, tokenBudget: 100_000 }, { signal: new AbortController().signal }).then(
+session.turn({ history: [], message: HOLD, maxTokens: 1_024, tokenBudget: 100_000 }, { signal: new AbortController().signal }).then(
   () => process.stderr.write('the held turn ended\n'),
   (error: unknown) => process.stderr.write(`the held turn failed: ${String(error)}\n`),
 );

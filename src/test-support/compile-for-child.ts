@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +11,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  * Compiles one TypeScript entry (and what it imports) to JavaScript a child `node` can run, without
  * touching dist/: tests that need a real second process (a server to kill -9) stay independent of the
  * build. The output sits under node_modules/.cache so the child resolves packages like the project does.
- * Returns the path of the compiled entry.
+ * Returns the compiled entry and a way to delete the build.
  */
-export function compileForChild(entry: string): string {
+export function compileForChild(entry: string): { entry: string; remove: () => void } {
   const outDir = join(ROOT, 'node_modules', '.cache', 'claude-orchestrator-tests', randomId('build'));
   mkdirSync(outDir, { recursive: true });
   const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
@@ -21,5 +21,8 @@ export function compileForChild(entry: string): string {
   execFileSync(process.execPath, [tsc, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // node_modules is a package boundary: say again that these files are ES modules.
   writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
-  return join(outDir, relative(join(ROOT, 'src'), entry).replace(/\.ts$/, '.js'));
+  return {
+    entry: join(outDir, relative(join(ROOT, 'src'), entry).replace(/\.ts$/, '.js')),
+    remove: () => rmSync(outDir, { recursive: true, force: true }),
+  };
 }

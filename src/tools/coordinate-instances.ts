@@ -17,7 +17,7 @@ export const coordinateInstancesTool = defineTool({
       orchestrator.tasks,
       'coordinate',
       `${plan.type} run with ${plan.request.participantIds.length} participants`,
-      (signal, report) => orchestrator.runCoordination(plan, { signal, report }),
+      (signal, report) => orchestrator.runCoordination(plan, { signal, report, ...(context.askPermission ? { askPermission: context.askPermission } : {}) }),
       context,
       plan.waitSeconds,
       { tool: 'coordinate_instances', arguments: raw },

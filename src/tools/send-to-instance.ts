@@ -17,7 +17,7 @@ export const sendToInstanceTool = defineTool({
       'send',
       `send to ${input.instance_id}`,
       async (signal, report) => {
-        const result = await orchestrator.sendToInstance(input, { signal });
+        const result = await orchestrator.sendToInstance(input, { signal, ...(context.askPermission ? { askPermission: context.askPermission } : {}) });
         report({ message: 'reply received', completedTurns: 1, totalTurns: 1, addTokens: result.usage.total_tokens });
         return result;
       },

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AskPermission } from '../backends/backend.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 
 /** Per-call context a transport may provide. */
@@ -7,6 +8,8 @@ export interface ToolContext {
   readonly signal?: AbortSignal;
   /** Present when the client asked for progress (an MCP progress token); sends one notification. */
   readonly onProgress?: (update: { progress: number; total?: number; message: string }) => void;
+  /** Present when the client can answer an agent's permission asks (MCP elicitation). */
+  readonly askPermission?: AskPermission;
 }
 
 /** One tool: the single definition MCP, REST and the docs are generated from. */

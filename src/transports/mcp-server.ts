@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import { executeTool, TOOLS } from '../tools/registry.js';
+import { elicitPermission } from './elicit-permission.js';
 import { VERSION } from '../version.js';
 
 export const SERVER_NAME = 'claude-orchestrator';
@@ -28,7 +29,19 @@ export function createMcpServer(orchestrator: Orchestrator): McpServer {
             : (update: { progress: number; total?: number; message: string }) =>
                 // A client that went away can't be told; the work goes on and get_task still has it.
                 void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...update } }).catch(() => undefined);
-        return (await executeTool(orchestrator, tool.name, args, { signal: ctx.mcpReq.signal, ...(onProgress ? { onProgress } : {}) })).result;
+        let open = true;
+        const askPermission = elicitPermission(server, ctx, () => open);
+        try {
+          return (
+            await executeTool(orchestrator, tool.name, args, {
+              signal: ctx.mcpReq.signal,
+              ...(onProgress ? { onProgress } : {}),
+              ...(askPermission ? { askPermission } : {}),
+            })
+          ).result;
+        } finally {
+          open = false;
+        }
       },
     );
   }

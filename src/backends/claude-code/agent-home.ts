@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -33,25 +33,29 @@ export class AgentHome {
     await writeFile(this.systemPromptFile, systemPrompt, { mode: 0o600 });
   }
 
-  /** Whether the CLI saved a transcript for this session, i.e. whether --resume can continue it. */
-  async hasTranscript(sessionId: string): Promise<boolean> {
+  /**
+   * The saved transcript of a session (size and mtime), or undefined when there is none: then --resume has
+   * nothing to continue. A change we didn't make means another server ran a turn of this instance.
+   */
+  async transcript(sessionId: string): Promise<string | undefined> {
     const projects = join(this.configDir, 'projects');
     let dirs: string[];
     try {
       dirs = await readdir(projects);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
     for (const dir of dirs) {
       try {
-        await access(join(projects, dir, `${sessionId}.jsonl`));
-        return true;
+        const stats = await stat(join(projects, dir, `${sessionId}.jsonl`), { bigint: true });
+        return `${stats.size}:${stats.mtimeNs}`;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
       }
     }
-    return false;
+    return undefined;
   }
 
   async remove(): Promise<void> {

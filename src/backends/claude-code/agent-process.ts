@@ -70,6 +70,13 @@ export class AgentProcess {
     child.stdin.on('error', (error) => {
       this.#writeError = error;
     });
+    // Stream or process errors after a good start end in an exit too; keep their words for that report.
+    const note = (error: Error) => {
+      this.#stderr = `${this.#stderr}\n[${error.message}]`.slice(-STDERR_TAIL_CHARS);
+    };
+    child.on('error', note);
+    child.stdout.on('error', note);
+    child.stderr.on('error', note);
   }
 
   /** Starts the CLI; rejects with not_configured when the executable can't be started at all. */

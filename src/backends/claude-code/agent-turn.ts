@@ -55,7 +55,7 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
       if ('ok' in outcome) resolve(outcome.ok);
       else reject(outcome.error);
     };
-    const onAbort = () => finish({ error: abortError(options.signal) });
+    const onAbort = () => finish({ error: abortReason(options.signal) });
 
     const onToolResults = (blocks: readonly ContentBlock[]) => {
       for (const block of blocks) {
@@ -111,7 +111,8 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
         case 'stream_event':
           return onStreamEvent(message.event, message.parent_tool_use_id == null);
         case 'assistant':
-          if (message.parent_tool_use_id == null) model = message.message.model;
+          // '<synthetic>' marks a message the CLI made up itself (an API error), not a model's answer.
+          if (message.parent_tool_use_id == null && !message.message.model.startsWith('<')) model = message.message.model;
           for (const block of message.message.content) {
             if (block.type === 'tool_use' && typeof block['id'] === 'string' && typeof block['name'] === 'string') pending.set(block['id'], { name: block['name'], input: block['input'] });
           }
@@ -138,7 +139,7 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
       }
     };
 
-    if (options.signal.aborted) return finish({ error: abortError(options.signal) });
+    if (options.signal.aborted) return finish({ error: abortReason(options.signal) });
     options.signal.addEventListener('abort', onAbort, { once: true });
     agent.listen(onMessage);
     void agent.exited.then((exit) => {
@@ -151,7 +152,8 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
   });
 }
 
-function abortError(signal: AbortSignal): OrchestratorError {
+/** What an aborted signal means for a turn: its own OrchestratorError (timeout, shutdown) or a cancellation. */
+export function abortReason(signal: AbortSignal): OrchestratorError {
   const reason: unknown = signal.reason;
   if (reason instanceof OrchestratorError) return reason;
   return new OrchestratorError('cancelled', 'The turn was cancelled before the agent finished.');

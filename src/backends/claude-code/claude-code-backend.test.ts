@@ -89,4 +89,49 @@ describe('claude-code backend: a real Claude Code agent', () => {
     expect(after.text).toContain('still there?');
     await session.terminate?.();
   });
+
+  it('stops a turn that outgrows its token budget, and charges what it used', async () => {
+    const spec = kit.spec();
+    const session = await kit.backend().start(spec);
+    const result = await session.turn({ ...turn(`WRITE ${join(spec.workspace, 'big.txt')} x`), tokenBudget: 100 }, { signal: turnSignal() });
+    expect(result.stopReason).toBe('token_budget');
+    expect(totalTokens(result.usage)).toBeGreaterThan(100);
+    // The agent stays warm and usable after the interrupt.
+    expect((session as ClaudeCodeSession).state).toBe('warm');
+    expect((await session.turn(turn('next'), { signal: turnSignal() })).stopReason).toBe('end_turn');
+    await session.terminate?.();
+  });
+
+  it('refuses a turn that is already cancelled without disturbing the warm agent', async () => {
+    const session = (await kit.backend().start(kit.spec())) as ClaudeCodeSession;
+    const pid = session.agentPid;
+    await expect(session.turn(turn('never sent'), { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'cancelled' });
+    expect(session.agentPid).toBe(pid);
+    await session.terminate();
+  });
+
+  it('resumes in a new process when another server on the same WORKSPACE_DIR took turns meanwhile', async () => {
+    const spec = kit.spec();
+    const elsewhere = async (message: string) => {
+      const there = await kit.backend().start(spec);
+      await there.turn(turn(message), { signal: turnSignal() });
+      await there.close();
+    };
+    // Warm here but unused when the other server (holding the orchestrator's lease) starts the session.
+    const here = (await kit.backend().start(spec)) as ClaudeCodeSession;
+    const fresh = here.agentPid;
+    await elsewhere('first, there: OSTRICH');
+
+    await here.turn(turn('second, here: FLAMINGO'), { signal: turnSignal() });
+    const resumed = here.agentPid;
+    expect(resumed).not.toBe(fresh);
+    expect(JSON.stringify(kit.sim.requests.at(-1)?.body.messages)).toContain('OSTRICH');
+
+    await elsewhere('third, there: PELICAN');
+    await here.turn(turn('fourth, here'), { signal: turnSignal() });
+    expect(here.agentPid).not.toBe(resumed);
+    const seen = JSON.stringify(kit.sim.requests.at(-1)?.body.messages);
+    for (const word of ['OSTRICH', 'FLAMINGO', 'PELICAN']) expect(seen).toContain(word);
+    await here.terminate();
+  });
 });

@@ -1,11 +1,16 @@
 import { join } from 'node:path';
+import { DEFAULTS } from '../../config/defaults.js';
+import type { Config } from '../../config/load-config.js';
 import { OrchestratorError } from '../../domain/errors.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
 import type { Backend, Session, SessionSpec } from '../backend.js';
+import { AgentHome } from './agent-home.js';
 import type { AgentCredentials } from './agent-launch.js';
 import { AgentRegistry, type ReapReport } from './agent-registry.js';
 import { resolveClaudeExecutable, type ClaudeExecutable } from './claude-executable.js';
 import { ClaudeCodeSession, type SessionTimings } from './claude-code-session.js';
+import { validateRepository } from './worktree.js';
+import { releaseInstance } from './instance-release.js';
 import { currentProcess, type ProcessIdentity } from './process-identity.js';
 
 export interface ClaudeCodeBackendOptions {
@@ -29,9 +34,10 @@ export interface ClaudeCodeBackendOptions {
  * parked when idle, each in its own workspace, asking through the orchestrator for what their policy leaves
  * open, isolated from workspace settings, supervised to the last process and reaped after a crash.
  */
-// `Omit<Backend, 'kind'>` until BackendKind (domain/instance.ts) lists 'claude-code'; then `implements Backend`.
-export class ClaudeCodeBackend implements Omit<Backend, 'kind'> {
+export class ClaudeCodeBackend implements Backend {
   readonly kind = 'claude-code' as const;
+  /** Claude Code sends its own system prompt and tool definitions (about 13–15k tokens) with every model call. */
+  readonly promptOverheadTokens = 16_000;
   readonly #options: ClaudeCodeBackendOptions;
   readonly #owner: ProcessIdentity;
   readonly #registry: AgentRegistry;
@@ -75,7 +81,8 @@ export class ClaudeCodeBackend implements Omit<Backend, 'kind'> {
 
   async start(spec: SessionSpec): Promise<Session> {
     this.assertReady();
-    await this.reapOrphans();
+    // A failed reap must not stop new work: it is logged, and the next start tries again.
+    await this.reapOrphans().catch((error: unknown) => this.#log.error({ err: (error as Error).message }, 'reaping orphaned agents failed'));
     const session = await ClaudeCodeSession.open({
       spec,
       executable: this.executable.path,
@@ -99,15 +106,67 @@ export class ClaudeCodeBackend implements Omit<Backend, 'kind'> {
    * restart cleans up even before the first claude-code spawn.
    */
   reapOrphans(): Promise<ReapReport> {
-    this.#reaped ??= this.#registry.reapOrphans(this.#options.timings.killGraceMs).then((report) => {
-      if (report.reaped.length > 0) this.#log.info({ reaped: report.reaped }, 'ended agents left behind by a server that is gone');
-      return report;
-    });
+    this.#reaped ??= this.#registry.reapOrphans(this.#options.timings.killGraceMs).then(
+      (report) => {
+        if (report.reaped.length > 0) this.#log.info({ reaped: report.reaped }, 'ended agents left behind by a server that is gone');
+        return report;
+      },
+      (error: unknown) => {
+        this.#reaped = undefined;
+        throw error;
+      },
+    );
     return this.#reaped;
+  }
+
+  /**
+   * Frees what a terminated instance kept when no session of it is open here (e.g. after a restart): its
+   * worktree's work is committed and the worktree removed, its agent home deleted. Starts no agent.
+   */
+  async release(spec: SessionSpec): Promise<void> {
+    const open = [...this.#sessions].find((session) => session.instanceId === spec.instanceId);
+    if (open) return open.terminate();
+    const repository = spec.repository !== undefined ? await validateRepository(spec.repository) : undefined;
+    await releaseInstance(spec.instanceId, spec.workspace, repository, new AgentHome(this.#agentsDir, spec.instanceId), this.#log);
+  }
+
+  /**
+   * The health check's part: ends agents whose server is gone. At start this is the one-time reap; later
+   * checks look again, since another server sharing WORKSPACE_DIR may have died since.
+   */
+  async healthCheck(): Promise<void> {
+    if (this.#reaped === undefined) {
+      await this.reapOrphans();
+      return;
+    }
+    const report = await this.#registry.reapOrphans(this.#options.timings.killGraceMs);
+    if (report.reaped.length > 0) this.#log.info({ reaped: report.reaped }, 'ended agents left behind by a server that is gone');
+  }
+
+  /** Checks a repository before the instance is recorded, so a bad path is a clear spawn error. */
+  async validateSpawn(spec: SessionSpec): Promise<void> {
+    if (spec.repository !== undefined) await validateRepository(spec.repository);
   }
 
   /** Stops every agent of this backend (server shutdown); sessions stay resumable. */
   async shutdown(): Promise<void> {
     await Promise.all([...this.#sessions].map((session) => session.close()));
   }
+}
+
+/** The backend as a server runs it: settings from its configuration, agents owned by this process. */
+export function claudeCodeBackendFromConfig(config: Config, logger: Logger): ClaudeCodeBackend {
+  return new ClaudeCodeBackend({
+    apiKey: config.apiKey,
+    baseUrl: config.baseUrl,
+    workspaceDir: config.workspaceDir,
+    executable: config.claudeCodeExecutable,
+    timings: {
+      idleMs: config.claudeCodeIdleSeconds * 1000,
+      permissionTimeoutMs: config.claudeCodePermissionTimeoutSeconds * 1000,
+      exitGraceMs: DEFAULTS.claudeCodeExitGraceMs,
+      killGraceMs: DEFAULTS.claudeCodeKillGraceMs,
+    },
+    logger,
+  });
 }

@@ -82,10 +82,11 @@ describe('claude-code isolation', () => {
     expect(seen['HOME']).toBe(join(kit.workspaceDir, '.agents', 'homes', spec.instanceId));
     expect(seen['HOME']).not.toBe(env.HOME);
     expect(seen[AGENT_MARKER_ENV]).toMatch(new RegExp(`^${spec.instanceId}:`));
-    // The key reaches the agent's own process (it calls the API), but no file of the workspace and no log line.
+    // The key reaches the agent's own process (it calls the API), but no file (workspace or agent home) and no log line.
     execFileSync('rm', [dump]);
+    for (const file of [...allFiles(spec.workspace), ...allFiles(seen['HOME'] as string)]) expect(file.text, file.path).not.toContain(TEST_API_KEY);
     await session.terminate?.();
-    for (const file of allFiles(spec.workspace)) expect(file.text, file.path).not.toContain(TEST_API_KEY);
+    expect(existsSync(seen['HOME'] as string)).toBe(false);
     expect(logged.join('')).not.toContain(TEST_API_KEY);
     expect(logged.length).toBeGreaterThan(0);
   });

@@ -1,20 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { OrchestratorError } from '../../domain/errors.js';
-import { totalTokens } from '../../domain/usage.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Session, SessionSpec, TurnInput, TurnOptions, TurnResult } from '../backend.js';
 import { AgentHome, sessionIdFor } from './agent-home.js';
 import { agentArgs, agentEnv, type AgentCredentials } from './agent-launch.js';
 import { AgentProcess } from './agent-process.js';
 import { AGENT_MARKER_ENV, type AgentRegistry } from './agent-registry.js';
-import { runAgentTurn, type AgentTurnOutcome } from './agent-turn.js';
+import { abortReason, runAgentTurn, type AgentTurnOutcome } from './agent-turn.js';
+import { parseBackendState } from './backend-state.js';
 import { changeTracker, type ChangeTracker, type WorkspaceSnapshot } from './changed-files.js';
+import { releaseInstance } from './instance-release.js';
 import { DEFAULT_PERMISSION_POLICY, type PermissionPolicy } from './permission-policy.js';
 import { processStartTime, type ProcessIdentity } from './process-identity.js';
-import { turnAccounting } from './result-usage.js';
-import { ensureWorktree, finishWorktree, validateRepository, worktreeBranch } from './worktree.js';
-import { errorFromResult } from './result-errors.js';
-import { parseBackendState } from './backend-state.js';
+import { toTurnResult } from './turn-result.js';
+import { ensureWorktree, validateRepository, worktreeBranch } from './worktree.js';
 
 export interface SessionTimings {
   /** An agent idle this long is stopped (parked); its next turn resumes the session in a new process. */
@@ -42,8 +41,8 @@ export interface SessionDeps {
   readonly onClosed: (session: ClaudeCodeSession) => void;
 }
 
-/** Where an instance's agent stands: a live process (warm), none (parked), or ended. */
-export type AgentState = 'warm' | 'parked' | 'closed';
+/** Where an instance's agent stands: a live process (warm), being stopped (parking), none (parked), or ended. */
+export type AgentState = 'warm' | 'parking' | 'parked' | 'closed';
 
 /**
  * One instance as a Claude Code agent: a warm process across turns, parked after `idleMs` and resumed on
@@ -57,6 +56,8 @@ export class ClaudeCodeSession implements Session {
   readonly #tracker: ChangeTracker;
   readonly #repository: string | undefined;
   #agent: AgentProcess | undefined;
+  /** The transcript as our agent saw it at its start and after each of its turns (see AgentHome.transcript). */
+  #transcript: string | undefined;
   #parking: Promise<void> | undefined;
   #idle: NodeJS.Timeout | undefined;
   #busy = false;
@@ -84,12 +85,17 @@ export class ClaudeCodeSession implements Session {
 
   get state(): AgentState {
     if (this.#closing) return 'closed';
-    return this.#agent?.running ? 'warm' : 'parked';
+    if (this.#agent?.running) return 'warm';
+    return this.#parking ? 'parking' : 'parked';
   }
 
   /** The live agent's pid, if any (for status and tests). */
   get agentPid(): number | undefined {
     return this.#agent?.running ? this.#agent.pid : undefined;
+  }
+
+  get instanceId(): string {
+    return this.#deps.spec.instanceId;
   }
 
   get sessionId(): string {
@@ -102,11 +108,14 @@ export class ClaudeCodeSession implements Session {
     if (input.tools !== undefined && input.tools.length > 0) {
       throw new OrchestratorError('invalid_input', 'Delegation tools are not available to claude-code instances; spawn them without allow_delegation.');
     }
+    // Already cancelled: say so without touching the warm agent.
+    if (options.signal.aborted) throw abortReason(options.signal);
     this.#busy = true;
     this.#clearIdle();
     const started = this.#deps.now();
     try {
       await this.#parking;
+      await this.#dropIfStale();
       const before = await this.#snapshot();
       const agent = await this.#ensureAgent();
       let outcome: AgentTurnOutcome;
@@ -124,27 +133,47 @@ export class ClaudeCodeSession implements Session {
       } catch (error) {
         // Cancelled, timed out or died: end it with everything it started; the next turn resumes the session.
         this.#agent = undefined;
-        await agent.kill(this.#deps.timings.killGraceMs);
+        await agent.kill(this.#deps.timings.killGraceMs).catch((killError: unknown) => {
+          // The turn's own error is what the caller needs; a failed kill is for the operator.
+          this.#deps.log.error({ instanceId: this.#deps.spec.instanceId, pid: agent.pid, err: (killError as Error).message }, 'could not end an agent');
+        });
         throw error;
       }
+      this.#transcript = await this.#home.transcript(this.#sessionId);
       const changedFiles = await this.#changed(before, outcome);
-      return this.#result(outcome, changedFiles, started, options);
+      const result = toTurnResult(outcome, { changedFiles, durationMs: Math.round(this.#deps.now() - started), requestedModel: this.#deps.spec.model });
+      options.onEvent?.({ type: 'usage', usage: result.usage });
+      return result;
     } finally {
       this.#busy = false;
       if (!this.#closing) this.#armIdle();
     }
   }
 
-  /** Stops the agent (shutdown or before terminate). The workspace, worktree and transcript stay for a resume. */
+  /** Stops the agent (server shutdown). The workspace, worktree and transcript stay for a resume. */
   close(): Promise<void> {
+    return this.#stop(false);
+  }
+
+  /** The instance is over: end the agent, commit its worktree's work to its branch and remove it, delete its home. */
+  async terminate(): Promise<void> {
+    await this.#stop(true);
+    await releaseInstance(this.#deps.spec.instanceId, this.#deps.spec.workspace, this.#repository, this.#home, this.#deps.log);
+  }
+
+  /**
+   * Ends the agent once. An idle one gets to exit on its own first (its transcript is complete for a later
+   * resume); a running turn, or a terminated instance that will never resume, is ended at once.
+   */
+  #stop(now: boolean): Promise<void> {
     this.#closing ??= (async () => {
       this.#clearIdle();
       try {
         await this.#parking;
         const agent = this.#agent;
         this.#agent = undefined;
-        // A running turn is cut short (its turn then fails); an idle agent gets to exit on its own first.
-        if (agent) await (this.#busy ? agent.kill(this.#deps.timings.killGraceMs) : agent.stop(this.#deps.timings.exitGraceMs, this.#deps.timings.killGraceMs));
+        const { exitGraceMs, killGraceMs } = this.#deps.timings;
+        if (agent) await (now || this.#busy ? agent.kill(killGraceMs) : agent.stop(exitGraceMs, killGraceMs));
       } finally {
         this.#deps.onClosed(this);
       }
@@ -152,15 +181,17 @@ export class ClaudeCodeSession implements Session {
     return this.#closing;
   }
 
-  /** The instance is over: stop the agent, commit its worktree's work to its branch and remove it, delete its home. */
-  async terminate(): Promise<void> {
-    await this.close();
-    if (this.#repository !== undefined) {
-      const { instanceId } = this.#deps.spec;
-      const finish = await finishWorktree(this.#repository, this.#deps.spec.workspace, worktreeBranch(instanceId), `Work of instance ${instanceId}, committed when it was terminated`);
-      this.#deps.log.info({ instanceId, branch: worktreeBranch(instanceId), commit: finish.commit }, 'worktree committed and removed; branch kept');
-    }
-    await this.#home.remove();
+  /**
+   * Servers sharing a store and WORKSPACE_DIR take turns of one instance (leases): if another server ran a
+   * turn since ours, our warm process remembers an old conversation, so it goes and the session is resumed.
+   */
+  async #dropIfStale(): Promise<void> {
+    const agent = this.#agent;
+    if (!agent?.running) return;
+    if ((await this.#home.transcript(this.#sessionId)) === this.#transcript) return;
+    this.#deps.log.info({ instanceId: this.#deps.spec.instanceId }, 'session continued elsewhere; resuming it in a new process');
+    this.#agent = undefined;
+    await agent.stop(this.#deps.timings.exitGraceMs, this.#deps.timings.killGraceMs);
   }
 
   async #ensureAgent(): Promise<AgentProcess> {
@@ -172,7 +203,8 @@ export class ClaudeCodeSession implements Session {
       await dead.kill(this.#deps.timings.killGraceMs);
     }
     const { spec, registry } = this.#deps;
-    const resume = await this.#home.hasTranscript(this.#sessionId);
+    this.#transcript = await this.#home.transcript(this.#sessionId);
+    const resume = this.#transcript !== undefined;
     const marker = `${spec.instanceId}:${randomBytes(16).toString('hex')}`;
     const agent = await AgentProcess.spawn({
       executable: this.#deps.executable,
@@ -235,28 +267,5 @@ export class ClaudeCodeSession implements Session {
       this.#deps.log.warn({ instanceId: this.#deps.spec.instanceId, err: (error as Error).message }, 'comparing workspace snapshots failed; this turn lists no changed files');
       return undefined;
     }
-  }
-
-  #result(outcome: AgentTurnOutcome, changedFiles: readonly string[] | undefined, started: number, options: TurnOptions): TurnResult {
-    const { result } = outcome;
-    const accounting = turnAccounting(result);
-    // A failed turn that spent nothing is an error; one that spent tokens is a result, so they are charged.
-    if (result.is_error && !outcome.budgetExceeded && totalTokens(accounting.usage) === 0) throw errorFromResult(result);
-    options.onEvent?.({ type: 'usage', usage: accounting.usage });
-    const text = result.result ?? (outcome.streamedText !== '' ? outcome.streamedText : (result.errors ?? []).join('\n'));
-    const stopReason = outcome.budgetExceeded ? 'token_budget' : result.is_error ? (result.terminal_reason ?? result.subtype) : (result.stop_reason ?? null);
-    return {
-      text,
-      usage: accounting.usage,
-      stopReason,
-      durationMs: Math.round(this.#deps.now() - started),
-      model: outcome.model !== '' ? outcome.model : this.#deps.spec.model,
-      toolCalls: outcome.toolCalls,
-      backendState: JSON.stringify({ claudeCode: { sessionId: result.session_id } }),
-      ...(changedFiles !== undefined ? { changedFiles } : {}),
-      permissionDenials: outcome.denials,
-      ...(Object.keys(accounting.byModel).length > 1 ? { usageByModel: accounting.byModel } : {}),
-      ...(accounting.agentCostUsd !== undefined ? { agentCostUsd: accounting.agentCostUsd } : {}),
-    };
   }
 }

@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { OrchestratorError } from '../../domain/errors.js';
-import { agentScript, ClaudeCodeKit, holdRule, turnSignal } from '../../test-support/claude-code-kit.js';
+import { agentScript, ClaudeCodeKit, HOLD, holdRule, turnSignal } from '../../test-support/claude-code-kit.js';
 import { compileForChild } from '../../test-support/compile-for-child.js';
 import type { ClaudeCodeSession } from './claude-code-session.js';
 import { isRunning } from './process-identity.js';
-import { descendantsOf } from './process-table.js';
+import { descendantsOf, processTable } from './process-table.js';
 
 let kit: ClaudeCodeKit;
 const hold = holdRule();
@@ -26,15 +26,9 @@ afterAll(async () => {
 const turn = (message: string) => ({ history: [], message, maxTokens: 4_096, tokenBudget: 1_000_000 });
 const allow = async () => ({ allow: true });
 
-/** Whether any process is still in the group (an agent leads its own). */
-function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
+/** Whether a process of the group still runs (an agent leads its own). Zombies don't run: a container's init may never reap them. */
+function groupRuns(pgid: number): boolean {
+  return [...processTable().values()].some((entry) => entry.pgid === pgid && isRunning(entry.pid));
 }
 
 /** The agent's descendants that run `tail -f /dev/null` (the scripted long-running command). */
@@ -54,12 +48,12 @@ describe('claude-code supervision: no agent process outlives its reason to run',
     const session = (await kit.backend({ timings: { idleMs: 500, exitGraceMs: 300 } }).start(kit.spec())) as ClaudeCodeSession;
     const pid = session.agentPid as number;
     await session.turn(turn('BASHBG tail -f /dev/null'), { signal: turnSignal(), askPermission: allow });
-    await expect.poll(() => tails(pid).length).toBe(1);
+    await expect.poll(() => tails(pid).length, { timeout: 20_000 }).toBe(1);
     const started = tails(pid);
 
     await expect.poll(() => session.state, { timeout: 15_000 }).toBe('parked');
     expect(isRunning(pid)).toBe(false);
-    expect(groupExists(pid)).toBe(false);
+    expect(groupRuns(pid)).toBe(false);
     expect(started.filter(isRunning)).toEqual([]);
     await session.terminate();
   });
@@ -68,13 +62,13 @@ describe('claude-code supervision: no agent process outlives its reason to run',
     const session = (await kit.backend().start(kit.spec())) as ClaudeCodeSession;
     const pid = session.agentPid as number;
     await session.turn(turn('BASHBG tail -f /dev/null'), { signal: turnSignal(), askPermission: allow });
-    await expect.poll(() => tails(pid).length).toBe(1);
+    await expect.poll(() => tails(pid).length, { timeout: 20_000 }).toBe(1);
     const started = tails(pid);
 
     await session.terminate();
     expect(session.state).toBe('closed');
     expect(isRunning(pid)).toBe(false);
-    expect(groupExists(pid)).toBe(false);
+    expect(groupRuns(pid)).toBe(false);
     expect(started.filter(isRunning)).toEqual([]);
   });
 
@@ -83,13 +77,13 @@ describe('claude-code supervision: no agent process outlives its reason to run',
     const pid = session.agentPid as number;
     const timeout = new AbortController();
     const running = session.turn(turn('BASH tail -f /dev/null'), { signal: timeout.signal, askPermission: allow });
-    await expect.poll(() => tails(pid).length).toBe(1);
+    await expect.poll(() => tails(pid).length, { timeout: 20_000 }).toBe(1);
     const started = tails(pid);
 
     timeout.abort(new OrchestratorError('timeout', 'No reply within the turn timeout.'));
     await expect(running).rejects.toMatchObject({ code: 'timeout' });
     expect(isRunning(pid)).toBe(false);
-    expect(groupExists(pid)).toBe(false);
+    expect(groupRuns(pid)).toBe(false);
     expect(started.filter(isRunning)).toEqual([]);
     expect(session.state).toBe('parked');
 
@@ -101,15 +95,16 @@ describe('claude-code supervision: no agent process outlives its reason to run',
 
   it('after kill -9 of its server, a new server on the same WORKSPACE_DIR ends the orphan; a live server keeps its agents', async () => {
     const owner = compileForChild(fileURLToPath(new URL('../../test-support/claude-code-owner.ts', import.meta.url)));
+    onTestFinished(owner.remove);
     const spec = kit.spec();
-    const server = spawn(process.execPath, [owner], {
+    const server = spawn(process.execPath, [owner.entry], {
       env: { PATH: process.env['PATH'] ?? '', SIM_URL: kit.sim.url, WORKSPACE_DIR: kit.workspaceDir, WORKSPACE: spec.workspace, INSTANCE_ID: spec.instanceId },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const [line] = (await once(createInterface({ input: server.stdout }), 'line')) as [string];
     const agentPid = (JSON.parse(line) as { agentPid: number }).agentPid;
     // The agent is mid-turn: the simulator holds its request, so nothing ends it but us.
-    await expect.poll(() => kit.sim.requests.some((r) => JSON.stringify(r.body.messages).includes('HOLD'))).toBe(true);
+    await expect.poll(() => kit.sim.requests.some((r) => JSON.stringify(r.body.messages).includes(HOLD)), { timeout: 20_000 }).toBe(true);
 
     // Another server starting on the same directory leaves a live server's agent alone.
     const neighbour = await kit.backend().reapOrphans();
@@ -123,7 +118,7 @@ describe('claude-code supervision: no agent process outlives its reason to run',
     const restarted = await kit.backend().reapOrphans();
     expect(restarted.reaped).toEqual([agentPid]);
     expect(isRunning(agentPid)).toBe(false);
-    expect(groupExists(agentPid)).toBe(false);
+    expect(groupRuns(agentPid)).toBe(false);
     // Its record is gone too: a third server finds nothing to do.
     expect((await kit.backend().reapOrphans()).reaped).toEqual([]);
     expect(readFileSync(join(spec.workspace, '..', '.agents', 'homes', spec.instanceId, 'system-prompt.md'), 'utf8')).toContain('owned by a server');

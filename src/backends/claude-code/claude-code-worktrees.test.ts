@@ -66,6 +66,22 @@ describe('claude-code worktrees: several agents on one repository', () => {
     expect(git(repo, 'log', '-1', '--format=%s', 'main')).toBe('init');
   });
 
+  it('after a restart, releasing a terminated instance commits its worktree without starting an agent', async () => {
+    const repo = newRepo();
+    const spec = kit.spec({ repository: repo });
+    const before = kit.backend();
+    const session = await before.start(spec);
+    await session.turn(turn(`WRITE ${join(spec.workspace, 'kept.txt')} survived`), { signal: turnSignal() });
+    // The server stops: its agents stop, the worktree stays for whoever continues the instance.
+    await before.shutdown();
+    expect(readFileSync(join(spec.workspace, 'kept.txt'), 'utf8')).toBe('survived\n');
+
+    await kit.backend().release(spec);
+    expect(existsSync(spec.workspace)).toBe(false);
+    expect(git(repo, 'show', `${worktreeBranch(spec.instanceId)}:kept.txt`)).toBe('survived');
+    expect(existsSync(join(kit.workspaceDir, '.agents', 'homes', spec.instanceId))).toBe(false);
+  });
+
   it('refuses a repository that is not absolute, not git, or has no commit yet', async () => {
     await expect(validateRepository('relative/path')).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('absolute') });
     const plain = mkdtempSync(join(tmpdir(), 'cc-plain-'));

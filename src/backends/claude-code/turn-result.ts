@@ -1,0 +1,37 @@
+import { totalTokens } from '../../domain/usage.js';
+import type { TurnResult } from '../backend.js';
+import type { AgentTurnOutcome } from './agent-turn.js';
+import { errorFromResult } from './result-errors.js';
+import { turnAccounting } from './result-usage.js';
+
+export interface TurnFacts {
+  readonly changedFiles: readonly string[] | undefined;
+  readonly durationMs: number;
+  /** The instance's model, for a turn in which no model answered. */
+  readonly requestedModel: string;
+}
+
+/**
+ * A finished agent turn as the orchestrator's TurnResult. A failed turn that spent nothing throws; one
+ * that spent tokens (cut by its budget, or failing midway) is a result, so its tokens are charged.
+ */
+export function toTurnResult(outcome: AgentTurnOutcome, facts: TurnFacts): TurnResult {
+  const { result } = outcome;
+  const accounting = turnAccounting(result);
+  if (result.is_error && !outcome.budgetExceeded && totalTokens(accounting.usage) === 0) throw errorFromResult(result);
+  const text = result.result ?? (outcome.streamedText !== '' ? outcome.streamedText : (result.errors ?? []).join('\n'));
+  const stopReason = outcome.budgetExceeded ? 'token_budget' : result.is_error ? (result.terminal_reason ?? result.subtype) : (result.stop_reason ?? null);
+  return {
+    text,
+    usage: accounting.usage,
+    stopReason,
+    durationMs: facts.durationMs,
+    model: outcome.model !== '' ? outcome.model : facts.requestedModel,
+    toolCalls: outcome.toolCalls,
+    backendState: JSON.stringify({ claudeCode: { sessionId: result.session_id } }),
+    ...(facts.changedFiles !== undefined ? { changedFiles: facts.changedFiles } : {}),
+    permissionDenials: outcome.denials,
+    ...(Object.keys(accounting.byModel).length > 1 ? { usageByModel: accounting.byModel } : {}),
+    ...(accounting.agentCostUsd !== undefined ? { agentCostUsd: accounting.agentCostUsd } : {}),
+  };
+}

@@ -1,4 +1,5 @@
 import { OrchestratorError } from '../domain/errors.js';
+import { rejectOnAbort } from '../async/reject-on-abort.js';
 
 /**
  * Runs the turns of one instance one at a time, in arrival order, so concurrent sends never interleave a
@@ -28,22 +29,9 @@ export class TurnQueue {
   }
 }
 
+/** Waits for the previous turn to end (however it ended), or rejects as soon as the caller gives up. */
 function waitOrAbort(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-    );
-  });
+  return rejectOnAbort(promise.catch(() => undefined), signal, () => abortError(signal));
 }
 
 function abortError(signal: AbortSignal): OrchestratorError {

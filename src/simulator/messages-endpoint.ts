@@ -19,6 +19,7 @@ import { validate, type Validation } from './validate.js';
 import { delay, pickLatency, type Latency } from './wait.js';
 import { messageJson } from './wire-message.js';
 import { countTokensRequestSchema, messagesRequestSchema, type ParsedRequest } from './wire-types.js';
+import { rejectOnAbort } from '../async/reject-on-abort.js';
 
 export interface EndpointContext {
   readonly req: IncomingMessage;
@@ -175,19 +176,9 @@ async function replySpec(
 
 /** `promise`'s value, or undefined as soon as `signal` aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = (): void => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
+  const aborted = new Error('aborted');
+  return rejectOnAbort<T | undefined>(promise, signal, () => aborted).catch((error: unknown) => {
+    if (error === aborted) return undefined;
+    throw error;
   });
 }

@@ -1,6 +1,7 @@
 import type { CoordinationContext, CoordinationPort, ParticipantInfo, ProgressUpdate, TurnOutcome } from '../coordination/types.js';
 import { OrchestratorError } from '../domain/errors.js';
 import type { UsageView } from '../domain/usage.js';
+import { rejectOnAbort } from '../async/reject-on-abort.js';
 
 export interface FakeCall {
   readonly instanceId: string;
@@ -138,20 +139,5 @@ function member(spec: string): ParticipantInfo {
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new OrchestratorError('cancelled', 'The turn was cancelled.'));
-    // The responder may itself have aborted the run; a listener added after that would never fire.
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
+  return rejectOnAbort(promise, signal, () => new OrchestratorError('cancelled', 'The turn was cancelled.'));
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isWithin } from '../../security/safe-path.js';
 import type { AskPermission, PermissionDenial } from '../backend.js';
 import type { PermissionMode } from './permission-policy.js';
+import { rejectOnAbort } from '../../async/reject-on-abort.js';
 
 /** The CLI's question (`--permission-prompt-tool stdio`): may this tool call run? */
 export const canUseToolSchema = z.looseObject({
@@ -76,19 +77,5 @@ function pathOutside(input: Record<string, unknown>, workspace: string): string 
 
 /** The callback's answer, or a rejection the moment `signal` aborts (a callback may ignore its signal). */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
-      },
-    );
-  });
+  return rejectOnAbort(promise, signal, () => signal.reason as Error);
 }

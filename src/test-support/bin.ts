@@ -22,6 +22,10 @@ export interface RunningBin {
 /** Starts the bin from another directory with the given environment. */
 export function startBin(args: string[], env: Record<string, string>): RunningBin {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A test that fails or times out must not leave a server running after the test process ends.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   let stderr = '';
   const url = new Promise<string>((resolveUrl, reject) => {
     child.stderr?.on('data', (chunk: Buffer) => {

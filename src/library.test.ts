@@ -25,7 +25,7 @@ describe('the library API', () => {
     });
     const manager = createOrchestrator({
       env: { ANTHROPIC_API_KEY: 'secret-key-123', ANTHROPIC_BASE_URL: sim.url, WORKSPACE_DIR: mkdtempSync(join(tmpdir(), 'lib-ws-')) },
-      config: { maxInstances: 5 },
+      config: { maxInstances: 5, maxTokensPerInstance: 200_000 },
       logger: createLogger('debug', sink),
     });
     const { instance_id } = await manager.spawnInstance({
@@ -44,6 +44,16 @@ describe('the library API', () => {
     expect(status.usage.total_tokens).toBe(usage.total_tokens);
     expect(status.limits).toEqual({ max_total_tokens: 50_000, max_cost_usd: 10, timeout_minutes: 30 });
     expect(manager.getInstanceOutput({ instance_id, limit: 20 }).total).toBe(2);
+    const architect = await manager.spawnInstance({ name: 'System Architect', role: 'architect' });
+    const backend = await manager.spawnInstance({ name: 'Backend Dev', role: 'backend_developer' });
+    const progress: string[] = [];
+    const run = (await manager.coordinateInstances(
+      { coordinator_id: architect.instance_id, participant_ids: [instance_id, backend.instance_id], task_description: 'Build a real-time chat application', coordination_type: 'parallel' },
+      { report: (p) => p.message !== undefined && progress.push(p.message) },
+    )) as { success: boolean; final_answer: string | null };
+    expect(run.success).toBe(true);
+    expect(run.final_answer).toBeTruthy();
+    expect(progress.length).toBeGreaterThan(0);
     await manager.terminateInstance({ instance_id });
     await expect(manager.sendToInstance({ instance_id, message: 'x' })).rejects.toBeInstanceOf(OrchestratorError);
     await manager.close();

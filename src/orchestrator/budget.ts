@@ -77,19 +77,28 @@ export function planTurnReservation(
   let tokenRoom = Number.POSITIVE_INFINITY;
   let nanoRoom = Number.POSITIVE_INFINITY;
   let tightest = '';
+  let tokensBoundBySelf = false;
+  let costBoundBySelf = false;
   for (let node: InstanceRecord | undefined = self; node; node = node.parentId ? byId.get(node.parentId) : undefined) {
     const spent = subtree(node.id);
     const tRoom = node.limits.maxTotalTokens - spent.tokens;
     if (tRoom < tokenRoom) {
       tokenRoom = tRoom;
+      tokensBoundBySelf = node.id === self.id;
       tightest = node.id === self.id ? `its max_total_tokens (${node.limits.maxTotalTokens})` : `the token budget of its ancestor ${node.id}`;
     }
-    if (node.limits.maxCostNanos !== null) nanoRoom = Math.min(nanoRoom, node.limits.maxCostNanos - spent.nanos);
+    if (node.limits.maxCostNanos !== null && node.limits.maxCostNanos - spent.nanos < nanoRoom) {
+      nanoRoom = node.limits.maxCostNanos - spent.nanos;
+      costBoundBySelf = node.id === self.id;
+    }
   }
   let globalSpent = 0;
   for (const r of view.instances) globalSpent += r.costNanos ?? 0;
   for (const res of view.reservations) globalSpent += res.nanos;
-  nanoRoom = Math.min(nanoRoom, view.globalBudgetNanos - globalSpent);
+  if (view.globalBudgetNanos - globalSpent < nanoRoom) {
+    nanoRoom = view.globalBudgetNanos - globalSpent;
+    costBoundBySelf = false;
+  }
 
   const outputByTokens = tokenRoom - promptTokens;
   const outputByCost = rates ? Math.floor((nanoRoom - promptTokens * rates.prompt) / rates.output) : Number.POSITIVE_INFINITY;
@@ -99,7 +108,10 @@ export function planTurnReservation(
       outputByTokens < 1
         ? `the prompt (~${promptTokens} tokens) doesn't fit in what is left of ${tightest}`
         : `the cost of the prompt doesn't fit in what is left of the cost budgets ($${nanosToUsd(Math.max(0, nanoRoom))?.toFixed(6)} including turns in flight)`;
-    throw new OrchestratorError('limit_exceeded', `Instance ${self.id} cannot take this turn: ${why}. Raise the limit, or spawn a new instance.`);
+    // Which limit binds, so a caller can tell an instance at the end of its own budget (it ends) from one
+    // waiting on a shared budget (it stays).
+    const binding = outputByTokens < 1 ? (tokensBoundBySelf ? 'limit:tokens' : 'shared') : costBoundBySelf ? 'limit:cost' : 'shared';
+    throw new OrchestratorError('limit_exceeded', `Instance ${self.id} cannot take this turn: ${why}. Raise the limit, or spawn a new instance.`, { binding });
   }
   return {
     maxTokens,

@@ -95,6 +95,37 @@ describe('delegation inside instances', () => {
     expect(childTurn?.tool_calls?.[0]?.result).toMatch(/MAX_DELEGATION_DEPTH/);
   });
 
+  it('lets an instance message a sibling, with a timeout that returns a clear error and leaves both usable', async () => {
+    orchestrator = simulatorOrchestrator(sim.url);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const lead = await orchestrator.spawnInstance({ name: 'lead', allow_delegation: true });
+    const asker = await orchestrator.spawnInstance({ name: 'asker', role: 'architect', parent_id: lead.instance_id, allow_delegation: true });
+    const sibling = await orchestrator.spawnInstance({ name: 'sibling', role: 'data_analyst', parent_id: lead.instance_id });
+    sim.setScript([
+      { match: { lastUser: 'slow question' }, reply: async () => (await held, 'late') },
+      {
+        match: { tool: 'message_instance', system: 'architect' },
+        reply: (req) => {
+          const r = results(req);
+          if (r.length === 0) return use('message_instance', { instance_id: sibling.instance_id, message: 'slow question', timeout_seconds: 0.5 });
+          if (r.length === 1) return use('message_instance', { instance_id: sibling.instance_id, message: 'quick question' });
+          return 'asked my sibling';
+        },
+      },
+    ]);
+    const result = await orchestrator.sendToInstance({ instance_id: asker.instance_id, message: 'Ask your sibling.' });
+    release();
+    expect(result.tool_calls?.map((c) => [c.name, c.is_error])).toEqual([
+      ['message_instance', true],
+      ['message_instance', false],
+    ]);
+    expect(result.tool_calls?.[0]?.result).toMatch(/No reply from instance .* within 0.5 s/);
+    expect(result.tool_calls?.[1]?.result).toMatch(/"reply"/);
+    await expect.poll(() => orchestrator.getInstanceStatus({ instance_id: sibling.instance_id }).state).toBe('idle');
+    expect(orchestrator.getInstanceOutput({ instance_id: sibling.instance_id }).messages.map((m) => m.content)).toContain('quick question');
+  });
+
   it('gives no delegation tools to instances spawned without allow_delegation', async () => {
     orchestrator = simulatorOrchestrator(sim.url);
     sim.reset();

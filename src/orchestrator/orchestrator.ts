@@ -454,7 +454,7 @@ export class Orchestrator {
     const warnings: string[] = [];
     if (turnCost === null) warnings.push(`Model "${result.model}" has no known price: cost is unknown (null), not zero.`);
     if (result.stopReason === 'max_tokens') warnings.push(`The reply was cut off at max_tokens (${plan.maxTokens}: the output cap, or what the budgets had left).`);
-    const breached = breachedLimit(after, this.#clock.now());
+    const breached = breachedLimit(after, this.#clock.now()) ?? this.#exhaustedBy(after, [...history, { content: message }, { content: result.text }]);
     if (breached) {
       await this.#terminate(id, breached);
       after = this.#get(id);
@@ -482,6 +482,21 @@ export class Orchestrator {
       ...(result.agentCostUsd !== undefined ? { agent_cost_usd: result.agentCostUsd } : {}),
       warnings,
     };
+  }
+
+  /**
+   * The instance's own limit that leaves no room for even a one-word next turn (its conversation alone no
+   * longer fits its token or cost budget): such an instance is at its limit and ends, like one past it.
+   */
+  #exhaustedBy(record: InstanceRecord, conversation: ReadonlyArray<{ readonly content: string }>): TransitionReason | null {
+    const prompt = estimatePromptTokens(record.systemPrompt, [...conversation, { content: '.' }]) + (this.#backendFor(record.backend).promptOverheadTokens ?? 0);
+    try {
+      planTurnReservation(record, this.#budgetView(), this.#prices, prompt, 1);
+      return null;
+    } catch (error) {
+      const binding = error instanceof OrchestratorError ? error.details?.['binding'] : undefined;
+      return binding === 'limit:tokens' || binding === 'limit:cost' ? binding : null;
+    }
   }
 
   /** Waits (polling, abortably) until this server holds the instance's turn lease. */

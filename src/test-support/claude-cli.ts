@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The project's own Claude Code CLI (a devDependency), never whatever `claude` is on PATH. */
+/** The project's own Claude Code CLI (a dependency), never whatever `claude` is on PATH. */
 export const CLAUDE_CLI = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'node_modules', '.bin', 'claude');
 
 /** An environment that isolates the real CLI in a temp HOME and points it at the simulator: it never reaches the network. */

@@ -73,15 +73,22 @@ describe('non-blocking tasks', () => {
     expect(result['task_id']).toBeUndefined();
   });
 
-  it('sends progress notifications to a client that asks, and waits until done', async () => {
+  it('runs a parallel coordination through the tool with its turns in flight together, sending progress to a client that asks', async () => {
     await connect();
     const ids = [await spawn('a'), await spawn('b'), await spawn('c')];
+    // Every reply waits until all three requests have arrived: the run can only finish if they overlap.
+    let arrived = 0;
+    let allIn!: () => void;
+    const gate = new Promise<void>((r) => (allIn = r));
+    sim.setScript([{ match: { lastUser: 'Review the plan' }, reply: async () => (++arrived === 3 && allIn(), await gate, 'reviewed') }]);
+    sim.reset();
     const progress: Array<{ progress: number; message?: string | undefined }> = [];
     const result = await client.callTool(
       { name: 'coordinate_instances', arguments: { participant_ids: ids, task_description: 'Review the plan', coordination_type: 'parallel' } },
       { onprogress: (p) => progress.push(p) },
     );
     expect(structured(result)).toMatchObject({ coordination_type: 'parallel', success: true });
+    expect(sim.maxInFlight).toBe(3);
     expect(progress.length).toBeGreaterThanOrEqual(3);
     expect(progress.map((p) => p.progress)).toEqual([...progress.map((p) => p.progress)].sort((x, y) => x - y));
     expect(progress.at(-1)?.message).toMatch(/tokens/);

@@ -7,6 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
 import { messageText } from '../test-support/message-text.js';
+import { countInputTokens, countOutputTokens } from '../simulator/token-count.js';
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 
@@ -55,6 +56,21 @@ describe('MCP over stdio, against the built bin', () => {
     expect(status.turns).toBe(2);
     const usageOf = (r: typeof one) => (r.structuredContent as { usage: { total_tokens: number } }).usage.total_tokens;
     expect(status.usage.total_tokens).toBe(usageOf(one) + usageOf(two));
+    // Exactly the simulator's numbers: its own counting rule applied to what it was sent and what it replied.
+    const firstReply = (one.structuredContent as { reply: string }).reply;
+    expect((one.structuredContent as { usage: Record<string, number> }).usage).toMatchObject({
+      input_tokens: countInputTokens(sim.requests[0]?.body as Parameters<typeof countInputTokens>[0]),
+      output_tokens: countOutputTokens([{ type: 'text', text: firstReply }]),
+    });
+    const output = (await client.callTool({ name: 'get_instance_output', arguments: { instance_id: id } })).structuredContent as {
+      messages: Array<{ role: string; content: string }>;
+    };
+    expect(output.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'first task'],
+      ['assistant', firstReply],
+      ['user', 'second task'],
+      ['assistant', (two.structuredContent as { reply: string }).reply],
+    ]);
     await client.close();
 
     // Every log line is JSON on stderr (stdout carried only JSON-RPC, or the client would have failed), and

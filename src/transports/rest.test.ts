@@ -78,6 +78,18 @@ describe('REST', () => {
     for (const id of ids) await call('DELETE', `/instances/${id}`);
   });
 
+  it('ends an instance at its token or cost limit on the real stack, and then refuses it with 409', async () => {
+    const small = (await execute('spawn_claude', { name: 'small', max_total_tokens: 400 })).body['structuredContent'].instance_id as string;
+    const cheap = (await execute('spawn_claude', { name: 'cheap', max_cost: 0.0015 })).body['structuredContent'].instance_id as string;
+    const a = await execute('send_to_instance', { instance_id: small, message: 'Explain the plan in detail.' });
+    expect(a.body['structuredContent']).toMatchObject({ state: 'terminated', state_reason: 'limit:tokens' });
+    const b = await execute('send_to_instance', { instance_id: cheap, message: 'Explain the plan in detail.' });
+    expect(b.body['structuredContent']).toMatchObject({ state: 'terminated', state_reason: 'limit:cost' });
+    const again = await execute('send_to_instance', { instance_id: small, message: 'more' });
+    expect(again.status).toBe(409);
+    expect(again.body['content'][0].text).toMatch(/terminated .*token limit/);
+  });
+
   it('answers malformed requests with JSON 4xx bodies and stays up', async () => {
     expect((await call('POST', '/tools/execute', '{not json')).status).toBe(400);
     expect((await call('POST', '/tools/execute', { arguments: {} })).status).toBe(400);

@@ -62,6 +62,20 @@ describe('claude-code permission asks through MCP elicitation', () => {
     await c.close();
   });
 
+  it('asks the client for a turn running in the background, after the tool returned a task handle', async () => {
+    const { c, asked } = await client(() => ({ action: 'accept', content: { allow: true } }));
+    const id = await spawnAgent(c);
+    const handle = (await c.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: "BASH /bin/sh -c 'echo from-the-background'", wait_seconds: 0 } }))
+      .structuredContent as S;
+    expect(handle['state']).toBe('working');
+    const done = (await c.callTool({ name: 'get_task', arguments: { task_id: handle['task_id'], wait_seconds: 120 } })).structuredContent as S;
+    expect(done['state']).toBe('completed');
+    expect(asked).toHaveLength(1);
+    expect(done['result']['reply']).toMatch(/from-the-background/);
+    await c.callTool({ name: 'terminate_instance', arguments: { instance_id: id } });
+    await c.close();
+  });
+
   it('denies the ask, without hanging, when the client cannot answer', async () => {
     const { c } = await client();
     const id = await spawnAgent(c);

@@ -20,7 +20,7 @@ import {
 } from '../domain/inputs.js';
 import { isLive, type BackendKind, type InstanceRecord, type TransitionReason } from '../domain/instance.js';
 import { composeSystemPrompt } from '../domain/roles.js';
-import { addUsage, totalTokens, usageView, ZERO_USAGE, type UsageView } from '../domain/usage.js';
+import { addUsage, totalTokens, usageView, ZERO_USAGE } from '../domain/usage.js';
 import type { Logger } from '../observability/logger.js';
 import { addCost, costNanos, findPrice, nanosToUsd, usdToNanos } from '../pricing/cost.js';
 import { cacheSavingsNanos } from '../pricing/cache-savings.js';
@@ -30,15 +30,18 @@ import { DEFAULTS } from '../config/defaults.js';
 import { transition } from './lifecycle.js';
 import { assertCanHaveChild, assertGlobalBudget, assertSpawnCapacity, breachedLimit, describeReason, expiresAt } from './limits.js';
 import { TurnQueue } from './turn-queue.js';
+import { recoverOrphans } from './recovery.js';
 import { coordinationPort } from './coordination-port.js';
 import { DELEGATION_TOOLS, delegationExecutor } from './delegation.js';
 import { runCoordination } from '../coordination/run-coordination.js';
 import type { CoordinationRequest, CoordinationType } from '../coordination/types.js';
 import { TaskRegistry, type ProgressReport } from '../tasks/task-registry.js';
-import { currentOwner, ownerIsGone, type Owner } from '../store/owner.js';
+import { currentOwner, type Owner } from '../store/owner.js';
 import { estimatePromptTokens, planTurnReservation, type BudgetView } from './budget.js';
 import { sleep } from '../async/sleep.js';
-import { instanceView, messageView, type InstanceView, type MessageView } from './views.js';
+import { instanceView, messageView, type InstanceView } from './views.js';
+import type { GlobalTotals, ListResult, OutputResult, SendResult, SpawnResult, TerminateResult } from './results.js';
+export type { GlobalTotals, ListResult, OutputResult, SendResult, SpawnResult, TerminateResult } from './results.js';
 import { createWorkspace, removeWorkspace, workspacePath } from './workspaces.js';
 
 export interface Clock {
@@ -56,87 +59,6 @@ export interface OrchestratorDeps {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
-}
-
-export interface SpawnResult {
-  instance_id: string;
-  name: string;
-  role: string;
-  model: string;
-  backend: string;
-  state: string;
-  workspace: string;
-  parent_id: string | null;
-  limits: InstanceView['limits'];
-  warnings: string[];
-}
-
-export interface SendResult {
-  instance_id: string;
-  reply: string;
-  usage: UsageView;
-  cost_usd: number | null;
-  /** What prompt caching saved on this turn (negative on a turn that mostly writes the cache). */
-  cache_savings_usd: number | null;
-  duration_ms: number;
-  stop_reason: string | null;
-  model: string;
-  state: string;
-  state_reason: string;
-  instance_usage: UsageView;
-  instance_cost_usd: number | null;
-  /** Times the backend retried this turn's model calls (rate limits, overload, resets). */
-  retries?: number;
-  /** claude-code: files the agent changed during the turn. */
-  changed_files?: string[];
-  /** claude-code: tool calls refused during the turn (policy, the user, or no one to ask), with why. */
-  permission_denials?: Array<{ tool: string; input: unknown; reason: string }>;
-  /** claude-code: the agent's own cost figure for the turn, to compare with cost_usd. */
-  agent_cost_usd?: number;
-  /** Delegation tool calls the instance made during the turn. */
-  tool_calls?: Array<{ name: string; input: unknown; is_error: boolean; result: string }>;
-  warnings: string[];
-}
-
-export interface OutputResult {
-  instance_id: string;
-  state: string;
-  total: number;
-  offset: number;
-  limit: number;
-  messages: MessageView[];
-}
-
-export interface ListResult {
-  total: number;
-  offset: number;
-  limit: number;
-  instances: InstanceView[];
-  totals: GlobalTotals;
-}
-
-export interface TerminateResult {
-  instance_id: string;
-  state: string;
-  reason: string;
-  usage: UsageView;
-  cost_usd: number | null;
-  turns: number;
-  workspace_removed: boolean;
-  terminated_children: string[];
-}
-
-export interface GlobalTotals {
-  instances_live: number;
-  instances_total: number;
-  usage: UsageView;
-  /** Spend on models with a known price. */
-  cost_usd: number;
-  /** Instances whose spend can't be priced (their model is not in the price table). */
-  unpriced_instances: number;
-  /** What prompt caching saved across priced instances. */
-  cache_savings_usd: number;
-  max_total_cost_usd: number;
 }
 
 /** A validated coordinate_instances call, ready to run. */
@@ -653,53 +575,20 @@ export class Orchestrator {
   }
 
   /**
-   * Takes back what servers that are gone left behind on the store: a turn that was running is marked
-   * interrupted (its message kept, marked failed, not charged) and the instance idle again; a spawn or a
-   * terminate half done is finished; their tasks end `interrupted` and their budget holds are released.
-   * Runs at start and in every health check.
+   * Takes back what servers that are gone left behind on the store (see recovery.ts). Runs at start and
+   * in every health check.
    */
   recover(): { instances: string[]; tasks: string[] } {
-    const now = this.#clock.now();
-    const owners = new Map<string, boolean>();
-    const gone = (ownerId: string): boolean => {
-      if (ownerId === this.#owner.id) return false;
-      let known = owners.get(ownerId);
-      if (known === undefined) {
-        const owner = this.#store.getOwner(ownerId);
-        known = owner ? ownerIsGone(owner) : false;
-        owners.set(ownerId, known);
-      }
-      return known;
-    };
-    const recovered: string[] = [];
-    for (const r of this.#store.allInstances()) {
-      if (r.state !== 'busy' && r.state !== 'spawning' && r.state !== 'terminating') continue;
-      if (this.#queue.busy(r.id)) continue;
-      const lease = this.#store.leaseOf(r.id);
-      const stale = Date.parse(r.stateChangedAt) < now - this.#leaseMs;
-      const orphan = lease ? lease.owner !== this.#owner.id && (gone(lease.owner) || lease.expiresAt <= now) : r.state === 'busy' || stale;
-      if (!orphan) continue;
-      this.#store.transaction(() => {
-        const at = this.#isoNow();
-        if (r.state === 'busy') {
-          const last = this.#store.allMessages(r.id).at(-1);
-          const note = 'Interrupted: the server running this turn stopped before the reply. Nothing was charged for it; send the message again to retry.';
-          if (last?.role === 'user' && !last.failed) this.#store.updateMessage(r.id, last.seq, { failed: true, error: note });
-          this.#store.updateInstance(r.id, { errorCount: r.errorCount + 1, lastError: note });
-          transition(this.#store, r.id, 'idle', 'turn_finished', at, 'interrupted by a server stop');
-        } else if (r.state === 'spawning') {
-          transition(this.#store, r.id, 'failed', 'error', at, 'the server spawning it stopped');
-        } else {
-          transition(this.#store, r.id, 'terminated', r.stateReason, at, 'finished after the terminating server stopped');
-        }
-        if (lease) this.#store.releaseLease(r.id, lease.owner);
-      });
-      recovered.push(r.id);
-    }
-    for (const res of this.#store.listReservations()) if (gone(res.owner)) this.#store.removeReservation(res.id);
-    const tasks = this.tasks.interruptOrphans(this.#store.listTasks('working'), gone);
-    if (recovered.length > 0 || tasks.length > 0) this.#log.warn({ instances: recovered, tasks }, 'recovered work left by a server that stopped');
-    return { instances: recovered, tasks };
+    const result = recoverOrphans({
+      store: this.#store,
+      tasks: this.tasks,
+      ownerId: this.#owner.id,
+      nowMs: this.#clock.now(),
+      leaseMs: this.#leaseMs,
+      running: (id) => this.#queue.busy(id),
+    });
+    if (result.instances.length > 0 || result.tasks.length > 0) this.#log.warn(result, 'recovered work left by a server that stopped');
+    return result;
   }
 
   /**

@@ -58,6 +58,16 @@ export function describeReason(reason: TransitionReason): string {
   }
 }
 
+/** Throws `invalid_state`, naming the state and why it was reached, unless the instance can take a turn. */
+export function assertTakesTurns(record: InstanceRecord, action = 'take messages. Spawn a new instance with spawn_claude'): void {
+  if (isLive(record.state) && record.state !== 'terminating') return;
+  throw new OrchestratorError('invalid_state', `Instance ${record.id} is ${record.state} (${describeReason(record.stateReason)}) and cannot ${action}.`, {
+    instance_id: record.id,
+    state: record.state,
+    reason: record.stateReason,
+  });
+}
+
 /** A parent must be live, within the depth limit, and below its children cap. */
 export function assertCanHaveChild(
   parent: InstanceRecord,

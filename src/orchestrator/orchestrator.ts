@@ -28,7 +28,7 @@ import type { PriceTable } from '../pricing/price-table.js';
 import type { Store } from '../store/store.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { transition } from './lifecycle.js';
-import { assertCanHaveChild, assertGlobalBudget, assertSpawnCapacity, breachedLimit, describeReason, expiresAt } from './limits.js';
+import { assertCanHaveChild, assertGlobalBudget, assertSpawnCapacity, assertTakesTurns, breachedLimit, describeReason, expiresAt } from './limits.js';
 import { TurnQueue } from './turn-queue.js';
 import { recoverOrphans } from './recovery.js';
 import { coordinationPort } from './coordination-port.js';
@@ -151,9 +151,6 @@ export class Orchestrator {
       warnings.push(`Model "${model}" has no known price: its cost will be reported as null (unknown), and the global cost budget cannot count it.`);
     }
     const parent = input.parent_id !== undefined ? this.#get(input.parent_id) : undefined;
-    if (parent) assertCanHaveChild(parent, this.#store.childrenOf(parent.id), this.#config);
-    assertSpawnCapacity(this.#liveCount(), this.#config.maxInstances);
-    assertGlobalBudget(this.#spentNanos(), usdToNanos(this.#config.maxTotalCostUsd));
 
     const id = this.#ids('inst');
     const now = this.#isoNow();
@@ -194,8 +191,8 @@ export class Orchestrator {
       consecutiveFailures: 0,
       backendState: null,
     };
-    // The cap and the global budget are checked again inside the insert's transaction: another server
-    // sharing the store may have spawned in the meantime.
+    // The parent, the cap and the global budget are checked inside the insert's transaction, so another
+    // server sharing the store can't spawn in between.
     this.#store.transaction(() => {
       assertSpawnCapacity(this.#liveCount(), this.#config.maxInstances);
       assertGlobalBudget(this.#spentNanos(), usdToNanos(this.#config.maxTotalCostUsd));
@@ -442,13 +439,7 @@ export class Orchestrator {
     this.#assertOpen();
     const input = parse(sendInputSchema, raw);
     const record = this.#get(input.instance_id);
-    if (!isLive(record.state) || record.state === 'terminating') {
-      throw new OrchestratorError(
-        'invalid_state',
-        `Instance ${record.id} is ${record.state} (${describeReason(record.stateReason)}) and cannot take messages. Spawn a new instance with spawn_claude.`,
-        { state: record.state, reason: record.stateReason },
-      );
-    }
+    assertTakesTurns(record);
     this.#backendFor(record.backend).assertReady();
     return input;
   }
@@ -468,9 +459,7 @@ export class Orchestrator {
     }
     for (const id of [...(input.coordinator_id !== undefined ? [input.coordinator_id] : []), ...ids]) {
       const record = this.#get(id);
-      if (!isLive(record.state) || record.state === 'terminating') {
-        throw new OrchestratorError('invalid_state', `Instance ${id} is ${record.state} (${describeReason(record.stateReason)}) and cannot take part.`, { instance_id: id });
-      }
+      assertTakesTurns(record, 'take part');
       this.#backendFor(record.backend).assertReady();
     }
     const o = input.options ?? {};
@@ -684,13 +673,7 @@ export class Orchestrator {
 
   /** Throws a clear error if the instance can't take a turn now; terminates it first if it is past a limit. */
   async #checkUsable(record: InstanceRecord): Promise<void> {
-    if (!isLive(record.state) || record.state === 'terminating') {
-      throw new OrchestratorError(
-        'invalid_state',
-        `Instance ${record.id} is ${record.state} (${describeReason(record.stateReason)}) and cannot take messages. Spawn a new instance with spawn_claude.`,
-        { state: record.state, reason: record.stateReason },
-      );
-    }
+    assertTakesTurns(record);
     const breached = breachedLimit(record, this.#clock.now());
     if (breached) {
       await this.#terminate(record.id, breached);

@@ -39,6 +39,8 @@ type Work = (signal: AbortSignal, report: (update: ProgressReport) => void) => P
 
 interface Task {
   snapshot: TaskSnapshot;
+  /** The call that started it (`{tool, arguments}`), stored so an interrupted task can be retried. */
+  readonly request: unknown;
   readonly controller: AbortController;
   done: Promise<void>;
   /** How the task ends if its work stops because it was aborted. */
@@ -73,7 +75,6 @@ export class TaskRegistry {
   readonly #keepFinished: number;
   readonly #store: TaskPersistence | undefined;
   readonly #owner: string;
-  readonly #requests = new Map<string, unknown>();
 
   constructor(options: TaskRegistryOptions = {}) {
     this.#store = options.store;
@@ -98,9 +99,8 @@ export class TaskRegistry {
       created_at: this.#iso(),
       finished_at: null,
     };
-    const task: Task = { snapshot, controller, listeners, done: Promise.resolve() };
+    const task: Task = { snapshot, request, controller, listeners, done: Promise.resolve() };
     this.#tasks.set(id, task);
-    this.#requests.set(id, request);
     this.#persist(task);
 
     const report = (update: ProgressReport) => {
@@ -230,7 +230,7 @@ export class TaskRegistry {
       state: s.state,
       label: s.label,
       owner: this.#owner,
-      request: this.#requests.get(s.task_id) ?? null,
+      request: task.request,
       progress: s.progress,
       result: s.result,
       error: s.error,
@@ -255,10 +255,7 @@ export class TaskRegistry {
 
   #prune(): void {
     const finished = [...this.#tasks.values()].filter((t) => t.snapshot.state !== 'working');
-    for (const t of finished.slice(0, Math.max(0, finished.length - this.#keepFinished))) {
-      this.#tasks.delete(t.snapshot.task_id);
-      this.#requests.delete(t.snapshot.task_id);
-    }
+    for (const t of finished.slice(0, Math.max(0, finished.length - this.#keepFinished))) this.#tasks.delete(t.snapshot.task_id);
   }
 
   #task(id: string): Task {

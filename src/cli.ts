@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 import { helpText } from './cli/help.js';
 import { parseArgs } from './cli/parse-args.js';
-import { runServe } from './cli/serve.js';
-import { runSimulator } from './cli/simulator.js';
-import { runDemo } from './demo/run-demo.js';
 import { OrchestratorError } from './domain/errors.js';
 import { VERSION } from './version.js';
 
 async function main(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv);
+  // Each command loads only what it runs: --version and --help load neither the server nor the SDK.
   switch (args.command) {
     case 'help':
       process.stdout.write(`${helpText()}\n`);
@@ -17,13 +15,13 @@ async function main(argv: readonly string[]): Promise<void> {
       process.stdout.write(`${VERSION}\n`);
       return;
     case 'simulator':
-      await runSimulator(args.simulator);
+      await (await import('./cli/simulator.js')).runSimulator(args.simulator);
       return;
     case 'demo':
-      await runDemo(args.demo.out !== undefined ? { outDir: args.demo.out } : {});
+      await (await import('./demo/run-demo.js')).runDemo(args.demo.out !== undefined ? { outDir: args.demo.out } : {});
       return;
     case 'serve':
-      await runServe(args);
+      await (await import('./cli/serve.js')).runServe(args);
       return;
   }
 }

@@ -1,7 +1,3 @@
-import { ApiBackend } from './backends/api/api-backend.js';
-import { apiBackendOptions } from './backends/api/options-from-config.js';
-import { claudeCodeBackendFromConfig } from './backends/claude-code/claude-code-backend.js';
-import type { BackendKind } from './domain/instance.js';
 import type { Backend } from './backends/backend.js';
 import { loadConfig, storePath, type Config } from './config/load-config.js';
 import { createLogger, silentLogger, type Logger } from './observability/logger.js';
@@ -18,9 +14,10 @@ export interface CreateOrchestratorOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Default: no logs for library use. Pass `createLogger('info')` for JSON logs on stderr. */
   readonly logger?: Logger;
+  /** A backend to use for its kind instead of the built-in one. */
   readonly backend?: Backend;
-  /** Default: the claude-code backend (real Claude Code agents) built from the settings. */
-  readonly backends?: Partial<Record<BackendKind, Backend>>;
+  /** More such backends, by kind. Kinds not given are the built-in ones, loaded on first use. */
+  readonly backends?: Readonly<Record<string, Backend>>;
   /** Default: the SQLite store at ORCHESTRATOR_DB, or orchestrator.db under WORKSPACE_DIR. */
   readonly store?: Store;
   readonly priceTable?: PriceTable;
@@ -38,19 +35,13 @@ export interface CreateOrchestratorOptions {
  */
 export function createOrchestrator(options: CreateOrchestratorOptions = {}): Orchestrator {
   const config = loadConfig(options.env ?? process.env, {}, options.config ?? {});
-  const logger = options.logger ?? silentLogger();
   return new Orchestrator({
     config,
-    backend:
-      options.backend ??
-      new ApiBackend({
-        ...apiBackendOptions(config),
-        onRetry: (n) => logger.warn({ instanceId: n.instanceId, retry: n.retry, afterMs: n.afterMs, failure: n.failure.kind }, 'model call retried'),
-      }),
-    backends: options.backends ?? { 'claude-code': claudeCodeBackendFromConfig(config, logger) },
+    ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.backends ? { backends: options.backends } : {}),
     store: options.store ?? new SqliteStore(storePath(config), { durable: config.dbDurable }),
     priceTable: options.priceTable ?? loadPriceTable(config.priceTablePath),
-    logger,
+    logger: options.logger ?? silentLogger(),
     ...(options.clock ? { clock: options.clock } : {}),
   });
 }

@@ -1,3 +1,4 @@
+import { backendStatus } from './backends/registry.js';
 import { storePath, type Config } from './config/load-config.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createOrchestrator } from './library.js';
@@ -56,7 +57,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
   let http;
   try {
-    http = await startHttpServer({ orchestrator, logger, host: config.host, port: config.port, apiConfigured: Boolean(config.apiKey), security });
+    http = await startHttpServer({ orchestrator, logger, host: config.host, port: config.port, backends: backendStatus(config), security });
   } catch (error) {
     // Port in use, say: release the store and timers before reporting it.
     await orchestrator.close();

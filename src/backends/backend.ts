@@ -1,6 +1,6 @@
-import type { BackendKind, MessageRole } from '../domain/instance.js';
+import type { MessageRole } from '../domain/instance.js';
 import type { Usage } from '../domain/usage.js';
-import type { PermissionPolicy } from './claude-code/permission-policy.js';
+import type { CallBudget } from './call-budget.js';
 
 /** What a backend needs to start a conversation for one instance. */
 export interface SessionSpec {
@@ -8,10 +8,8 @@ export interface SessionSpec {
   readonly model: string;
   readonly systemPrompt: string;
   readonly workspace: string;
-  /** claude-code: a git repository (absolute path); the workspace becomes its worktree on branch orchestrator/<instance id>. */
-  readonly repository?: string;
-  /** claude-code: what the agent may do without asking (default: edit inside its workspace, ask for the rest). */
-  readonly permissions?: PermissionPolicy;
+  /** The spawn options of this backend the instance was spawned with (its descriptor's spawnOptions), validated at spawn. */
+  readonly options: Readonly<Record<string, unknown>>;
   /** The last TurnResult.backendState saved for the instance, to resume its session after a restart. */
   readonly backendState?: string | null;
 }
@@ -20,10 +18,6 @@ export interface SessionSpec {
 export interface TurnInput {
   readonly history: ReadonlyArray<{ readonly role: MessageRole; readonly content: string }>;
   readonly message: string;
-  /** Output cap for one model call, already reduced to what the instance's budget allows. */
-  readonly maxTokens: number;
-  /** Tokens the whole turn may use (all its model calls together); the tool loop stops there. */
-  readonly tokenBudget: number;
   /** Tools the instance may call during the turn (delegation); executed through TurnOptions.executeTool. */
   readonly tools?: readonly AgentTool[];
 }
@@ -51,11 +45,13 @@ export interface ToolCallRecord {
 
 export type BackendEvent =
   | { readonly type: 'text'; readonly text: string }
-  /** After each model call within a turn: that call's usage (a turn with tools makes several calls). */
-  | { readonly type: 'usage'; readonly usage: Usage };
+  /** A model call failed and is retried after `afterMs` (rate limit, overload, reset). */
+  | { readonly type: 'retry'; readonly retry: number; readonly afterMs: number; readonly reason: string };
 
 export interface TurnOptions {
   readonly signal: AbortSignal;
+  /** Every model call of the turn takes a hold here first and settles it with the call's usage (see call-budget.ts). */
+  readonly calls: CallBudget;
   readonly onEvent?: (event: BackendEvent) => void;
   /** Runs a tool the model called; required when TurnInput.tools is given. Never throws: errors are results. */
   readonly executeTool?: (name: string, input: unknown, signal: AbortSignal) => Promise<ToolExecution>;
@@ -104,8 +100,6 @@ export interface TurnResult {
   readonly changedFiles?: readonly string[];
   /** claude-code: tool calls refused during the turn, with the reason. */
   readonly permissionDenials?: readonly PermissionDenial[];
-  /** claude-code: usage per model when the turn used several (a subagent on another model), for exact pricing. */
-  readonly usageByModel?: Readonly<Record<string, Usage>>;
   /** claude-code: the agent's own cost figure for the turn (USD), to compare with ours. */
   readonly agentCostUsd?: number;
 }
@@ -120,7 +114,7 @@ export interface Session {
 
 /** The seam between the orchestrator and whatever runs a conversation. */
 export interface Backend {
-  readonly kind: BackendKind;
+  readonly kind: string;
   /** Throws `not_configured` with what to do when the backend cannot run (e.g. no API key). */
   assertReady(): void;
   start(spec: SessionSpec): Promise<Session>;
@@ -132,6 +126,4 @@ export interface Backend {
   healthCheck?(): Promise<void>;
   /** Stops everything the backend runs (server shutdown); sessions stay resumable. */
   shutdown?(): Promise<void>;
-  /** Prompt tokens each model call carries beyond the conversation (an agent's own system prompt and tools), for budget reservations. */
-  readonly promptOverheadTokens?: number;
 }

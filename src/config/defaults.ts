@@ -36,8 +36,16 @@ export const DEFAULTS = {
    * a fleet of workers wants; override per spawn or with DEFAULT_MODEL.
    */
   model: 'claude-sonnet-5-5',
-  /** Output cap per turn. Large enough for a full file of code; the token budget caps it further. */
+  /** Output cap per model call. Large enough for a full file of code; the budgets cap it further. */
   maxOutputTokens: 8_192,
+  /**
+   * The least output a model call is held for. A reply cut at a few dozen tokens is wasted money, so a call
+   * that would get less waits for calls in flight to settle (and is refused once the spend alone leaves less).
+   * 256 tokens hold a useful paragraph or a tool call.
+   */
+  minOutputTokens: 256,
+  /** A call waiting for budget looks again this often, for holds released by other servers on the store. */
+  holdPollMs: 250,
   /**
    * How long one send may take before it is aborted. Long enough for a big reply from a slow model;
    * the instance stays usable after an abort.
@@ -78,8 +86,8 @@ export const DEFAULTS = {
   maxMessageChars: 1_000_000,
   maxNameChars: 200,
   maxSystemPromptChars: 200_000,
-  /** Participants of one coordination run; past this, split the work. */
-  maxParticipants: 50,
+  /** Participants of one coordination run (COORDINATION_CONCURRENCY allows 100 in flight); past this, split the work. */
+  maxParticipants: 100,
   /**
    * Retries of one Messages API call (429, 529, 5xx, resets). Backoff 0.5, 1, 2, 4, 8, 16, 30, 30 s rides
    * out an overload burst or a one-minute rate-limit window; the SDK's own default (2) gives up inside 2 s.

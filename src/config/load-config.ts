@@ -26,6 +26,8 @@ export interface Config {
   readonly logLevel: string;
   readonly defaultModel: string;
   readonly maxOutputTokens: number;
+  /** The smallest max_tokens a model call is held for: below it, a call waits for calls in flight instead. */
+  readonly minOutputTokens: number;
   readonly sendTimeoutSeconds: number;
   readonly healthCheckIntervalSeconds: number;
   readonly coordinationConcurrency: number;
@@ -69,6 +71,7 @@ const BASE: Config = {
   logLevel: DEFAULTS.logLevel,
   defaultModel: DEFAULTS.model,
   maxOutputTokens: DEFAULTS.maxOutputTokens,
+  minOutputTokens: DEFAULTS.minOutputTokens,
   sendTimeoutSeconds: DEFAULTS.sendTimeoutSeconds,
   healthCheckIntervalSeconds: DEFAULTS.healthCheckIntervalSeconds,
   coordinationConcurrency: DEFAULTS.coordinationConcurrency,

@@ -61,8 +61,8 @@ export interface ConsensusResult extends CoordinationResultBase {
  */
 export async function runConsensus(request: CoordinationRequest, context: CoordinationContext): Promise<ConsensusResult> {
   const runner = new TurnRunner(context);
-  const team = request.participantIds.map((id) => context.port.describe(id));
-  const coordinator = request.coordinatorId !== undefined && request.options.synthesize !== false ? context.port.describe(request.coordinatorId) : undefined;
+  const team = await Promise.all(request.participantIds.map((id) => context.port.describe(id)));
+  const coordinator = request.coordinatorId !== undefined && request.options.synthesize !== false ? await context.port.describe(request.coordinatorId) : undefined;
   const maxRounds = Math.max(1, Math.floor(request.options.maxRounds ?? DEFAULT_MAX_ROUNDS));
   const rule: QuorumRule = { quorum: request.options.quorum, voters: team.length };
   const quorum = {

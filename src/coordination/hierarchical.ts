@@ -62,8 +62,8 @@ export async function runHierarchical(request: CoordinationRequest, context: Coo
 type LevelRequest = CoordinationRequest & { readonly coordinatorId: string };
 
 async function runLevel(request: LevelRequest, runner: TurnRunner, level: number): Promise<HierarchicalResult> {
-  const coordinator = runner.port.describe(request.coordinatorId);
-  const team = request.participantIds.map((id) => runner.port.describe(id));
+  const coordinator = await runner.port.describe(request.coordinatorId);
+  const team = await Promise.all(request.participantIds.map((id) => runner.port.describe(id)));
   runner.expect(2); // the plan and the integration; sub-tasks are added once the plan is known
 
   const { plan, attempts } = await obtainPlan(runner, coordinator, team, request.task);
@@ -101,8 +101,8 @@ async function runLevel(request: LevelRequest, runner: TurnRunner, level: number
     // Delegation: an assignee with live children coordinates them, one level less deep.
     delegate:
       maxDepth > 1
-        ? (assignee, message, nestedRunner) => {
-            const children = runner.port.childrenOf(assignee.instance_id);
+        ? async (assignee, message, nestedRunner) => {
+            const children = await runner.port.childrenOf(assignee.instance_id);
             if (children.length === 0) return undefined;
             const nested: LevelRequest = {
               coordinatorId: assignee.instance_id,
@@ -110,7 +110,7 @@ async function runLevel(request: LevelRequest, runner: TurnRunner, level: number
               task: message,
               options: { ...request.options, maxDepth: maxDepth - 1 },
             };
-            return runLevel(nested, nestedRunner, level + 1);
+            return () => runLevel(nested, nestedRunner, level + 1);
           }
         : undefined,
   });

@@ -20,8 +20,8 @@ export interface ParallelResult extends CoordinationResultBase {
  */
 export async function runParallel(request: CoordinationRequest, context: CoordinationContext): Promise<ParallelResult> {
   const runner = new TurnRunner(context);
-  const participants = request.participantIds.map((id) => context.port.describe(id));
-  const coordinator = request.coordinatorId !== undefined && request.options.synthesize !== false ? context.port.describe(request.coordinatorId) : undefined;
+  const participants = await Promise.all(request.participantIds.map((id) => context.port.describe(id)));
+  const coordinator = request.coordinatorId !== undefined && request.options.synthesize !== false ? await context.port.describe(request.coordinatorId) : undefined;
   runner.expect(participants.length + (coordinator ? 1 : 0));
 
   // The participants get the task verbatim, as if it had been sent to each of them directly.

@@ -22,8 +22,8 @@ export interface SequentialResult extends CoordinationResultBase {
  */
 export async function runSequential(request: CoordinationRequest, context: CoordinationContext): Promise<SequentialResult> {
   const runner = new TurnRunner(context);
-  const participants = request.participantIds.map((id) => context.port.describe(id));
-  const coordinator = request.coordinatorId !== undefined && request.options.synthesize !== false ? context.port.describe(request.coordinatorId) : undefined;
+  const participants = await Promise.all(request.participantIds.map((id) => context.port.describe(id)));
+  const coordinator = request.coordinatorId !== undefined && request.options.synthesize !== false ? await context.port.describe(request.coordinatorId) : undefined;
   runner.expect(participants.length + (coordinator ? 1 : 0));
 
   const results: ParticipantResult[] = [];

@@ -17,8 +17,8 @@ export interface SubtaskResult extends ParticipantResult {
   nested?: HierarchicalResult;
 }
 
-/** Runs a nested hierarchical run for `assignee`, or returns undefined when it has no one to delegate to. */
-export type Delegate = (assignee: ParticipantInfo, message: string, runner: TurnRunner) => Promise<HierarchicalResult> | undefined;
+/** Prepares a nested hierarchical run for `assignee` (started by calling the result), or undefined when it has no one to delegate to. */
+export type Delegate = (assignee: ParticipantInfo, message: string, runner: TurnRunner) => Promise<(() => Promise<HierarchicalResult>) | undefined>;
 
 export interface SubtaskRun {
   readonly runner: TurnRunner;
@@ -61,10 +61,10 @@ async function runOne(run: SubtaskRun, subtask: PlannedSubtask, wave: number, do
   }
 
   const message = subtaskPrompt(run.task, subtask, dependencies);
-  const nested = run.runner.cancelled ? undefined : run.delegate?.(assignee, message, run.runner.nested());
+  const nested = run.runner.cancelled ? undefined : await run.delegate?.(assignee, message, run.runner.nested());
   if (nested) {
     run.runner.expect(-1); // the nested run's own turns replace this sub-task's single turn
-    return { ...fields, ...(await delegated(assignee, nested, run.runner)) };
+    return { ...fields, ...(await delegated(assignee, nested(), run.runner)) };
   }
   return { ...fields, ...participantResult(assignee, await run.runner.run(assignee, message, `finished sub-task ${subtask.id}`)) };
 }

@@ -24,9 +24,9 @@ export interface CoordinationPort {
   /** One turn with an instance, queued behind its other turns. Throws OrchestratorError on failure. */
   send(instanceId: string, message: string, signal: AbortSignal): Promise<TurnOutcome>;
   /** Name and role of an instance; throws `not_found` for an unknown id. */
-  describe(instanceId: string): ParticipantInfo;
+  describe(instanceId: string): Promise<ParticipantInfo>;
   /** Live children of an instance (hierarchical runs may delegate to them, depth permitting). */
-  childrenOf(instanceId: string): readonly ParticipantInfo[];
+  childrenOf(instanceId: string): Promise<readonly ParticipantInfo[]>;
 }
 
 /** A step of progress, reported as it happens (participant done, phase change). */

@@ -51,7 +51,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ outDir: stri
     write(`${clock()}  spawned ${architect.name}, ${backend.name}, ${frontend.name}`);
     write(`${clock()}  hierarchical run: the architect plans, the developers build, the architect integrates`);
 
-    const plan = orchestrator.prepareCoordination({
+    const plan = await orchestrator.prepareCoordination({
       coordinator_id: architect.instance_id,
       participant_ids: [backend.instance_id, frontend.instance_id],
       task_description: TASK,
@@ -70,7 +70,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ outDir: stri
     for (const line of renderTree(result)) write(line);
     write('');
     const ids = [architect.instance_id, backend.instance_id, frontend.instance_id];
-    for (const line of renderSummary(ids.map((id) => orchestrator.getInstanceStatus({ instance_id: id })), orchestrator.totals())) write(line);
+    const statuses = await Promise.all(ids.map((id) => orchestrator.getInstanceStatus({ instance_id: id })));
+    for (const line of renderSummary(statuses, await orchestrator.totals())) write(line);
     write('');
     write(result.success ? `Done in ${clock().trim()}: ${result.summary}` : `The run did not fully succeed: ${result.summary}`);
     return { outDir, files, result };

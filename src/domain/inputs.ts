@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../config/defaults.js';
 import { OrchestratorError } from './errors.js';
-import { permissionPolicyInputSchema } from '../backends/claude-code/permission-policy.js';
-import { BACKEND_KINDS } from './instance.js';
+import { BACKEND_KINDS, BACKEND_SPAWN_OPTIONS, BACKENDS, DEFAULT_BACKEND } from '../backends/registry.js';
 import { ROLE_IDS } from './roles.js';
 
 /**
@@ -25,10 +24,17 @@ export const spawnInputSchema = z.object({
   keep_workspace: z.boolean().optional().describe('Keep the workspace directory after terminate.'),
   parent_id: instanceId.optional().describe('Parent instance; terminating it terminates this one.'),
   allow_delegation: z.boolean().optional().describe('Give the instance tools to spawn, message and read its own child instances.'),
-  backend: z.enum(BACKEND_KINDS as ['api', 'claude-code']).default('api').describe('api: a Messages API conversation; claude-code: a real Claude Code agent in its workspace.'),
-  repository: z.string().min(1).max(4096).optional().describe('claude-code: absolute path of a git repo; the agent works in its own worktree and branch.'),
-  permissions: permissionPolicyInputSchema.optional().describe('claude-code: permission mode and tool rules (default: edits in its workspace, asks for the rest).'),
+  backend: z
+    .enum(BACKEND_KINDS)
+    .default(DEFAULT_BACKEND as (typeof BACKEND_KINDS)[number])
+    .describe(BACKENDS.map((b) => b.description).join('; ')),
+  // Each backend's own options (the registry's); spawn checks that those given belong to the chosen backend.
+  ...optionalShape(BACKEND_SPAWN_OPTIONS),
 });
+
+function optionalShape<T extends Record<string, z.ZodType>>(shape: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
+  return Object.fromEntries(Object.entries(shape).map(([key, schema]) => [key, schema.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
+}
 
 const waitSeconds = z
   .number()

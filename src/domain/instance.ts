@@ -19,10 +19,6 @@ export type TransitionReason =
   | 'shutdown'
   | 'error';
 
-export type BackendKind = 'api' | 'claude-code';
-
-export const BACKEND_KINDS: readonly BackendKind[] = ['api', 'claude-code'];
-
 const TRANSITIONS: Readonly<Record<InstanceState, readonly InstanceState[]>> = {
   spawning: ['idle', 'failed', 'terminating'],
   idle: ['busy', 'terminating', 'failed'],
@@ -62,7 +58,8 @@ export interface InstanceRecord {
   readonly name: string;
   readonly role: RoleId;
   readonly model: string;
-  readonly backend: BackendKind;
+  /** The kind of backend that runs it (see backends/registry.ts). */
+  readonly backend: string;
   readonly customSystemPrompt: string | null;
   readonly systemPrompt: string;
   readonly parentId: string | null;
@@ -87,6 +84,10 @@ export interface InstanceRecord {
   readonly lastResponseMs: number | null;
   readonly errorCount: number;
   readonly lastError: string | null;
+  /** What this instance and all its descendants have spent (recorded calls): what its budgets count. */
+  readonly subtree: { readonly tokens: number; readonly costNanos: number };
+  /** Holds of model calls in flight in this instance's subtree. */
+  readonly held: { readonly tokens: number; readonly nanos: number };
   /** Failed turns since the last good one; feeds the health score. */
   readonly consecutiveFailures: number;
   /** What a backend needs to resume the instance's session after a restart (JSON), e.g. a Claude Code session id. */

@@ -1,22 +1,14 @@
-import { OrchestratorError } from '../domain/errors.js';
 import type { InstanceRecord } from '../domain/instance.js';
-import { totalTokens } from '../domain/usage.js';
 import { findPrice, nanosToUsd } from '../pricing/cost.js';
 import type { PriceTable } from '../pricing/price-table.js';
-import type { Reservation } from '../store/store.js';
 
-/**
- * Tokens a prompt may take, estimated from its characters on the high side (about three characters a
- * token, plus per-message overhead), so a reservation holds at least what the turn can really cost.
- */
-export function estimatePromptTokens(system: string, messages: ReadonlyArray<{ readonly content: string }>): number {
-  let chars = system.length;
-  for (const m of messages) chars += m.content.length;
-  return Math.ceil(chars / 3) + 8 * messages.length + 32;
+/** Per-token nano-dollar rates a hold uses: the dearest way a prompt token and an output token can be billed. */
+export interface HoldRates {
+  readonly prompt: number;
+  readonly output: number;
 }
 
-/** Per-token nano-dollar rates a reservation uses: the dearest way a prompt token can be billed. */
-function worstRates(table: PriceTable, model: string): { prompt: number; output: number } | null {
+export function holdRates(table: PriceTable, model: string): HoldRates | null {
   const price = findPrice(table, model);
   if (!price) return null;
   const bands = price.above ? [price, price.above.rates] : [price];
@@ -26,96 +18,94 @@ function worstRates(table: PriceTable, model: string): { prompt: number; output:
   };
 }
 
-export interface BudgetView {
-  /** Everything stored: who is whose parent, and what each has spent. */
-  readonly instances: readonly InstanceRecord[];
-  readonly reservations: readonly Reservation[];
-  readonly globalBudgetNanos: number;
+export interface HoldPlanInput {
+  /** The instance, then its ancestors up to the root. Each counts the spend and holds of its whole subtree. */
+  readonly chain: readonly InstanceRecord[];
+  readonly global: { readonly budgetNanos: number; readonly spentNanos: number; readonly heldNanos: number };
+  /** null: the model has no known price, so cost budgets cannot bound this call. */
+  readonly rates: HoldRates | null;
+  readonly promptTokens: number;
+  /** The output cap wanted for the call (already at most MAX_OUTPUT_TOKENS). */
+  readonly wantedMaxTokens: number;
+  /** Below this output a reply is not useful: such a hold waits rather than being granted (MIN_OUTPUT_TOKENS). */
+  readonly minOutputTokens: number;
 }
 
-export interface TurnReservationPlan {
-  readonly maxTokens: number;
-  readonly tokens: number;
-  readonly nanos: number;
+/** Which limit stops a call: the instance's own (it is at the end of its budget and ends) or a shared one (it stays). */
+export type Binding = 'limit:tokens' | 'limit:cost' | 'shared';
+
+export type HoldPlan =
+  | { readonly kind: 'grant'; readonly maxTokens: number; readonly tokens: number; readonly nanos: number }
+  | { readonly kind: 'wait'; readonly reason: string }
+  | { readonly kind: 'refuse'; readonly reason: string; readonly binding: Binding };
+
+interface Fit {
+  readonly output: number;
+  /** The binding budget, as a user reads it. */
+  readonly why: string;
+  readonly binding: Binding;
 }
 
 /**
- * How much a turn may spend, across the tree: the instance and every ancestor count the spend of their
- * whole subtree (own turns and their descendants', recorded and reserved), and the global budget counts
- * everyone's. max_tokens is the configured cap reduced to what the tightest budget leaves after the
- * prompt, so a small budget still runs turns; if the prompt alone doesn't fit, the turn is refused.
+ * Decides one model call's hold. The call may use the output cap reduced to what the tightest budget leaves
+ * after the spend and the holds of calls in flight. When that is below a useful reply it waits for those
+ * calls to settle, unless the spend alone already leaves no room for one: then it is refused, naming the limit.
  */
-export function planTurnReservation(
-  self: InstanceRecord,
-  view: BudgetView,
-  table: PriceTable,
-  promptTokens: number,
-  configuredMaxTokens: number,
-): TurnReservationPlan {
-  const byId = new Map(view.instances.map((r) => [r.id, r]));
-  const children = new Map<string, InstanceRecord[]>();
-  for (const r of view.instances) if (r.parentId) children.set(r.parentId, [...(children.get(r.parentId) ?? []), r]);
-  const reservedBy = new Map<string, { tokens: number; nanos: number }>();
-  for (const res of view.reservations) {
-    const cur = reservedBy.get(res.instanceId) ?? { tokens: 0, nanos: 0 };
-    reservedBy.set(res.instanceId, { tokens: cur.tokens + res.tokens, nanos: cur.nanos + res.nanos });
+export function planHold(input: HoldPlanInput): HoldPlan {
+  const minimum = Math.max(1, Math.min(input.minOutputTokens, input.wantedMaxTokens));
+  const withHolds = fit(input, true);
+  if (withHolds.output >= minimum) {
+    const maxTokens = Math.min(input.wantedMaxTokens, withHolds.output);
+    return {
+      kind: 'grant',
+      maxTokens,
+      tokens: input.promptTokens + maxTokens,
+      nanos: input.rates ? input.promptTokens * input.rates.prompt + maxTokens * input.rates.output : 0,
+    };
   }
-  const subtree = (id: string): { tokens: number; nanos: number } => {
-    const r = byId.get(id);
-    const own = reservedBy.get(id) ?? { tokens: 0, nanos: 0 };
-    let tokens = (r ? totalTokens(r.usage) : 0) + own.tokens;
-    let nanos = (r?.costNanos ?? 0) + own.nanos;
-    for (const c of children.get(id) ?? []) {
-      const s = subtree(c.id);
-      tokens += s.tokens;
-      nanos += s.nanos;
-    }
-    return { tokens, nanos };
-  };
+  const spentOnly = fit(input, false);
+  const self = input.chain[0]?.id ?? 'the instance';
+  if (spentOnly.output < minimum) {
+    return {
+      kind: 'refuse',
+      binding: spentOnly.binding,
+      reason: `Instance ${self} cannot take this turn: the prompt (~${input.promptTokens} tokens) and a reply of at least ${minimum} tokens don't fit in what is left of ${spentOnly.why}. Raise the limit, or spawn a new instance.`,
+    };
+  }
+  return { kind: 'wait', reason: `model calls in flight hold what is left of ${withHolds.why}` };
+}
 
-  const rates = worstRates(table, self.model);
-  let tokenRoom = Number.POSITIVE_INFINITY;
-  let nanoRoom = Number.POSITIVE_INFINITY;
-  let tightest = '';
-  let tokensBoundBySelf = false;
-  let costBoundBySelf = false;
-  for (let node: InstanceRecord | undefined = self; node; node = node.parentId ? byId.get(node.parentId) : undefined) {
-    const spent = subtree(node.id);
-    const tRoom = node.limits.maxTotalTokens - spent.tokens;
-    if (tRoom < tokenRoom) {
-      tokenRoom = tRoom;
-      tokensBoundBySelf = node.id === self.id;
-      tightest = node.id === self.id ? `its max_total_tokens (${node.limits.maxTotalTokens})` : `the token budget of its ancestor ${node.id}`;
-    }
-    if (node.limits.maxCostNanos !== null && node.limits.maxCostNanos - spent.nanos < nanoRoom) {
-      nanoRoom = node.limits.maxCostNanos - spent.nanos;
-      costBoundBySelf = node.id === self.id;
-    }
-  }
-  let globalSpent = 0;
-  for (const r of view.instances) globalSpent += r.costNanos ?? 0;
-  for (const res of view.reservations) globalSpent += res.nanos;
-  if (view.globalBudgetNanos - globalSpent < nanoRoom) {
-    nanoRoom = view.globalBudgetNanos - globalSpent;
-    costBoundBySelf = false;
-  }
-
-  const outputByTokens = tokenRoom - promptTokens;
-  const outputByCost = rates ? Math.floor((nanoRoom - promptTokens * rates.prompt) / rates.output) : Number.POSITIVE_INFINITY;
-  const maxTokens = Math.min(configuredMaxTokens, outputByTokens, outputByCost);
-  if (maxTokens < 1) {
-    const why =
-      outputByTokens < 1
-        ? `the prompt (~${promptTokens} tokens) doesn't fit in what is left of ${tightest}`
-        : `the cost of the prompt doesn't fit in what is left of the cost budgets ($${nanosToUsd(Math.max(0, nanoRoom))?.toFixed(6)} including turns in flight)`;
-    // Which limit binds, so a caller can tell an instance at the end of its own budget (it ends) from one
-    // waiting on a shared budget (it stays).
-    const binding = outputByTokens < 1 ? (tokensBoundBySelf ? 'limit:tokens' : 'shared') : costBoundBySelf ? 'limit:cost' : 'shared';
-    throw new OrchestratorError('limit_exceeded', `Instance ${self.id} cannot take this turn: ${why}. Raise the limit, or spawn a new instance.`, { binding });
-  }
-  return {
-    maxTokens,
-    tokens: promptTokens + maxTokens,
-    nanos: rates ? promptTokens * rates.prompt + maxTokens * rates.output : 0,
+/** The most output the budgets leave after the prompt, with or without the holds of calls in flight, and which budget binds. */
+function fit(input: HoldPlanInput, countHolds: boolean): Fit {
+  const { chain, rates, promptTokens } = input;
+  const self = chain[0];
+  let best: Fit = { output: Number.POSITIVE_INFINITY, why: '', binding: 'shared' };
+  const consider = (output: number, why: string, binding: Binding) => {
+    if (output < best.output) best = { output, why, binding };
   };
+  const byCost = (roomNanos: number) => (rates ? Math.floor((roomNanos - promptTokens * rates.prompt) / rates.output) : Number.POSITIVE_INFINITY);
+  for (const node of chain) {
+    const own = node.id === self?.id;
+    const tokenRoom = node.limits.maxTotalTokens - node.subtree.tokens - (countHolds ? node.held.tokens : 0);
+    consider(
+      tokenRoom - promptTokens,
+      own ? `its max_total_tokens (${node.limits.maxTotalTokens})` : `the token budget of its ancestor ${node.id}`,
+      own ? 'limit:tokens' : 'shared',
+    );
+    if (node.limits.maxCostNanos !== null) {
+      const costRoom = node.limits.maxCostNanos - node.subtree.costNanos - (countHolds ? node.held.nanos : 0);
+      consider(
+        byCost(costRoom),
+        `${own ? 'its max_cost' : `the max_cost of its ancestor ${node.id}`} ($${usd(costRoom)} left)`,
+        own ? 'limit:cost' : 'shared',
+      );
+    }
+  }
+  const globalRoom = input.global.budgetNanos - input.global.spentNanos - (countHolds ? input.global.heldNanos : 0);
+  consider(byCost(globalRoom), `the global budget MAX_TOTAL_COST ($${usd(globalRoom)} left)`, 'shared');
+  return best;
+}
+
+function usd(nanos: number): string {
+  return (nanosToUsd(Math.max(0, nanos)) ?? 0).toFixed(6);
 }

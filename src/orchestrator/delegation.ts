@@ -1,11 +1,20 @@
 import type { AgentTool, ToolExecution } from '../backends/backend.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
-import { parseInput } from '../domain/inputs.js';
+import { parseInput, type OutputInput, type SendInput, type SpawnInput } from '../domain/inputs.js';
 import type { InstanceRecord } from '../domain/instance.js';
 import { ROLE_IDS } from '../domain/roles.js';
-import { totalTokens, type Usage } from '../domain/usage.js';
 import { z } from 'zod';
-import type { Orchestrator } from './orchestrator.js';
+import type { OutputResult, SendResult, SpawnResult } from './results.js';
+import type { InstanceView } from './views.js';
+
+/** What delegation may do: the same operations a client has, under the same rules. Never the orchestrator itself. */
+export interface DelegationPort {
+  record(id: string): Promise<InstanceRecord>;
+  spawn(input: SpawnInput): Promise<SpawnResult>;
+  send(input: SendInput, options: { readonly signal: AbortSignal }): Promise<SendResult>;
+  output(input: OutputInput): Promise<OutputResult>;
+  status(id: string): Promise<InstanceView>;
+}
 
 /** Default wait for a reply from another instance; short enough that two instances messaging each other can't hang for long. */
 const MESSAGE_TIMEOUT_SECONDS = 300;
@@ -66,10 +75,10 @@ export const DELEGATION_TOOLS: readonly AgentTool[] = [
  * only to instances it may reach (its children and siblings). Failures come back as tool errors the model
  * can read, never as exceptions.
  */
-export function delegationExecutor(orchestrator: Orchestrator, self: InstanceRecord, usedThisTurn: () => Usage) {
+export function delegationExecutor(port: DelegationPort, self: InstanceRecord) {
   return async (name: string, raw: unknown, signal: AbortSignal): Promise<ToolExecution> => {
     try {
-      return { content: JSON.stringify(await run(orchestrator, self, name, raw, signal, usedThisTurn())), isError: false };
+      return { content: JSON.stringify(await run(port, self, name, raw, signal)), isError: false };
     } catch (error) {
       const failure = toOrchestratorError(error);
       return { content: `Error (${failure.code}): ${failure.message}`, isError: true };
@@ -77,15 +86,16 @@ export function delegationExecutor(orchestrator: Orchestrator, self: InstanceRec
   };
 }
 
-async function run(orchestrator: Orchestrator, self: InstanceRecord, name: string, raw: unknown, signal: AbortSignal, usedThisTurn: Usage): Promise<object> {
+async function run(port: DelegationPort, self: InstanceRecord, name: string, raw: unknown, signal: AbortSignal): Promise<object> {
   switch (name) {
     case 'spawn_child': {
       const input = parseInput(spawnChild, raw);
-      const me = orchestrator.record(self.id);
-      // What the parent has left: its recorded usage plus this turn's calls so far (recorded when the turn ends).
-      const tokensLeft = me.limits.maxTotalTokens - totalTokens(me.usage) - totalTokens(usedThisTurn);
-      const costLeftUsd = me.limits.maxCostNanos !== null ? (me.limits.maxCostNanos - (me.costNanos ?? 0)) / 1e9 : undefined;
-      const spawned = await orchestrator.spawnInstance({
+      const me = await port.record(self.id);
+      // What the parent's subtree has left (its calls settle as they are made, this turn's included); the
+      // child's spend counts against the parent's budget anyway, so this cap only makes the child's own budget honest.
+      const tokensLeft = me.limits.maxTotalTokens - me.subtree.tokens;
+      const costLeftUsd = me.limits.maxCostNanos !== null ? (me.limits.maxCostNanos - me.subtree.costNanos) / 1e9 : undefined;
+      const spawned = await port.spawn({
         name: input.name,
         role: input.role,
         ...(input.system_prompt !== undefined ? { system_prompt: input.system_prompt } : {}),
@@ -99,8 +109,8 @@ async function run(orchestrator: Orchestrator, self: InstanceRecord, name: strin
     }
     case 'message_instance': {
       const input = parseInput(messageInstance, raw);
-      assertReachable(orchestrator, self, input.instance_id);
-      const reply = await orchestrator.sendToInstance(
+      await assertReachable(port, self, input.instance_id);
+      const reply = await port.send(
         { instance_id: input.instance_id, message: input.message, timeout_seconds: input.timeout_seconds ?? MESSAGE_TIMEOUT_SECONDS },
         { signal },
       );
@@ -108,27 +118,26 @@ async function run(orchestrator: Orchestrator, self: InstanceRecord, name: strin
     }
     case 'read_output': {
       const input = parseInput(readOutput, raw);
-      assertReachable(orchestrator, self, input.instance_id);
-      const total = orchestrator.getInstanceOutput({ instance_id: input.instance_id, limit: 1 }).total;
+      await assertReachable(port, self, input.instance_id);
+      const total = (await port.output({ instance_id: input.instance_id, limit: 1 })).total;
       const limit = input.limit ?? 10;
-      const page = orchestrator.getInstanceOutput({ instance_id: input.instance_id, limit, offset: Math.max(0, total - limit) });
+      const page = await port.output({ instance_id: input.instance_id, limit, offset: Math.max(0, total - limit) });
       return { instance_id: page.instance_id, state: page.state, total: page.total, messages: page.messages.map((m) => ({ role: m.role, content: m.content })) };
     }
-    case 'list_children':
+    case 'list_children': {
+      const children = await Promise.all((await port.status(self.id)).children.map((id) => port.status(id)));
       return {
-        children: orchestrator.getInstanceStatus({ instance_id: self.id }).children.map((id) => {
-          const c = orchestrator.getInstanceStatus({ instance_id: id });
-          return { instance_id: c.instance_id, name: c.name, role: c.role, state: c.state, turns: c.turns, total_tokens: c.usage.total_tokens, cost_usd: c.cost_usd };
-        }),
+        children: children.map((c) => ({ instance_id: c.instance_id, name: c.name, role: c.role, state: c.state, turns: c.turns, total_tokens: c.usage.total_tokens, cost_usd: c.cost_usd })),
       };
+    }
     default:
       throw new OrchestratorError('invalid_input', `Unknown tool ${name}. Available: ${DELEGATION_TOOLS.map((t) => t.name).join(', ')}.`);
   }
 }
 
 /** An instance may reach its own children and its siblings (same parent), never itself or strangers. */
-function assertReachable(orchestrator: Orchestrator, self: InstanceRecord, targetId: string): void {
-  const target = orchestrator.record(targetId);
+async function assertReachable(port: DelegationPort, self: InstanceRecord, targetId: string): Promise<void> {
+  const target = await port.record(targetId);
   const isChild = target.parentId === self.id;
   const isSibling = self.parentId !== null && target.parentId === self.parentId && target.id !== self.id;
   if (!isChild && !isSibling) {

@@ -1,22 +1,25 @@
 import { assertTransition, type InstanceRecord, type InstanceState, type TransitionReason } from '../domain/instance.js';
-import type { Store } from '../store/store.js';
+import type { Tx } from '../store/store.js';
+import type { EventBus } from './events.js';
 
 /**
  * The one place an instance changes state: checks the transition table, writes the new state with its
- * reason, and records the event.
+ * reason, records the lifecycle event, and publishes `instance.state_changed` once the transaction commits.
  */
-export function transition(
-  store: Store,
+export async function transition(
+  tx: Tx,
+  events: EventBus,
   id: string,
   to: InstanceState,
   reason: TransitionReason,
   at: string,
   detail?: string,
-): InstanceRecord {
-  const current = store.getInstance(id);
+): Promise<InstanceRecord> {
+  const current = await tx.getInstance(id);
   if (!current) throw new Error(`transition of unknown instance ${id}`);
   assertTransition(id, current.state, to);
-  const next = store.updateInstance(id, { state: to, stateReason: reason, stateChangedAt: at });
-  store.appendEvent({ instanceId: id, at, from: current.state, to, reason, ...(detail !== undefined ? { detail } : {}) });
+  const next = await tx.updateInstance(id, { state: to, stateReason: reason, stateChangedAt: at });
+  await tx.appendEvent({ instanceId: id, at, from: current.state, to, reason, ...(detail !== undefined ? { detail } : {}) });
+  tx.onCommit(() => events.publish({ type: 'instance.state_changed', at, instanceId: id, from: current.state, to, reason, ...(detail !== undefined ? { detail } : {}) }));
   return next;
 }

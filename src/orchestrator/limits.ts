@@ -1,18 +1,14 @@
 import { isLive, type InstanceRecord, type TransitionReason } from '../domain/instance.js';
 import { OrchestratorError } from '../domain/errors.js';
+import { expiresAtMs } from '../domain/lifetime.js';
 import { totalTokens } from '../domain/usage.js';
 import { nanosToUsd } from '../pricing/cost.js';
-
-/** When an instance's lifetime ends, in epoch ms. */
-export function expiresAt(record: InstanceRecord): number {
-  return Date.parse(record.createdAt) + record.limits.timeoutMinutes * 60_000;
-}
 
 /** The limit an instance is at or past, if any: the reason it must be (or has been) terminated for. */
 export function breachedLimit(record: InstanceRecord, nowMs: number): TransitionReason | null {
   if (totalTokens(record.usage) >= record.limits.maxTotalTokens) return 'limit:tokens';
   if (record.limits.maxCostNanos !== null && record.costNanos !== null && record.costNanos >= record.limits.maxCostNanos) return 'limit:cost';
-  if (nowMs >= expiresAt(record)) return 'timeout';
+  if (nowMs >= expiresAtMs(record)) return 'timeout';
   return null;
 }
 
@@ -71,7 +67,7 @@ export function assertTakesTurns(record: InstanceRecord, action = 'take messages
 /** A parent must be live, within the depth limit, and below its children cap. */
 export function assertCanHaveChild(
   parent: InstanceRecord,
-  children: readonly InstanceRecord[],
+  liveChildren: number,
   limits: { readonly maxDelegationDepth: number; readonly maxChildrenPerParent: number },
 ): void {
   if (!isLive(parent.state) || parent.state === 'terminating') {
@@ -83,11 +79,10 @@ export function assertCanHaveChild(
       `Cannot spawn a child of ${parent.id}: it is at depth ${parent.depth} and trees may be ${limits.maxDelegationDepth} deep (MAX_DELEGATION_DEPTH).`,
     );
   }
-  const live = children.filter((c) => isLive(c.state)).length;
-  if (live >= limits.maxChildrenPerParent) {
+  if (liveChildren >= limits.maxChildrenPerParent) {
     throw new OrchestratorError(
       'limit_exceeded',
-      `Cannot spawn a child of ${parent.id}: it already has ${live} live children, the limit (MAX_CHILDREN_PER_PARENT=${limits.maxChildrenPerParent}). Terminate one first.`,
+      `Cannot spawn a child of ${parent.id}: it already has ${liveChildren} live children, the limit (MAX_CHILDREN_PER_PARENT=${limits.maxChildrenPerParent}). Terminate one first.`,
     );
   }
 }

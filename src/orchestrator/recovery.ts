@@ -1,65 +1,83 @@
-import type { Store } from '../store/store.js';
+import { toOrchestratorError } from '../domain/errors.js';
 import { ownerIsGone } from '../store/owner.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
+import { isoNow, type Kernel } from './kernel.js';
 import { transition } from './lifecycle.js';
+import { breachedLimit } from './limits.js';
+import { terminate } from './terminate.js';
 
-export interface RecoveryInput {
-  readonly store: Store;
-  readonly tasks: TaskRegistry;
-  /** This server: its own leases are never orphans. */
-  readonly ownerId: string;
-  readonly nowMs: number;
-  readonly leaseMs: number;
-  /** Whether this server is running or queueing a turn of the instance. */
-  readonly running: (instanceId: string) => boolean;
+/** How many of each kind of leftover one pass takes back; the next health check takes the rest. */
+const BATCH = 500;
+
+export interface Recovered {
+  readonly instances: string[];
+  readonly tasks: string[];
+  readonly holds: number;
 }
 
 /**
  * Takes back what servers that are gone left behind on a shared store: a turn that was running is marked
- * interrupted (its message kept, marked failed, not charged) and the instance idle again; a spawn or a
- * terminate half done is finished; their tasks end `interrupted` and their budget holds are released.
- * An owner on this host is gone when its process is; elsewhere its lease expiring is what frees the work.
+ * interrupted (its message kept, marked failed; the model calls it finished stay charged) and the instance
+ * idle again; a spawn or a terminate half done is finished; their tasks end `interrupted` and their holds are
+ * released. An owner on this host is gone when its process is; elsewhere its lease expiring frees the work.
+ * Reads only instances in a transient state (an index range), never every instance.
  */
-export function recoverOrphans(input: RecoveryInput): { instances: string[]; tasks: string[] } {
-  const { store, nowMs } = input;
-  const at = new Date(nowMs).toISOString();
-  const owners = new Map<string, boolean>();
-  const gone = (ownerId: string): boolean => {
-    if (ownerId === input.ownerId) return false;
-    let known = owners.get(ownerId);
-    if (known === undefined) {
-      const owner = store.getOwner(ownerId);
-      known = owner ? ownerIsGone(owner) : false;
-      owners.set(ownerId, known);
+export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (instanceId: string) => boolean): Promise<Recovered> {
+  const { store } = k;
+  const nowMs = k.clock.now();
+  const known = new Map<string, boolean>();
+  const gone = async (ownerId: string): Promise<boolean> => {
+    if (ownerId === k.owner.id) return false;
+    let answer = known.get(ownerId);
+    if (answer === undefined) {
+      const owner = await store.getOwner(ownerId);
+      answer = owner ? ownerIsGone(owner) : false;
+      known.set(ownerId, answer);
     }
-    return known;
+    return answer;
   };
   const recovered: string[] = [];
-  for (const r of store.allInstances()) {
-    if (r.state !== 'busy' && r.state !== 'spawning' && r.state !== 'terminating') continue;
-    if (input.running(r.id)) continue;
-    const lease = store.leaseOf(r.id);
-    const stale = Date.parse(r.stateChangedAt) < nowMs - input.leaseMs;
-    const orphan = lease ? lease.owner !== input.ownerId && (gone(lease.owner) || lease.expiresAt <= nowMs) : r.state === 'busy' || stale;
+  for (const r of await store.instancesInStates(['busy', 'spawning', 'terminating'], BATCH)) {
+    if (running(r.id)) continue;
+    const lease = await store.leaseOf(r.id);
+    const stale = Date.parse(r.stateChangedAt) < nowMs - k.leaseMs;
+    const orphan = lease ? lease.owner !== k.owner.id && ((await gone(lease.owner)) || lease.expiresAt <= nowMs) : r.state === 'busy' || stale;
     if (!orphan) continue;
-    store.transaction(() => {
+    const after = await store.transaction(async (tx) => {
+      // Another server may have taken it back meanwhile.
+      const current = await tx.getInstance(r.id);
+      if (current?.state !== r.state) return undefined;
+      const at = isoNow(k);
+      let next;
       if (r.state === 'busy') {
-        const last = store.allMessages(r.id).at(-1);
-        const note = 'Interrupted: the server running this turn stopped before the reply. Nothing was charged for it; send the message again to retry.';
-        if (last?.role === 'user' && !last.failed) store.updateMessage(r.id, last.seq, { failed: true, error: note });
-        store.updateInstance(r.id, { errorCount: r.errorCount + 1, lastError: note });
-        transition(store, r.id, 'idle', 'turn_finished', at, 'interrupted by a server stop');
+        const last = await tx.lastMessage(r.id);
+        const note = 'Interrupted: the server running this turn stopped before the reply. The model calls it finished are charged; send the message again to retry.';
+        if (last?.role === 'user' && !last.failed) await tx.updateMessage(r.id, last.seq, { failed: true, error: note });
+        await tx.updateInstance(r.id, { errorCount: r.errorCount + 1, lastError: note });
+        next = await transition(tx, k.events, r.id, 'idle', 'turn_finished', at, 'interrupted by a server stop');
       } else if (r.state === 'spawning') {
-        transition(store, r.id, 'failed', 'error', at, 'the server spawning it stopped');
+        next = await transition(tx, k.events, r.id, 'failed', 'error', at, 'the server spawning it stopped');
       } else {
-        transition(store, r.id, 'terminated', r.stateReason, at, 'finished after the terminating server stopped');
+        next = await transition(tx, k.events, r.id, 'terminated', r.stateReason, at, 'finished after the terminating server stopped');
       }
-      if (lease) store.releaseLease(r.id, lease.owner);
+      if (lease) await tx.releaseLease(r.id, lease.owner);
+      return next;
     });
+    if (!after) continue;
     recovered.push(r.id);
+    // Its calls were charged as they settled: an interrupted turn may have taken it past its own limit.
+    const breached = after.state === 'idle' ? breachedLimit(after, nowMs) : null;
+    if (breached) await terminate(k, r.id, breached).catch((error: unknown) => k.log.error({ instanceId: r.id, err: toOrchestratorError(error).message }, 'limit enforcement after recovery failed'));
   }
-  for (const res of store.listReservations()) if (gone(res.owner)) store.removeReservation(res.id);
-  const tasks = input.tasks.interruptOrphans(store.listTasks('working'), gone);
-  return { instances: recovered, tasks };
+  let holds = 0;
+  for (const owner of await store.holdOwners()) {
+    if (!(await gone(owner))) continue;
+    const orphaned = await store.holdsOf(owner, BATCH);
+    await store.transaction(async (tx) => {
+      for (const hold of orphaned) if (await tx.removeHold(hold.id)) holds += 1;
+    });
+  }
+  if (holds > 0) k.holds.wake();
+  const interrupted = await tasks.interruptOrphans(await store.listTasks('working', BATCH), gone);
+  return { instances: recovered, tasks: interrupted, holds };
 }
-

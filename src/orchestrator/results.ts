@@ -26,6 +26,8 @@ export interface SendResult {
   duration_ms: number;
   stop_reason: string | null;
   model: string;
+  /** Model calls the turn made (each held against the budgets before it was made). */
+  model_calls: number;
   state: string;
   state_reason: string;
   instance_usage: UsageView;
@@ -81,5 +83,7 @@ export interface GlobalTotals {
   unpriced_instances: number;
   /** What prompt caching saved across priced instances. */
   cache_savings_usd: number;
+  /** What model calls in flight hold of the global budget right now (settled to their exact cost when they end). */
+  in_flight_cost_usd: number;
   max_total_cost_usd: number;
 }

@@ -2,7 +2,7 @@ import type { ConversationMessage, InstanceRecord } from '../domain/instance.js'
 import { isLive } from '../domain/instance.js';
 import { totalTokens, usageView, type UsageView } from '../domain/usage.js';
 import { nanosToUsd } from '../pricing/cost.js';
-import { expiresAt } from './limits.js';
+import { expiresAtMs } from '../domain/lifetime.js';
 
 /** What status tools and REST show of an instance (snake_case, as MCP tool results conventionally are). */
 export interface InstanceView {
@@ -26,6 +26,10 @@ export interface InstanceView {
   cost_usd: number | null;
   /** What prompt caching saved this instance (cache read/write tokens are in `usage`). */
   cache_savings_usd: number | null;
+  /** What this instance and its descendants spent together: what its limits count. */
+  subtree: { total_tokens: number; cost_usd: number | null };
+  /** Held by its subtree's model calls in flight (settled to their exact usage when they end). */
+  in_flight: { tokens: number; cost_usd: number | null };
   turns: number;
   mean_response_ms: number | null;
   last_response_ms: number | null;
@@ -37,7 +41,7 @@ export interface InstanceView {
   limits: { max_total_tokens: number; max_cost_usd: number | null; timeout_minutes: number };
 }
 
-export function instanceView(record: InstanceRecord, children: readonly InstanceRecord[]): InstanceView {
+export function instanceView(record: InstanceRecord, childIds: readonly string[]): InstanceView {
   return {
     instance_id: record.id,
     name: record.name,
@@ -48,15 +52,17 @@ export function instanceView(record: InstanceRecord, children: readonly Instance
     state_reason: record.stateReason,
     state_changed_at: record.stateChangedAt,
     parent_id: record.parentId,
-    children: children.map((c) => c.id),
+    children: [...childIds],
     depth: record.depth,
     allow_delegation: record.allowDelegation,
     workspace: record.workspace,
     created_at: record.createdAt,
-    expires_at: new Date(expiresAt(record)).toISOString(),
+    expires_at: new Date(expiresAtMs(record)).toISOString(),
     usage: usageView(record.usage),
     cost_usd: nanosToUsd(record.costNanos),
     cache_savings_usd: nanosToUsd(record.cacheSavingsNanos),
+    subtree: { total_tokens: record.subtree.tokens, cost_usd: nanosToUsd(record.subtree.costNanos) },
+    in_flight: { tokens: record.held.tokens, cost_usd: nanosToUsd(record.held.nanos) },
     turns: record.turns,
     mean_response_ms: record.turns > 0 ? Math.round(record.totalResponseMs / record.turns) : null,
     last_response_ms: record.lastResponseMs,

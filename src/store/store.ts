@@ -1,4 +1,5 @@
 import type { ConversationMessage, InstanceRecord, TransitionReason, InstanceState } from '../domain/instance.js';
+import type { Usage } from '../domain/usage.js';
 import type { Owner } from './owner.js';
 
 export interface Page<T> {
@@ -23,14 +24,44 @@ export interface LifecycleEvent {
 
 export type NewMessage = Omit<ConversationMessage, 'seq'>;
 
-/** A hold on budget for a turn in flight; settled (removed) when the turn's real usage is recorded. */
-export interface Reservation {
+/**
+ * A hold on budget for one model call in flight, against the instance and each of its ancestors (`chain`,
+ * the instance first) and the global budget. Removed when the call settles (or its owner is gone).
+ */
+export interface Hold {
   readonly id: string;
   readonly instanceId: string;
+  /** The instance, then its parent, up to the root: every budget the hold counts against. */
+  readonly chain: readonly string[];
   readonly owner: string;
   readonly tokens: number;
   readonly nanos: number;
   readonly createdAt: number;
+}
+
+/** One settled model call's charge, added to the instance and to the subtree spend of its chain. */
+export interface Charge {
+  readonly instanceId: string;
+  readonly chain: readonly string[];
+  readonly usage: Usage;
+  /** null: the model has no known price (the instance's cost becomes unknown; budgets can't count it). */
+  readonly costNanos: number | null;
+  readonly cacheSavingsNanos: number | null;
+}
+
+/** Aggregates over every stored instance, kept by the store in the same transaction as each change. */
+export interface StoreTotals {
+  readonly instances: number;
+  readonly live: number;
+  readonly usage: Usage;
+  /** Spend of priced calls (unpriced ones are counted in `unpriced`, never as 0). */
+  readonly costNanos: number;
+  readonly cacheSavingsNanos: number;
+  /** Instances whose cost is unknown (their model has no price). */
+  readonly unpriced: number;
+  /** Holds of model calls in flight. */
+  readonly heldTokens: number;
+  readonly heldNanos: number;
 }
 
 /** A task as stored: its snapshot plus who runs it and the call that started it (for retries). */
@@ -55,50 +86,89 @@ export interface Lease {
 }
 
 /**
- * The orchestrator's only memory. Synchronous on purpose: the embedded stores (memory now, SQLite next) are
- * synchronous, which makes check-then-write steps (the instance cap, a transition) atomic within a process.
+ * What can be read. No read costs more as instances accumulate: every one is a lookup by key or an index
+ * range bounded by its `limit`, by live work, or by one instance's own children and messages.
  */
-export interface Store {
-  insertInstance(record: InstanceRecord): void;
-  getInstance(id: string): InstanceRecord | undefined;
-  /** Replaces fields of a stored instance and returns the new row; throws if the id is unknown. */
-  updateInstance(id: string, patch: Partial<Omit<InstanceRecord, 'id'>>): InstanceRecord;
-  /** Newest first. */
-  listInstances(options: PageRequest & { readonly includeTerminated: boolean }): Page<InstanceRecord>;
-  allInstances(): readonly InstanceRecord[];
-  childrenOf(id: string): readonly InstanceRecord[];
-  appendMessage(instanceId: string, message: NewMessage): ConversationMessage;
-  /** Replaces fields of one message (e.g. marking a user message whose turn failed). */
-  updateMessage(instanceId: string, seq: number, patch: Partial<Omit<ConversationMessage, 'seq'>>): void;
-  listMessages(instanceId: string, page: PageRequest): Page<ConversationMessage>;
-  allMessages(instanceId: string): readonly ConversationMessage[];
-  appendEvent(event: LifecycleEvent): void;
-  listEvents(instanceId: string): readonly LifecycleEvent[];
+export interface StoreReads {
+  getInstance(id: string): Promise<InstanceRecord | undefined>;
+  /** The instance, then its parent, up to the root (empty if the id is unknown). */
+  chainOf(id: string): Promise<readonly InstanceRecord[]>;
+  /** Newest first; `total` comes from the store's counters. */
+  listInstances(options: PageRequest & { readonly includeTerminated: boolean }): Promise<Page<InstanceRecord>>;
+  /** Ids of the children of each given instance (all states), oldest first. */
+  childIds(parentIds: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>>;
+  /** Records of an instance's children, oldest first; `liveOnly` skips ended ones. */
+  childrenOf(id: string, options?: { readonly liveOnly?: boolean }): Promise<readonly InstanceRecord[]>;
+  countLiveChildren(id: string): Promise<number>;
+  /** Live instances in the given states (recovery looks at busy, spawning and terminating ones). */
+  instancesInStates(states: readonly InstanceState[], limit: number): Promise<readonly InstanceRecord[]>;
+  /** Idle instances whose lifetime ended at or before `nowMs`. */
+  expiredIdle(nowMs: number, limit: number): Promise<readonly InstanceRecord[]>;
+  totals(): Promise<StoreTotals>;
 
-  /** Runs `fn` atomically: in SQLite one immediate transaction, so check-then-write holds across processes. */
-  transaction<T>(fn: () => T): T;
+  listMessages(instanceId: string, page: PageRequest): Promise<Page<ConversationMessage>>;
+  /** The messages a model sees: every message not marked failed, oldest first. */
+  conversation(instanceId: string): Promise<readonly ConversationMessage[]>;
+  lastMessage(instanceId: string): Promise<ConversationMessage | undefined>;
+  listEvents(instanceId: string): Promise<readonly LifecycleEvent[]>;
+
+  leaseOf(instanceId: string): Promise<Lease | null>;
+  getHold(id: string): Promise<Hold | undefined>;
+  /** Owners that hold budget now (recovery checks whether they are gone). */
+  holdOwners(): Promise<readonly string[]>;
+  holdsOf(owner: string, limit: number): Promise<readonly Hold[]>;
+
+  getTask(id: string): Promise<StoredTask | undefined>;
+  listTasks(state: string, limit: number): Promise<readonly StoredTask[]>;
+  getOwner(id: string): Promise<Owner | undefined>;
+}
+
+/** What can be written: only inside a transaction. */
+export interface StoreWrites {
+  insertInstance(record: InstanceRecord): Promise<void>;
+  /** Replaces fields of a stored instance and returns the new row; throws if the id is unknown. */
+  updateInstance(id: string, patch: InstancePatch): Promise<InstanceRecord>;
+  appendMessage(instanceId: string, message: NewMessage): Promise<ConversationMessage>;
+  /** Replaces fields of one message (e.g. marking a user message whose turn failed). */
+  updateMessage(instanceId: string, seq: number, patch: Partial<Omit<ConversationMessage, 'seq'>>): Promise<void>;
+  appendEvent(event: LifecycleEvent): Promise<void>;
 
   /** Takes the turn lease of an instance if it is free or expired; true when `owner` now holds it. */
-  acquireLease(instanceId: string, owner: string, nowMs: number, ttlMs: number): boolean;
+  acquireLease(instanceId: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
   /** Extends a held lease; false if `owner` no longer holds it. */
-  renewLease(instanceId: string, owner: string, nowMs: number, ttlMs: number): boolean;
-  releaseLease(instanceId: string, owner: string): void;
-  leaseOf(instanceId: string): Lease | null;
+  renewLease(instanceId: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  releaseLease(instanceId: string, owner: string): Promise<void>;
 
-  addReservation(reservation: Reservation): void;
-  removeReservation(id: string): void;
-  /** Live reservations; those of owners that are gone are removed by the caller. */
-  listReservations(): readonly Reservation[];
+  /** Records a hold and adds it to the held amounts of every instance of its chain and to the totals. */
+  addHold(hold: Hold): Promise<void>;
+  /** Removes a hold and its amounts; returns it, or undefined when it was already gone. */
+  removeHold(id: string): Promise<Hold | undefined>;
+  /** Adds a settled call's usage and cost to the instance, and to the subtree spend of every instance of its chain. */
+  charge(charge: Charge): Promise<void>;
 
-  saveTask(task: StoredTask): void;
-  getTask(id: string): StoredTask | undefined;
-  listTasks(state: string): readonly StoredTask[];
+  saveTask(task: StoredTask): Promise<void>;
+  registerOwner(owner: Owner): Promise<void>;
 
-  registerOwner(owner: Owner): void;
-  getOwner(id: string): Owner | undefined;
+  /** Deletes up to `limit` ended instances (with messages and events) that ended before `beforeIso` and have no children. */
+  deleteEndedBefore(beforeIso: string, limit: number): Promise<number>;
+  /** Deletes up to `limit` finished tasks that ended before `beforeIso`. */
+  deleteTasksFinishedBefore(beforeIso: string, limit: number): Promise<number>;
+}
 
-  /** Deletes terminated instances (with their messages and events) that ended before `beforeIso`. */
-  deleteEndedBefore(beforeIso: string): number;
+/** Fields a plain update may change; spend, subtree spend and holds change only through charge and holds. */
+export type InstancePatch = Partial<Omit<InstanceRecord, 'id' | 'usage' | 'costNanos' | 'cacheSavingsNanos' | 'subtree' | 'held'>>;
 
-  close(): void;
+/** One transaction. `onCommit` callbacks run after it commits (never if it rolls back): domain events go there. */
+export interface Tx extends StoreReads, StoreWrites {
+  onCommit(callback: () => void): void;
+}
+
+/**
+ * The orchestrator's only memory, async so an embedded (SQLite) and a networked (PostgreSQL) database can
+ * both implement it. Reads run on their own; every write runs in `transaction`, which is atomic across
+ * every server sharing the store (check-then-write holds).
+ */
+export interface Store extends StoreReads {
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
 }

@@ -71,7 +71,10 @@ function watchProgress(tasks: TaskRegistry, id: string, context: ToolContext): (
     onProgress({ progress: count, ...(p.total_turns !== null ? { total: Math.max(p.total_turns, count) } : {}), message: text });
   };
   const unsubscribe = tasks.subscribe(id, send);
-  const heartbeat = setInterval(() => send(tasks.get(id)), DEFAULTS.progressHeartbeatSeconds * 1000);
+  const heartbeat = setInterval(() => {
+    const snapshot = tasks.local(id);
+    if (snapshot) send(snapshot);
+  }, DEFAULTS.progressHeartbeatSeconds * 1000);
   heartbeat.unref();
   return () => {
     unsubscribe();

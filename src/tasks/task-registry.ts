@@ -46,12 +46,14 @@ interface Task {
   /** How the task ends if its work stops because it was aborted. */
   interruptAs?: 'cancelled' | 'interrupted';
   readonly listeners: Set<(snapshot: TaskSnapshot) => void>;
+  /** The last write of this task to the store: writes of one task go in order. */
+  saved: Promise<void>;
 }
 
 /** Where tasks are kept beyond this process (the store), so other servers and later runs can read them. */
 export interface TaskPersistence {
-  saveTask(task: StoredTask): void;
-  getTask(id: string): StoredTask | undefined;
+  saveTask(task: StoredTask): Promise<void>;
+  getTask(id: string): Promise<StoredTask | undefined>;
 }
 
 export interface TaskRegistryOptions {
@@ -62,6 +64,10 @@ export interface TaskRegistryOptions {
   readonly ids?: IdGenerator;
   /** Finished tasks kept for get_task; the oldest go first. */
   readonly keepFinished?: number;
+  /** Told of every change of a task (progress, end): the orchestrator publishes it as an event. */
+  readonly onChange?: (snapshot: TaskSnapshot) => void;
+  /** Told when a task could not be written to the store (it still runs; other servers won't see the change). */
+  readonly onPersistError?: (error: unknown, taskId: string) => void;
 }
 
 /**
@@ -75,6 +81,8 @@ export class TaskRegistry {
   readonly #keepFinished: number;
   readonly #store: TaskPersistence | undefined;
   readonly #owner: string;
+  readonly #onChange: ((snapshot: TaskSnapshot) => void) | undefined;
+  readonly #onPersistError: (error: unknown, taskId: string) => void;
 
   constructor(options: TaskRegistryOptions = {}) {
     this.#store = options.store;
@@ -82,6 +90,8 @@ export class TaskRegistry {
     this.#now = options.now ?? Date.now;
     this.#ids = options.ids ?? randomId;
     this.#keepFinished = options.keepFinished ?? 1000;
+    this.#onChange = options.onChange;
+    this.#onPersistError = options.onPersistError ?? ((error, taskId) => process.emitWarning(`Task ${taskId} could not be saved: ${(error as Error).message}`));
   }
 
   /** `request` is the call that started the task (`{tool, arguments}`), kept so an interrupted task can be retried. */
@@ -99,7 +109,7 @@ export class TaskRegistry {
       created_at: this.#iso(),
       finished_at: null,
     };
-    const task: Task = { snapshot, request, controller, listeners, done: Promise.resolve() };
+    const task: Task = { snapshot, request, controller, listeners, done: Promise.resolve(), saved: Promise.resolve() };
     this.#tasks.set(id, task);
     this.#persist(task);
 
@@ -134,12 +144,23 @@ export class TaskRegistry {
   }
 
   /** A task of this server, or one the store knows (another server's, or from before a restart). */
-  get(id: string): TaskSnapshot {
+  async get(id: string): Promise<TaskSnapshot> {
     const task = this.#tasks.get(id);
     if (task) return this.#copy(task);
-    const stored = this.#store?.getTask(id);
+    const stored = await this.#store?.getTask(id);
     if (stored) return fromStored(stored);
     throw notFound(id, this.#keepFinished);
+  }
+
+  /** The snapshot of a task of this server, if it has it in memory. */
+  local(id: string): TaskSnapshot | undefined {
+    const task = this.#tasks.get(id);
+    return task ? this.#copy(task) : undefined;
+  }
+
+  /** Waits until every task change so far is written to the store (before the store closes). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#tasks.values()].map((t) => t.saved));
   }
 
   /** Resolves when the task ends or after `waitMs`, whichever is first; with an aborted signal, at once. */
@@ -195,20 +216,20 @@ export class TaskRegistry {
   /** A task run by another server: poll the store until it ends or the wait is over. */
   async #waitStored(id: string, waitMs: number, signal?: AbortSignal): Promise<TaskSnapshot> {
     const deadline = Date.now() + waitMs;
-    let snapshot = this.get(id);
+    let snapshot = await this.get(id);
     while (snapshot.state === 'working' && Date.now() < deadline && !signal?.aborted) {
       await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
-      snapshot = this.get(id);
+      snapshot = await this.get(id);
     }
     return snapshot;
   }
 
   /** Marks the stored working tasks of owners that are gone as interrupted; returns their ids. */
-  interruptOrphans(tasks: readonly StoredTask[], isGone: (owner: string) => boolean): string[] {
+  async interruptOrphans(tasks: readonly StoredTask[], isGone: (owner: string) => Promise<boolean>): Promise<string[]> {
     const ids: string[] = [];
     for (const t of tasks) {
-      if (t.owner === this.#owner || !isGone(t.owner)) continue;
-      this.#store?.saveTask({
+      if (t.owner === this.#owner || !(await isGone(t.owner))) continue;
+      await this.#store?.saveTask({
         ...t,
         state: 'interrupted',
         finishedAt: this.#iso(),
@@ -223,8 +244,10 @@ export class TaskRegistry {
   }
 
   #persist(task: Task): void {
+    const store = this.#store;
+    if (!store) return;
     const s = task.snapshot;
-    this.#store?.saveTask({
+    const stored: StoredTask = {
       id: s.task_id,
       kind: s.kind,
       state: s.state,
@@ -236,7 +259,8 @@ export class TaskRegistry {
       error: s.error,
       createdAt: s.created_at,
       finishedAt: s.finished_at,
-    });
+    };
+    task.saved = task.saved.then(() => store.saveTask(stored)).catch((error: unknown) => this.#onPersistError(error, s.task_id));
   }
 
   #finish(task: Task, state: TaskState, outcome: { result?: object; error?: { code: string; message: string } }): void {
@@ -250,6 +274,7 @@ export class TaskRegistry {
 
   #emit(task: Task): void {
     const copy = this.#copy(task);
+    this.#onChange?.(copy);
     for (const listener of task.listeners) listener(copy);
   }
 

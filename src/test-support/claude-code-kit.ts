@@ -46,7 +46,7 @@ export class ClaudeCodeKit {
     const instanceId = randomId('inst');
     const workspace = join(this.workspaceDir, instanceId);
     mkdirSync(workspace, { recursive: true });
-    return { instanceId, model: 'claude-sonnet-5-5', systemPrompt: 'You are a careful test agent.', workspace, ...overrides };
+    return { instanceId, model: 'claude-sonnet-5-5', systemPrompt: 'You are a careful test agent.', workspace, options: {}, ...overrides };
   }
 
   async close(): Promise<void> {

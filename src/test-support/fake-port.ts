@@ -84,14 +84,18 @@ export class FakePort implements CoordinationPort {
     return this.#when(() => this.calls.length >= n);
   }
 
-  describe(instanceId: string): ParticipantInfo {
+  async describe(instanceId: string): Promise<ParticipantInfo> {
+    return this.#member(instanceId);
+  }
+
+  async childrenOf(instanceId: string): Promise<readonly ParticipantInfo[]> {
+    return this.#children.get(instanceId) ?? [];
+  }
+
+  #member(instanceId: string): ParticipantInfo {
     const m = this.#members.get(instanceId);
     if (!m) throw new OrchestratorError('not_found', `Instance not found: ${instanceId}`);
     return m;
-  }
-
-  childrenOf(instanceId: string): readonly ParticipantInfo[] {
-    return this.#children.get(instanceId) ?? [];
   }
 
   async send(instanceId: string, message: string, signal: AbortSignal): Promise<TurnOutcome> {
@@ -104,7 +108,7 @@ export class FakePort implements CoordinationPort {
     try {
       const failure = this.#failures.get(instanceId);
       if (failure) throw failure;
-      const responder = this.#responders.get(instanceId) ?? ((c: FakeCall) => `reply ${c.index} from ${this.describe(instanceId).name}`);
+      const responder = this.#responders.get(instanceId) ?? ((c: FakeCall) => `reply ${c.index} from ${this.#member(instanceId).name}`);
       const reply = await untilAborted(Promise.resolve(responder(call)), signal);
       return { instance_id: instanceId, reply, usage: { ...FAKE_USAGE }, cost_usd: this.costUsd, duration_ms: 1 };
     } finally {

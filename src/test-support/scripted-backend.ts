@@ -1,4 +1,5 @@
 import type { Backend, Session, SessionSpec, TurnInput, TurnOptions, TurnResult } from '../backends/backend.js';
+import { estimateTokens } from '../backends/call-budget.js';
 import { OrchestratorError } from '../domain/errors.js';
 import { usageFromApi, type Usage } from '../domain/usage.js';
 
@@ -10,10 +11,13 @@ export interface ScriptedTurn {
   readonly gate?: Promise<void>;
 }
 
-/** A backend that answers from a script: a fake for orchestrator unit tests (backends are tested on the simulator). */
+/**
+ * A backend that answers from a script: a fake for orchestrator unit tests (backends are tested on the
+ * simulator). Each turn is one model call, held and settled through the turn's budget like a real one.
+ */
 export class ScriptedBackend implements Backend {
-  readonly kind = 'api' as const;
-  readonly calls: Array<{ spec: SessionSpec; input: TurnInput }> = [];
+  readonly kind = 'api';
+  readonly calls: Array<{ spec: SessionSpec; input: TurnInput; maxTokens: number }> = [];
   readonly closed: string[] = [];
   ready = true;
   #script: ScriptedTurn[] = [];
@@ -36,19 +40,28 @@ export class ScriptedBackend implements Backend {
     const model = this.model;
     return {
       async turn(input: TurnInput, options: TurnOptions): Promise<TurnResult> {
-        calls.push({ spec, input });
         const step = next();
-        if (step.gate) {
-          await new Promise<void>((resolve, reject) => {
-            options.signal.addEventListener('abort', () => reject(options.signal.reason as Error), { once: true });
-            void step.gate?.then(resolve);
-          });
+        const chars = spec.systemPrompt.length + input.message.length + input.history.reduce((n, m) => n + m.content.length, 0);
+        const hold = await options.calls.hold({ promptTokens: estimateTokens(chars, input.history.length + 1) }, options.signal);
+        calls.push({ spec, input, maxTokens: hold.maxTokens });
+        try {
+          if (step.gate) {
+            await new Promise<void>((resolve, reject) => {
+              options.signal.addEventListener('abort', () => reject(options.signal.reason as Error), { once: true });
+              void step.gate?.then(resolve);
+            });
+          }
+          if (options.signal.aborted) throw options.signal.reason as Error;
+          if (step.error) throw step.error;
+        } catch (error) {
+          await hold.release();
+          throw error;
         }
-        if (options.signal.aborted) throw options.signal.reason as Error;
-        if (step.error) throw step.error;
         const text = step.text ?? `reply ${calls.length}`;
+        const usage = step.usage ?? usageFromApi({ input_tokens: 10, output_tokens: 5 });
+        await hold.settle({ usage, model, durationMs: 3 });
         options.onEvent?.({ type: 'text', text });
-        return { text, usage: step.usage ?? usageFromApi({ input_tokens: 10, output_tokens: 5 }), stopReason: 'end_turn', durationMs: 3, model, toolCalls: [] };
+        return { text, usage, stopReason: 'end_turn', durationMs: 3, model, toolCalls: [] };
       },
       async close() {
         closed.push(spec.instanceId);

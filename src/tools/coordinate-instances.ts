@@ -11,8 +11,8 @@ export const coordinateInstancesTool = defineTool({
     'Returns the result, or {task_id, state:"working"} if not done within wait_seconds (then use get_task).',
   inputSchema: coordinateInputSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
-  run: (orchestrator, raw, context) => {
-    const plan = orchestrator.prepareCoordination(raw);
+  run: async (orchestrator, raw, context) => {
+    const plan = await orchestrator.prepareCoordination(raw);
     return runWithWait(
       orchestrator.tasks,
       'coordinate',

@@ -10,8 +10,8 @@ export const sendToInstanceTool = defineTool({
     'or {task_id, state:"working"} if not done within wait_seconds (then use get_task).',
   inputSchema: sendInputSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
-  run: (orchestrator, raw, context) => {
-    const input = orchestrator.prepareSend(raw);
+  run: async (orchestrator, raw, context) => {
+    const input = await orchestrator.prepareSend(raw);
     return runWithWait(
       orchestrator.tasks,
       'send',

@@ -31,7 +31,8 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   readonly host: string;
   readonly port: number;
-  readonly apiConfigured: boolean;
+  /** Each backend kind and whether it is configured (shown on an authorised GET /health). */
+  readonly backends: Readonly<Record<string, { readonly configured: boolean }>>;
   readonly security?: HttpSecurityOptions;
   /** The MCP server each session or request gets; default: the orchestrator's tools. */
   readonly createMcpServer?: () => McpServer;
@@ -70,7 +71,7 @@ export function createRequestHandler(options: Omit<HttpServerOptions, 'port'>): 
     now,
     onerror: (error) => options.logger.debug({ err: error.message }, 'mcp request error'),
   });
-  const rest = { orchestrator: options.orchestrator, startedAt: now(), apiConfigured: options.apiConfigured, maxRequestBytes };
+  const rest = { orchestrator: options.orchestrator, startedAt: now(), backends: options.backends, maxRequestBytes };
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     try {

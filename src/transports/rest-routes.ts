@@ -9,7 +9,8 @@ import { HttpError, readJsonBody, sendError, sendJson } from './http-json.js';
 export interface RestContext {
   readonly orchestrator: Orchestrator;
   readonly startedAt: number;
-  readonly apiConfigured: boolean;
+  /** Each backend kind and whether it has what it needs to run (credentials). */
+  readonly backends: Readonly<Record<string, { readonly configured: boolean }>>;
   readonly maxRequestBytes: number;
 }
 
@@ -32,7 +33,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
   try {
-    if (path === '/health') return only(method, ['GET', 'HEAD'], res) && (sendJson(res, 200, access.fullHealth ? health(ctx) : publicHealth(ctx)), true);
+    if (path === '/health') return only(method, ['GET', 'HEAD'], res) && (sendJson(res, 200, access.fullHealth ? await health(ctx) : publicHealth(ctx)), true);
     if (path === '/tools') {
       if (!only(method, ['GET'], res)) return true;
       sendJson(res, 200, {
@@ -59,7 +60,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
       sendJson(
         res,
         200,
-        ctx.orchestrator.listInstances({
+        await ctx.orchestrator.listInstances({
           ...(include !== null ? { include_terminated: include === 'true' || include === '1' } : {}),
           ...optional('limit', integer('limit', url.searchParams.get('limit'))),
           ...optional('offset', integer('offset', url.searchParams.get('offset'))),
@@ -70,7 +71,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     const instance = /^\/instances\/([^/]+)$/.exec(path);
     if (instance) {
       const id = decodePathSegment(instance[1] ?? '');
-      if (method === 'GET') sendJson(res, 200, ctx.orchestrator.getInstanceStatus({ instance_id: id }));
+      if (method === 'GET') sendJson(res, 200, await ctx.orchestrator.getInstanceStatus({ instance_id: id }));
       else if (method === 'DELETE') sendJson(res, 200, await ctx.orchestrator.terminateInstance({ instance_id: id }));
       else only(method, ['GET', 'DELETE'], res);
       return true;
@@ -110,11 +111,11 @@ function publicHealth(ctx: RestContext) {
   return { status: 'ok', version: VERSION, uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000) };
 }
 
-function health(ctx: RestContext) {
-  const totals = ctx.orchestrator.totals();
+async function health(ctx: RestContext) {
+  const totals = await ctx.orchestrator.totals();
   return {
     ...publicHealth(ctx),
     instances: { live: totals.instances_live, total: totals.instances_total },
-    backends: { api: { configured: ctx.apiConfigured } },
+    backends: ctx.backends,
   };
 }

@@ -1,14 +1,13 @@
-import Anthropic from '@anthropic-ai/sdk';
 import { DEFAULTS } from '../../config/defaults.js';
 import { OrchestratorError } from '../../domain/errors.js';
-import type { Backend, Session, SessionSpec } from '../backend.js';
-import { ApiSession } from './api-session.js';
+import type { Backend, Session, SessionSpec, TurnInput, TurnOptions, TurnResult } from '../backend.js';
 import { AdaptiveConcurrencyLimiter, OpenLimiter, type LimiterClock, type RequestLimiter } from './concurrency-limiter.js';
 import type { PromptCaching } from './prompt-cache.js';
-import type { CallRunner, RetryNotice } from './retrying-call.js';
-import { sleep as realSleep, type Sleep } from '../../async/sleep.js';
+import type { ApiRuntime } from './api-runtime.js';
+import type { RetryNotice } from './retrying-call.js';
+import type { Sleep } from '../../async/sleep.js';
 
-export { MAX_MODEL_CALLS_PER_TURN } from './api-session.js';
+export { MAX_MODEL_CALLS_PER_TURN } from './limits.js';
 
 export interface ApiBackendOptions {
   readonly apiKey: string | undefined;
@@ -40,46 +39,22 @@ export interface ApiBackendOptions {
   readonly onRetry?: (notice: RetryNotice & { readonly instanceId: string }) => void;
 }
 
-/** Instances that are conversations with the Messages API, streamed through the official SDK. */
+/**
+ * Instances that are conversations with the Messages API, streamed through the official SDK. This module is
+ * light: the SDK (about half a second to import) is loaded with the first turn, not at spawn or start-up.
+ */
 export class ApiBackend implements Backend {
   readonly kind = 'api' as const;
-  readonly #client: Anthropic | undefined;
-  readonly #now: () => number;
+  readonly #options: ApiBackendOptions;
   readonly #limiter: AdaptiveConcurrencyLimiter | undefined;
-  readonly #runner: Omit<CallRunner, 'onRetry'>;
-  readonly #caching: PromptCaching;
-  readonly #onRetry: ApiBackendOptions['onRetry'];
+  #runtime: Promise<ApiRuntime> | undefined;
 
   constructor(options: ApiBackendOptions) {
-    this.#now = options.now ?? (() => performance.now());
-    this.#client = options.apiKey
-      ? new Anthropic({
-          apiKey: options.apiKey,
-          baseURL: options.baseUrl ?? 'https://api.anthropic.com',
-          // We retry ourselves (retry-policy.ts), so every retry is counted, bounded and seen by the limiter.
-          maxRetries: 0,
-        })
-      : undefined;
+    this.#options = options;
     this.#limiter =
       options.adaptiveConcurrency === false
         ? undefined
         : new AdaptiveConcurrencyLimiter({ ceiling: options.maxInFlight ?? DEFAULTS.apiMaxInFlight, ...(options.limiterClock ? { clock: options.limiterClock } : {}) });
-    const limiter: RequestLimiter = this.#limiter ?? new OpenLimiter();
-    this.#runner = {
-      retry: {
-        maxRetries: options.maxRetries ?? DEFAULTS.apiMaxRetries,
-        maxElapsedMs: (options.retryMaxSeconds ?? DEFAULTS.apiRetryMaxSeconds) * 1000,
-        baseDelayMs: options.retryBaseDelayMs ?? DEFAULTS.apiRetryBaseDelayMs,
-        maxDelayMs: options.retryMaxDelayMs ?? DEFAULTS.apiRetryMaxDelayMs,
-      },
-      limiter,
-      sleep: options.sleep ?? realSleep,
-      now: this.#now,
-      wallNow: options.wallNow ?? Date.now,
-      random: options.random ?? Math.random,
-    };
-    this.#caching = options.promptCaching ?? { enabled: DEFAULTS.promptCaching, ttl: DEFAULTS.promptCacheTtl };
-    this.#onRetry = options.onRetry;
   }
 
   /** The adaptive limit on requests in flight right now, or undefined when the limiter is off. */
@@ -88,7 +63,7 @@ export class ApiBackend implements Backend {
   }
 
   assertReady(): void {
-    if (!this.#client) {
+    if (!this.#options.apiKey) {
       throw new OrchestratorError(
         'not_configured',
         'No Anthropic API key is configured, so api instances cannot run. Set ANTHROPIC_API_KEY in the environment of the ' +
@@ -100,8 +75,32 @@ export class ApiBackend implements Backend {
 
   async start(spec: SessionSpec): Promise<Session> {
     this.assertReady();
-    const onRetry = this.#onRetry;
-    const runner: CallRunner = onRetry ? { ...this.#runner, onRetry: (notice) => onRetry({ ...notice, instanceId: spec.instanceId }) } : this.#runner;
-    return new ApiSession(this.#client as Anthropic, spec, { runner, caching: this.#caching, now: this.#now });
+    return new LazyApiSession(spec, () => this.#loadRuntime());
+  }
+
+  #loadRuntime(): Promise<ApiRuntime> {
+    this.#runtime ??= import('./api-runtime.js').then(({ createApiRuntime }) => createApiRuntime(this.#options, this.#limiter ?? new OpenLimiter()));
+    return this.#runtime;
   }
 }
+
+/** A session whose SDK client is made on its first turn (spawning a thousand idle instances loads nothing). */
+class LazyApiSession implements Session {
+  #session: Session | undefined;
+
+  constructor(
+    private readonly spec: SessionSpec,
+    private readonly runtime: () => Promise<ApiRuntime>,
+  ) {}
+
+  async turn(input: TurnInput, options: TurnOptions): Promise<TurnResult> {
+    this.#session ??= (await this.runtime()).session(this.spec);
+    return this.#session.turn(input, options);
+  }
+
+  async close(): Promise<void> {
+    // Stateless over HTTP: the conversation lives in the store, so there is nothing to release.
+  }
+}
+
+export type { RequestLimiter };

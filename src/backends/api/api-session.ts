@@ -1,12 +1,13 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { addUsage, totalTokens, usageFromApi, ZERO_USAGE, type Usage } from '../../domain/usage.js';
+import { OrchestratorError } from '../../domain/errors.js';
+import { addUsage, usageFromApi, ZERO_USAGE, type Usage } from '../../domain/usage.js';
 import type { Session, SessionSpec, ToolCallRecord, TurnInput, TurnOptions, TurnResult } from '../backend.js';
+import { BUDGET_EXHAUSTED, estimateTokens, type CallHold } from '../call-budget.js';
 import { fromApiError } from './api-errors.js';
+import { MAX_MODEL_CALLS_PER_TURN } from './limits.js';
 import { systemParam, withConversationBreakpoint, type PromptCaching } from './prompt-cache.js';
 import { callWithRetries, type CallRunner } from './retrying-call.js';
 
-/** A turn with tools may call the model at most this many times, so a looping model can't run forever. */
-export const MAX_MODEL_CALLS_PER_TURN = 25;
 const RECORDED_RESULT_CHARS = 2_000;
 
 export interface ApiSessionDeps {
@@ -25,9 +26,10 @@ export class ApiSession implements Session {
 
   /**
    * One turn: a model call, and while the model asks for tools (and the turn has tools), the tool results
-   * and another call. The reply is the text of every call, in order; usage is the sum of every call.
-   * A call that fails is retried as a whole (retry-policy.ts): text streamed by a failed attempt is
-   * never part of the reply.
+   * and another call. Each call first takes a hold on the budgets (its max_tokens is what the hold grants) and
+   * settles it with the call's usage. The reply is the text of every call, in order; usage is their sum. A call
+   * that fails is retried as a whole (retry-policy.ts): text streamed by a failed attempt is never part of the
+   * reply. A later call that can't get a hold ends the turn with stop reason budget_exhausted, keeping the text.
    */
   async turn(input: TurnInput, options: TurnOptions): Promise<TurnResult> {
     const started = this.deps.now();
@@ -44,23 +46,35 @@ export class ApiSession implements Session {
     let retries = 0;
     try {
       for (let call = 1; call <= MAX_MODEL_CALLS_PER_TURN; call++) {
-        const left = input.tokenBudget - totalTokens(usage);
-        const answered = await this.#call(messages, Math.max(1, Math.min(input.maxTokens, left)), tools, options);
+        let hold: CallHold;
+        try {
+          hold = await options.calls.hold({ promptTokens: promptEstimate(this.spec.systemPrompt, messages, tools) }, options.signal);
+        } catch (error) {
+          if (call > 1 && error instanceof OrchestratorError && error.code === 'limit_exceeded') {
+            stopReason = BUDGET_EXHAUSTED;
+            break;
+          }
+          throw error;
+        }
+        const callStarted = this.deps.now();
+        let answered: { value: Anthropic.Message; retries: number };
+        try {
+          answered = await this.#call(messages, hold.maxTokens, tools, options);
+        } catch (error) {
+          await hold.release();
+          throw error;
+        }
         retries += answered.retries;
         const final = answered.value;
         const callUsage = usageFromApi(final.usage);
+        await hold.settle({ usage: callUsage, model: final.model, durationMs: Math.round(this.deps.now() - callStarted) });
         usage = addUsage(usage, callUsage);
-        options.onEvent?.({ type: 'usage', usage: callUsage });
         model = final.model;
         stopReason = final.stop_reason;
         const text = final.content.filter((b): b is Anthropic.TextBlock => b.type === 'text').map((b) => b.text).join('');
         if (text !== '') texts.push(text);
         const uses = final.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
         if (!tools || final.stop_reason !== 'tool_use' || uses.length === 0) break;
-        if (totalTokens(usage) >= input.tokenBudget) {
-          stopReason = 'token_budget';
-          break;
-        }
         messages.push({ role: 'assistant', content: final.content as Anthropic.ContentBlockParam[] });
         const results: Anthropic.ToolResultBlockParam[] = [];
         for (const use of uses) {
@@ -85,7 +99,12 @@ export class ApiSession implements Session {
       messages: withConversationBreakpoint(messages, this.deps.caching),
       ...(tools ? { tools: tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.input_schema as Anthropic.Tool.InputSchema })) } : {}),
     };
-    return callWithRetries(() => this.#stream(params, options), options.signal, this.deps.runner);
+    const runner = this.deps.runner;
+    const onRetry: CallRunner['onRetry'] = (notice) => {
+      runner.onRetry?.(notice);
+      options.onEvent?.({ type: 'retry', retry: notice.retry, afterMs: notice.afterMs, reason: notice.failure.kind });
+    };
+    return callWithRetries(() => this.#stream(params, options), options.signal, { ...runner, onRetry });
   }
 
   #stream(params: Anthropic.MessageStreamParams, options: TurnOptions): Promise<Anthropic.Message> {
@@ -100,4 +119,12 @@ export class ApiSession implements Session {
   async close(): Promise<void> {
     // Stateless over HTTP: the conversation lives in the store, so there is nothing to release.
   }
+}
+
+/** A call's prompt size for its hold: the system prompt, the messages (tool results included) and the tools, as sent. */
+function promptEstimate(system: string, messages: readonly Anthropic.MessageParam[], tools: TurnInput['tools']): number {
+  let chars = system.length;
+  for (const m of messages) chars += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content).length;
+  if (tools) chars += JSON.stringify(tools).length;
+  return estimateTokens(chars, messages.length);
 }

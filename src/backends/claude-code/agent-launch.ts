@@ -49,11 +49,18 @@ export interface AgentCredentials {
   readonly baseUrl: string | undefined;
 }
 
+/** How an agent reaches the model: our model proxy, with its own capability token in place of a key. */
+export interface AgentEndpoint {
+  readonly baseUrl: string;
+  readonly token: string;
+}
+
 /**
  * The agent's environment: the shared allowlist (security/child-env.ts), its own HOME and config
- * directories, the credentials it needs, and the marker that lets a reaper find everything it started.
+ * directories, the proxy it calls the model through (with a token that is good only there, so the real key
+ * never enters the agent's environment), and the marker that lets a reaper find everything it started.
  */
-export function agentEnv(source: Readonly<Record<string, string | undefined>>, home: AgentHome, credentials: AgentCredentials, marker: string): Record<string, string> {
+export function agentEnv(source: Readonly<Record<string, string | undefined>>, home: AgentHome, endpoint: AgentEndpoint, marker: string): Record<string, string> {
   return childEnv(source, {
     set: {
       PATH: source['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
@@ -63,9 +70,8 @@ export function agentEnv(source: Readonly<Record<string, string | undefined>>, h
       XDG_DATA_HOME: join(home.path, '.local', 'share'),
       XDG_STATE_HOME: join(home.path, '.local', 'state'),
       XDG_CACHE_HOME: join(home.path, '.cache'),
-      ...(credentials.apiKey !== undefined ? { ANTHROPIC_API_KEY: credentials.apiKey } : {}),
-      ...(credentials.oauthToken !== undefined ? { CLAUDE_CODE_OAUTH_TOKEN: credentials.oauthToken } : {}),
-      ...(credentials.baseUrl !== undefined ? { ANTHROPIC_BASE_URL: credentials.baseUrl } : {}),
+      ANTHROPIC_API_KEY: endpoint.token,
+      ANTHROPIC_BASE_URL: endpoint.baseUrl,
       // No telemetry, error reports or auto-update from a governed agent; nothing leaves but model calls.
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       DISABLE_AUTOUPDATER: '1',

@@ -4,12 +4,10 @@ import type { AskPermission, BackendEvent, PermissionDenial, ToolCallRecord } fr
 import type { AgentProcess } from './agent-process.js';
 import { canUseToolSchema, decidePermission } from './permission-bridge.js';
 import type { PermissionMode } from './permission-policy.js';
-import { controlErrorLine, controlSuccessLine, interruptLine, userMessageLine, type CliMessage, type ContentBlock, type ResultMessage } from './stream-json.js';
+import { controlErrorLine, controlSuccessLine, userMessageLine, type CliMessage, type ContentBlock, type ResultMessage } from './stream-json.js';
 
 export interface AgentTurnOptions {
   readonly message: string;
-  /** Tokens the turn may use; past it the turn is interrupted and ends with stop reason token_budget. */
-  readonly tokenBudget: number;
   readonly signal: AbortSignal;
   readonly onEvent?: (event: BackendEvent) => void;
   readonly askPermission?: AskPermission;
@@ -26,7 +24,6 @@ export interface AgentTurnOutcome {
   readonly denials: readonly PermissionDenial[];
   /** Text streamed at the top level, for turns that end without a final result text (interrupted). */
   readonly streamedText: string;
-  readonly budgetExceeded: boolean;
 }
 
 const RECORDED_RESULT_CHARS = 2_000;
@@ -43,8 +40,6 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
     const denials = new Map<string, PermissionDenial>();
     let model = '';
     let streamedText = '';
-    let tokens = 0;
-    let budgetExceeded = false;
     let settled = false;
 
     const finish = (outcome: { ok: AgentTurnOutcome } | { error: Error }) => {
@@ -95,15 +90,6 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
         streamedText += delta.text;
         options.onEvent?.({ type: 'text', text: delta.text });
       }
-      // message_delta carries a model call's final usage: enough to stop a turn that outgrows its budget.
-      if (event['type'] === 'message_delta' && typeof event['usage'] === 'object' && event['usage'] !== null) {
-        const u = event['usage'] as Record<string, unknown>;
-        tokens += num(u['input_tokens']) + num(u['output_tokens']) + num(u['cache_creation_input_tokens']) + num(u['cache_read_input_tokens']);
-        if (tokens >= options.tokenBudget && !budgetExceeded) {
-          budgetExceeded = true;
-          agent.write(interruptLine(randomUUID()));
-        }
-      }
     };
 
     const onMessage = (message: CliMessage) => {
@@ -127,7 +113,7 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
           for (const denial of message.permission_denials ?? []) {
             if (!denials.has(denial.tool_use_id)) denials.set(denial.tool_use_id, { tool: denial.tool_name, input: denial.tool_input, reason: "the instance's permission policy refused it" });
           }
-          return finish({ ok: { result: message, model, toolCalls, denials: [...denials.values()], streamedText, budgetExceeded } });
+          return finish({ ok: { result: message, model, toolCalls, denials: [...denials.values()], streamedText } });
         }
         case 'invalid':
           if (message.rawType === 'result') {
@@ -163,8 +149,4 @@ function resultText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) return content.map((b: unknown) => (typeof b === 'object' && b !== null && typeof (b as { text?: unknown }).text === 'string' ? (b as { text: string }).text : '')).join('');
   return '';
-}
-
-function num(value: unknown): number {
-  return typeof value === 'number' ? value : 0;
 }

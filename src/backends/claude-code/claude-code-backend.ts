@@ -1,11 +1,12 @@
-import { join } from 'node:path';
 import { DEFAULTS } from '../../config/defaults.js';
 import type { Config } from '../../config/load-config.js';
 import { OrchestratorError } from '../../domain/errors.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
 import type { Backend, Session, SessionSpec } from '../backend.js';
 import { AgentHome } from './agent-home.js';
-import type { AgentCredentials } from './agent-launch.js';
+import { agentsDir } from './descriptor.js';
+import { ModelProxy, type ProxyUpstream } from './model-proxy.js';
+import { sessionOptions } from './session-options.js';
 import { AgentRegistry, type ReapReport } from './agent-registry.js';
 import { resolveClaudeExecutable, type ClaudeExecutable } from './claude-executable.js';
 import { ClaudeCodeSession, type SessionTimings } from './claude-code-session.js';
@@ -37,7 +38,6 @@ export interface ClaudeCodeBackendOptions {
 export class ClaudeCodeBackend implements Backend {
   readonly kind = 'claude-code' as const;
   /** Claude Code sends its own system prompt and tool definitions (about 13–15k tokens) with every model call. */
-  readonly promptOverheadTokens = 16_000;
   readonly #options: ClaudeCodeBackendOptions;
   readonly #owner: ProcessIdentity;
   readonly #registry: AgentRegistry;
@@ -45,6 +45,8 @@ export class ClaudeCodeBackend implements Backend {
   readonly #sessions = new Set<ClaudeCodeSession>();
   #executable: ClaudeExecutable | undefined;
   #reaped: Promise<ReapReport> | undefined;
+  /** Where every agent of this backend calls the model (started with the first agent). */
+  #proxy: Promise<ModelProxy> | undefined;
 
   constructor(options: ClaudeCodeBackendOptions) {
     this.#options = options;
@@ -54,11 +56,24 @@ export class ClaudeCodeBackend implements Backend {
   }
 
   get #agentsDir(): string {
-    return join(this.#options.workspaceDir, '.agents');
+    return agentsDir(this.#options.workspaceDir);
   }
 
-  get #credentials(): AgentCredentials {
-    return { apiKey: this.#options.apiKey, oauthToken: (this.#options.env ?? process.env)['CLAUDE_CODE_OAUTH_TOKEN'], baseUrl: this.#options.baseUrl };
+  get #credentials(): ProxyUpstream {
+    return { apiKey: this.#options.apiKey, oauthToken: (this.#options.env ?? process.env)['CLAUDE_CODE_OAUTH_TOKEN'], baseUrl: this.#options.baseUrl ?? 'https://api.anthropic.com' };
+  }
+
+  /** The model proxy the agents call: it holds each call against the turn's budgets and adds the real credential. */
+  #modelProxy(): Promise<ModelProxy> {
+    if (!this.#proxy) {
+      const starting = ModelProxy.start({ upstream: this.#credentials, logger: this.#log });
+      // A proxy that failed to start is tried again by the next agent.
+      starting.catch(() => {
+        if (this.#proxy === starting) this.#proxy = undefined;
+      });
+      this.#proxy = starting;
+    }
+    return this.#proxy;
   }
 
   /** The CLI this backend runs (path and version). */
@@ -86,7 +101,7 @@ export class ClaudeCodeBackend implements Backend {
     const session = await ClaudeCodeSession.open({
       spec,
       executable: this.executable.path,
-      credentials: this.#credentials,
+      proxy: await this.#modelProxy(),
       sourceEnv: this.#options.env ?? process.env,
       registry: this.#registry,
       host: this.#owner.host,
@@ -126,7 +141,8 @@ export class ClaudeCodeBackend implements Backend {
   async release(spec: SessionSpec): Promise<void> {
     const open = [...this.#sessions].find((session) => session.instanceId === spec.instanceId);
     if (open) return open.terminate();
-    const repository = spec.repository !== undefined ? await validateRepository(spec.repository) : undefined;
+    const options = sessionOptions(spec.options);
+    const repository = options.repository !== undefined ? await validateRepository(options.repository) : undefined;
     await releaseInstance(spec.instanceId, spec.workspace, repository, new AgentHome(this.#agentsDir, spec.instanceId), this.#log);
   }
 
@@ -145,12 +161,16 @@ export class ClaudeCodeBackend implements Backend {
 
   /** Checks a repository before the instance is recorded, so a bad path is a clear spawn error. */
   async validateSpawn(spec: SessionSpec): Promise<void> {
-    if (spec.repository !== undefined) await validateRepository(spec.repository);
+    const options = sessionOptions(spec.options);
+    if (options.repository !== undefined) await validateRepository(options.repository);
   }
 
   /** Stops every agent of this backend (server shutdown); sessions stay resumable. */
   async shutdown(): Promise<void> {
     await Promise.all([...this.#sessions].map((session) => session.close()));
+    const proxy = this.#proxy;
+    this.#proxy = undefined;
+    await (await proxy)?.close();
   }
 }
 

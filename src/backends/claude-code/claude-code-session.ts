@@ -1,16 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { OrchestratorError } from '../../domain/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Session, SessionSpec, TurnInput, TurnOptions, TurnResult } from '../backend.js';
+import type { CallBudget, CallHold, HoldRequest } from '../call-budget.js';
 import { AgentHome, sessionIdFor } from './agent-home.js';
-import { agentArgs, agentEnv, type AgentCredentials } from './agent-launch.js';
+import { agentArgs, agentEnv } from './agent-launch.js';
 import { AgentProcess } from './agent-process.js';
 import { AGENT_MARKER_ENV, type AgentRegistry } from './agent-registry.js';
 import { abortReason, runAgentTurn, type AgentTurnOutcome } from './agent-turn.js';
 import { parseBackendState } from './backend-state.js';
 import { changeTracker, type ChangeTracker, type WorkspaceSnapshot } from './changed-files.js';
 import { releaseInstance } from './instance-release.js';
+import type { ModelProxy } from './model-proxy.js';
 import { DEFAULT_PERMISSION_POLICY, type PermissionPolicy } from './permission-policy.js';
+import { sessionOptions } from './session-options.js';
+import { interruptLine } from './stream-json.js';
 import { processStartTime, type ProcessIdentity } from './process-identity.js';
 import { toTurnResult } from './turn-result.js';
 import { ensureWorktree, validateRepository, worktreeBranch } from './worktree.js';
@@ -29,7 +33,8 @@ export interface SessionTimings {
 export interface SessionDeps {
   readonly spec: SessionSpec;
   readonly executable: string;
-  readonly credentials: AgentCredentials;
+  /** Where the agent's model calls go: each is held against the turn's budget there. */
+  readonly proxy: ModelProxy;
   readonly sourceEnv: Readonly<Record<string, string | undefined>>;
   readonly registry: AgentRegistry;
   readonly host: ProcessIdentity['host'];
@@ -62,23 +67,38 @@ export class ClaudeCodeSession implements Session {
   #idle: NodeJS.Timeout | undefined;
   #busy = false;
   #closing: Promise<void> | undefined;
+  /** The running turn, as the agent's model calls see it through the proxy. */
+  #turn: { readonly calls: CallBudget; readonly signal: AbortSignal; refused: boolean } | undefined;
+  /** The agent's capability token at the proxy. */
+  readonly #token: string;
 
-  private constructor(deps: SessionDeps, repository: string | undefined) {
+  private constructor(deps: SessionDeps, repository: string | undefined, policy: PermissionPolicy) {
     this.#deps = deps;
     this.#home = new AgentHome(deps.agentsDir, deps.spec.instanceId);
     this.#sessionId = parseBackendState(deps.spec.backendState)?.sessionId ?? sessionIdFor(deps.spec.instanceId);
-    this.#policy = deps.spec.permissions ?? DEFAULT_PERMISSION_POLICY;
+    this.#policy = policy;
     this.#repository = repository;
     this.#tracker = changeTracker(deps.spec.workspace, repository !== undefined ? this.#home.snapshotIndexFile : undefined);
+    this.#token = deps.proxy.register({
+      budget: { hold: (request, signal) => this.#holdCall(request, signal) },
+      signal: () => this.#turn?.signal,
+      onRefused: () => this.#refused(),
+    });
   }
 
   /** Prepares the agent's home and workspace and starts its process, so the first turn finds it warm. */
   static async open(deps: SessionDeps): Promise<ClaudeCodeSession> {
-    const repository = deps.spec.repository !== undefined ? await validateRepository(deps.spec.repository) : undefined;
+    const options = sessionOptions(deps.spec.options);
+    const repository = options.repository !== undefined ? await validateRepository(options.repository) : undefined;
     if (repository !== undefined) await ensureWorktree(repository, deps.spec.workspace, worktreeBranch(deps.spec.instanceId));
-    const session = new ClaudeCodeSession(deps, repository);
-    await session.#home.prepare(deps.spec.systemPrompt);
-    await session.#ensureAgent();
+    const session = new ClaudeCodeSession(deps, repository, options.permissions ?? DEFAULT_PERMISSION_POLICY);
+    try {
+      await session.#home.prepare(deps.spec.systemPrompt);
+      await session.#ensureAgent();
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
     session.#armIdle();
     return session;
   }
@@ -112,6 +132,8 @@ export class ClaudeCodeSession implements Session {
     if (options.signal.aborted) throw abortReason(options.signal);
     this.#busy = true;
     this.#clearIdle();
+    const turn = { calls: options.calls, signal: options.signal, refused: false };
+    this.#turn = turn;
     const started = this.#deps.now();
     try {
       await this.#parking;
@@ -122,7 +144,6 @@ export class ClaudeCodeSession implements Session {
       try {
         outcome = await runAgentTurn(agent, {
           message: input.message,
-          tokenBudget: input.tokenBudget,
           signal: options.signal,
           ...(options.onEvent ? { onEvent: options.onEvent } : {}),
           ...(options.askPermission ? { askPermission: options.askPermission } : {}),
@@ -141,13 +162,26 @@ export class ClaudeCodeSession implements Session {
       }
       this.#transcript = await this.#home.transcript(this.#sessionId);
       const changedFiles = await this.#changed(before, outcome);
-      const result = toTurnResult(outcome, { changedFiles, durationMs: Math.round(this.#deps.now() - started), requestedModel: this.#deps.spec.model });
-      options.onEvent?.({ type: 'usage', usage: result.usage });
-      return result;
+      return toTurnResult(outcome, { changedFiles, durationMs: Math.round(this.#deps.now() - started), requestedModel: this.#deps.spec.model, budgetExhausted: turn.refused });
     } finally {
+      this.#turn = undefined;
       this.#busy = false;
       if (!this.#closing) this.#armIdle();
     }
+  }
+
+  /** A model call of the agent, arriving at the proxy: held against the running turn's budget; none outside a turn. */
+  #holdCall(request: HoldRequest, signal: AbortSignal): Promise<CallHold> {
+    const turn = this.#turn;
+    if (!turn) return Promise.reject(new OrchestratorError('invalid_state', `Instance ${this.#deps.spec.instanceId} is not running a turn: its agent may not call the model now.`));
+    return turn.calls.hold(request, signal);
+  }
+
+  /** The budget refused the agent's next model call: stop the agent there; the turn keeps what it produced. */
+  #refused(): void {
+    if (!this.#turn || this.#turn.refused) return;
+    this.#turn.refused = true;
+    this.#agent?.write(interruptLine(randomUUID()));
   }
 
   /** Stops the agent (server shutdown). The workspace, worktree and transcript stay for a resume. */
@@ -175,6 +209,7 @@ export class ClaudeCodeSession implements Session {
         const { exitGraceMs, killGraceMs } = this.#deps.timings;
         if (agent) await (now || this.#busy ? agent.kill(killGraceMs) : agent.stop(exitGraceMs, killGraceMs));
       } finally {
+        this.#deps.proxy.unregister(this.#token);
         this.#deps.onClosed(this);
       }
     })();
@@ -210,7 +245,7 @@ export class ClaudeCodeSession implements Session {
       executable: this.#deps.executable,
       args: agentArgs({ model: spec.model, policy: this.#policy, sessionId: this.#sessionId, resume, home: this.#home }),
       cwd: spec.workspace,
-      env: agentEnv(this.#deps.sourceEnv, this.#home, this.#deps.credentials, marker),
+      env: agentEnv(this.#deps.sourceEnv, this.#home, { baseUrl: this.#deps.proxy.url, token: this.#token }, marker),
       marker: { name: AGENT_MARKER_ENV, value: marker },
     });
     const identity = { host: this.#deps.host, pid: agent.pid, startTime: processStartTime(agent.pid) };

@@ -1,5 +1,6 @@
 import { totalTokens } from '../../domain/usage.js';
 import type { TurnResult } from '../backend.js';
+import { BUDGET_EXHAUSTED } from '../call-budget.js';
 import type { AgentTurnOutcome } from './agent-turn.js';
 import { errorFromResult } from './result-errors.js';
 import { turnAccounting } from './result-usage.js';
@@ -9,18 +10,21 @@ export interface TurnFacts {
   readonly durationMs: number;
   /** The instance's model, for a turn in which no model answered. */
   readonly requestedModel: string;
+  /** A model call of the turn was refused for budget: the agent was stopped there. */
+  readonly budgetExhausted: boolean;
 }
 
 /**
- * A finished agent turn as the orchestrator's TurnResult. A failed turn that spent nothing throws; one
- * that spent tokens (cut by its budget, or failing midway) is a result, so its tokens are charged.
+ * A finished agent turn as the orchestrator's TurnResult. A failed turn that spent nothing throws; one that
+ * was stopped by its budget, or spent tokens failing midway, is a result that keeps what the agent produced.
+ * (Its model calls were charged one by one as the proxy settled them.)
  */
 export function toTurnResult(outcome: AgentTurnOutcome, facts: TurnFacts): TurnResult {
   const { result } = outcome;
   const accounting = turnAccounting(result);
-  if (result.is_error && !outcome.budgetExceeded && totalTokens(accounting.usage) === 0) throw errorFromResult(result);
+  if (result.is_error && !facts.budgetExhausted && totalTokens(accounting.usage) === 0) throw errorFromResult(result);
   const text = result.result ?? (outcome.streamedText !== '' ? outcome.streamedText : (result.errors ?? []).join('\n'));
-  const stopReason = outcome.budgetExceeded ? 'token_budget' : result.is_error ? (result.terminal_reason ?? result.subtype) : (result.stop_reason ?? null);
+  const stopReason = facts.budgetExhausted ? BUDGET_EXHAUSTED : result.is_error ? (result.terminal_reason ?? result.subtype) : (result.stop_reason ?? null);
   return {
     text,
     usage: accounting.usage,
@@ -31,7 +35,6 @@ export function toTurnResult(outcome: AgentTurnOutcome, facts: TurnFacts): TurnR
     backendState: JSON.stringify({ claudeCode: { sessionId: result.session_id } }),
     ...(facts.changedFiles !== undefined ? { changedFiles: facts.changedFiles } : {}),
     permissionDenials: outcome.denials,
-    ...(Object.keys(accounting.byModel).length > 1 ? { usageByModel: accounting.byModel } : {}),
     ...(accounting.agentCostUsd !== undefined ? { agentCostUsd: accounting.agentCostUsd } : {}),
   };
 }

@@ -110,6 +110,81 @@ export const MIGRATIONS: readonly string[] = [
     started_at TEXT NOT NULL
   );
   `,
+  // 3: the kernel. Nothing reads every instance any more: a `live` flag and the lifetime's end as indexed
+  //    columns; global totals kept by triggers in the same transaction as each change; per-instance subtree
+  //    spend and holds of calls in flight (budgets read the instance's chain, never the tree); holds per model
+  //    call replace per-turn reservations (a reservation left by a gone server is dropped: its turn is over).
+  `
+  ALTER TABLE instances ADD COLUMN live INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE instances ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE instances ADD COLUMN subtree_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE instances ADD COLUMN subtree_cost_nanos INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE instances ADD COLUMN held_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE instances ADD COLUMN held_nanos INTEGER NOT NULL DEFAULT 0;
+  UPDATE instances SET
+    live = state IN ('spawning', 'idle', 'busy', 'terminating'),
+    expires_at = CAST(ROUND((julianday(created_at) - 2440587.5) * 86400000 + timeout_minutes * 60000) AS INTEGER);
+  WITH RECURSIVE up(id, ancestor) AS (
+    SELECT id, id FROM instances
+    UNION ALL SELECT up.id, i.parent_id FROM up JOIN instances i ON i.id = up.ancestor WHERE i.parent_id IS NOT NULL
+  )
+  UPDATE instances SET
+    subtree_tokens = (SELECT COALESCE(SUM(d.input_tokens + d.output_tokens + d.cache_creation_input_tokens + d.cache_read_input_tokens), 0)
+                      FROM up JOIN instances d ON d.id = up.id WHERE up.ancestor = instances.id),
+    subtree_cost_nanos = (SELECT COALESCE(SUM(COALESCE(d.cost_nanos, 0)), 0) FROM up JOIN instances d ON d.id = up.id WHERE up.ancestor = instances.id);
+  DROP INDEX instances_parent;
+  DROP INDEX instances_state;
+  CREATE INDEX instances_parent ON instances(parent_id, live);
+  CREATE INDEX instances_state ON instances(state, expires_at);
+  CREATE INDEX instances_live_created ON instances(live, created_at);
+  CREATE INDEX instances_created ON instances(created_at);
+  CREATE INDEX instances_ended ON instances(live, state_changed_at);
+  DROP TABLE reservations;
+  CREATE TABLE holds (
+    id TEXT PRIMARY KEY,
+    instance_id TEXT NOT NULL,
+    chain TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    tokens INTEGER NOT NULL,
+    nanos INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX holds_owner ON holds(owner);
+  CREATE INDEX tasks_finished ON tasks(finished_at);
+  CREATE TABLE totals (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    instances INTEGER NOT NULL,
+    live INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cache_creation_input_tokens INTEGER NOT NULL,
+    cache_creation_1h_input_tokens INTEGER NOT NULL,
+    cache_read_input_tokens INTEGER NOT NULL,
+    cost_nanos INTEGER NOT NULL,
+    cache_savings_nanos INTEGER NOT NULL,
+    unpriced INTEGER NOT NULL,
+    held_tokens INTEGER NOT NULL,
+    held_nanos INTEGER NOT NULL
+  );
+  INSERT INTO totals SELECT 1, COUNT(*), COALESCE(SUM(live), 0), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), COALESCE(SUM(cache_creation_input_tokens), 0), COALESCE(SUM(cache_creation_1h_input_tokens), 0), COALESCE(SUM(cache_read_input_tokens), 0),
+    COALESCE(SUM(cost_nanos), 0), COALESCE(SUM(cache_savings_nanos), 0), COALESCE(SUM(cost_nanos IS NULL), 0), 0, 0 FROM instances;
+  CREATE TRIGGER totals_on_insert AFTER INSERT ON instances BEGIN
+    UPDATE totals SET instances = instances + 1, live = live + NEW.live, input_tokens = input_tokens + NEW.input_tokens, output_tokens = output_tokens + NEW.output_tokens, cache_creation_input_tokens = cache_creation_input_tokens + NEW.cache_creation_input_tokens, cache_creation_1h_input_tokens = cache_creation_1h_input_tokens + NEW.cache_creation_1h_input_tokens, cache_read_input_tokens = cache_read_input_tokens + NEW.cache_read_input_tokens,
+      cost_nanos = cost_nanos + COALESCE(NEW.cost_nanos, 0), cache_savings_nanos = cache_savings_nanos + COALESCE(NEW.cache_savings_nanos, 0),
+      unpriced = unpriced + (NEW.cost_nanos IS NULL) WHERE id = 1;
+  END;
+  CREATE TRIGGER totals_on_update AFTER UPDATE OF live, input_tokens, output_tokens, cache_creation_input_tokens, cache_creation_1h_input_tokens, cache_read_input_tokens, cost_nanos, cache_savings_nanos ON instances BEGIN
+    UPDATE totals SET live = live + NEW.live - OLD.live, input_tokens = input_tokens + NEW.input_tokens - OLD.input_tokens, output_tokens = output_tokens + NEW.output_tokens - OLD.output_tokens, cache_creation_input_tokens = cache_creation_input_tokens + NEW.cache_creation_input_tokens - OLD.cache_creation_input_tokens, cache_creation_1h_input_tokens = cache_creation_1h_input_tokens + NEW.cache_creation_1h_input_tokens - OLD.cache_creation_1h_input_tokens, cache_read_input_tokens = cache_read_input_tokens + NEW.cache_read_input_tokens - OLD.cache_read_input_tokens,
+      cost_nanos = cost_nanos + COALESCE(NEW.cost_nanos, 0) - COALESCE(OLD.cost_nanos, 0),
+      cache_savings_nanos = cache_savings_nanos + COALESCE(NEW.cache_savings_nanos, 0) - COALESCE(OLD.cache_savings_nanos, 0),
+      unpriced = unpriced + (NEW.cost_nanos IS NULL) - (OLD.cost_nanos IS NULL) WHERE id = 1;
+  END;
+  CREATE TRIGGER totals_on_delete AFTER DELETE ON instances BEGIN
+    UPDATE totals SET instances = instances - 1, live = live - OLD.live, input_tokens = input_tokens - OLD.input_tokens, output_tokens = output_tokens - OLD.output_tokens, cache_creation_input_tokens = cache_creation_input_tokens - OLD.cache_creation_input_tokens, cache_creation_1h_input_tokens = cache_creation_1h_input_tokens - OLD.cache_creation_1h_input_tokens, cache_read_input_tokens = cache_read_input_tokens - OLD.cache_read_input_tokens,
+      cost_nanos = cost_nanos - COALESCE(OLD.cost_nanos, 0), cache_savings_nanos = cache_savings_nanos - COALESCE(OLD.cache_savings_nanos, 0),
+      unpriced = unpriced - (OLD.cost_nanos IS NULL) WHERE id = 1;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

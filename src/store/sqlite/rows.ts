@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLE_IDS } from '../../domain/roles.js';
-import type { ConversationMessage, InstanceRecord } from '../../domain/instance.js';
+import { isLive, type ConversationMessage, type InstanceRecord } from '../../domain/instance.js';
+import { expiresAtMs } from '../../domain/lifetime.js';
 
 /** Rows as SQLite returns them, validated on the way in: a corrupt or foreign row fails loudly, naming the column. */
 const int = z.number().int();
@@ -11,7 +12,7 @@ export const instanceRow = z.object({
   name: z.string(),
   role: z.enum(ROLE_IDS),
   model: z.string(),
-  backend: z.enum(['api', 'claude-code']),
+  backend: z.string(),
   custom_system_prompt: z.string().nullable(),
   system_prompt: z.string(),
   parent_id: z.string().nullable(),
@@ -41,6 +42,12 @@ export const instanceRow = z.object({
   consecutive_failures: int,
   backend_state: z.string().nullable(),
   backend_options: z.string().nullable(),
+  live: int,
+  expires_at: int,
+  subtree_tokens: int,
+  subtree_cost_nanos: int,
+  held_tokens: int,
+  held_nanos: int,
 });
 
 export type InstanceRow = z.infer<typeof instanceRow>;
@@ -82,6 +89,8 @@ export function toRecord(raw: unknown): InstanceRecord {
     consecutiveFailures: r.consecutive_failures,
     backendState: r.backend_state,
     backendOptions: r.backend_options,
+    subtree: { tokens: r.subtree_tokens, costNanos: r.subtree_cost_nanos },
+    held: { tokens: r.held_tokens, nanos: r.held_nanos },
   };
 }
 
@@ -121,10 +130,29 @@ export function toRow(r: InstanceRecord): InstanceRow {
     consecutive_failures: r.consecutiveFailures,
     backend_state: r.backendState,
     backend_options: r.backendOptions,
+    // Derived, stored so the store can index them: live instances, and when each one's lifetime ends.
+    live: isLive(r.state) ? 1 : 0,
+    expires_at: expiresAtMs(r),
+    subtree_tokens: r.subtree.tokens,
+    subtree_cost_nanos: r.subtree.costNanos,
+    held_tokens: r.held.tokens,
+    held_nanos: r.held.nanos,
   };
 }
 
 export const INSTANCE_COLUMNS = Object.keys(instanceRow.shape) as ReadonlyArray<keyof InstanceRow>;
+
+/**
+ * Columns a plain update writes. Spend, subtree spend and holds are changed only by their own increments
+ * (charge, addHold, removeHold), so an update never writes back a stale copy of them.
+ */
+export const UPDATABLE_COLUMNS = INSTANCE_COLUMNS.filter(
+  (c) =>
+    c !== 'id' &&
+    !c.startsWith('subtree_') &&
+    !c.startsWith('held_') &&
+    !['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_creation_1h_input_tokens', 'cache_read_input_tokens', 'cost_nanos', 'cache_savings_nanos'].includes(c),
+);
 
 const messageRow = z.object({
   seq: int,

@@ -1,0 +1,96 @@
+import type { InstanceState, TransitionReason } from '../domain/instance.js';
+import type { Usage } from '../domain/usage.js';
+
+/**
+ * What happens in the orchestrator, as typed events: published after the change is committed, from the one
+ * place each change is made (lifecycle transitions, turn start and settlement, model-call settlement,
+ * retries, task progress). Metrics, the dashboard, traces and other nodes subscribe; the code that makes
+ * the change never knows who listens.
+ */
+export type DomainEvent =
+  | {
+      readonly type: 'instance.spawned';
+      readonly at: string;
+      readonly instanceId: string;
+      readonly name: string;
+      readonly role: string;
+      readonly model: string;
+      readonly backend: string;
+      readonly parentId: string | null;
+    }
+  | {
+      readonly type: 'instance.state_changed';
+      readonly at: string;
+      readonly instanceId: string;
+      readonly from: InstanceState | null;
+      readonly to: InstanceState;
+      readonly reason: TransitionReason;
+      readonly detail?: string;
+    }
+  | { readonly type: 'turn.started'; readonly at: string; readonly instanceId: string; readonly seq: number; readonly chars: number }
+  | {
+      readonly type: 'call.settled';
+      readonly at: string;
+      readonly instanceId: string;
+      readonly model: string;
+      readonly usage: Usage;
+      /** null: the model has no known price. */
+      readonly costNanos: number | null;
+      readonly durationMs: number;
+      /** The max_tokens the call was held for. */
+      readonly maxTokens: number;
+    }
+  | { readonly type: 'call.retried'; readonly at: string; readonly instanceId: string; readonly retry: number; readonly afterMs: number; readonly reason: string }
+  | {
+      readonly type: 'turn.settled';
+      readonly at: string;
+      readonly instanceId: string;
+      /** The user message's sequence number in the conversation. */
+      readonly seq: number;
+      readonly outcome: 'completed' | 'failed';
+      readonly usage: Usage;
+      readonly costNanos: number | null;
+      readonly durationMs: number;
+      readonly calls: number;
+      readonly stopReason: string | null;
+      readonly error?: { readonly code: string; readonly message: string };
+    }
+  | {
+      readonly type: 'task.progress';
+      readonly at: string;
+      readonly taskId: string;
+      readonly state: string;
+      readonly message: string;
+      readonly completedTurns: number;
+      readonly totalTurns: number | null;
+      readonly tokens: number;
+    };
+
+export type DomainEventType = DomainEvent['type'];
+export type EventListener = (event: DomainEvent) => void;
+
+/** An in-process stream of domain events. Listeners run synchronously, in order; one that throws is reported, never breaks the others. */
+export class EventBus {
+  readonly #listeners = new Set<EventListener>();
+  readonly #onListenerError: (error: unknown, event: DomainEvent) => void;
+
+  constructor(onListenerError: (error: unknown, event: DomainEvent) => void) {
+    this.#onListenerError = onListenerError;
+  }
+
+  /** Calls `listener` with every event from now on; returns the function that stops it. */
+  subscribe(listener: EventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  publish(event: DomainEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#onListenerError(error, event);
+      }
+    }
+  }
+}

@@ -1,0 +1,176 @@
+import type { CallHold, HoldRequest, SettledCall } from '../backends/call-budget.js';
+import { OrchestratorError } from '../domain/errors.js';
+import type { IdGenerator } from '../domain/ids.js';
+import type { Usage } from '../domain/usage.js';
+import { cacheSavingsNanos } from '../pricing/cache-savings.js';
+import { costNanos, findPrice, usdToNanos } from '../pricing/cost.js';
+import type { PriceTable } from '../pricing/price-table.js';
+import type { Hold, Store } from '../store/store.js';
+import { holdRates, planHold, type Binding } from './budget.js';
+import type { EventBus } from './events.js';
+
+export interface HoldsDeps {
+  readonly store: Store;
+  readonly events: EventBus;
+  readonly prices: PriceTable;
+  readonly ids: IdGenerator;
+  readonly now: () => number;
+  /** This server: holds it leaves behind when it dies are released by recovery. */
+  readonly owner: string;
+  readonly settings: { readonly maxOutputTokens: number; readonly minOutputTokens: number; readonly maxTotalCostUsd: number };
+  /** How often a call waiting for budget looks again, for holds released by other servers on the store. */
+  readonly pollMs: number;
+}
+
+/** What a settled call was charged: for the turn that made it. */
+export interface CallCharge {
+  readonly usage: Usage;
+  readonly costNanos: number | null;
+  readonly cacheSavingsNanos: number | null;
+  readonly model: string;
+}
+
+/**
+ * Holds per model call: taken against the instance, each ancestor and the global budget before the call is
+ * made, in one transaction shared by every server on the store; settled to the exact usage after, in
+ * another. A call that finds the budget held by calls in flight waits for them; one that no longer fits
+ * what is spent is refused with the binding limit.
+ */
+export class Holds {
+  readonly #deps: HoldsDeps;
+  readonly #waiters = new Set<() => void>();
+
+  constructor(deps: HoldsDeps) {
+    this.#deps = deps;
+  }
+
+  /** Waits (abortably) for a hold for one call of `instanceId`; throws `limit_exceeded` with its binding when it can't fit. */
+  async acquire(instanceId: string, request: HoldRequest, signal: AbortSignal, onSettled?: (charge: CallCharge) => void): Promise<CallHold> {
+    const { store, prices, settings } = this.#deps;
+    const wanted = Math.max(1, Math.min(settings.maxOutputTokens, request.maxTokens ?? settings.maxOutputTokens));
+    let waitingSince: number | undefined;
+    for (;;) {
+      if (signal.aborted) throw this.#abortError(signal, instanceId, waitingSince);
+      const outcome = await store.transaction(async (tx) => {
+        const chain = await tx.chainOf(instanceId);
+        const self = chain[0];
+        if (!self) throw new OrchestratorError('not_found', `Instance not found: ${JSON.stringify(instanceId)}.`, { instance_id: instanceId });
+        const totals = await tx.totals();
+        const plan = planHold({
+          chain,
+          global: { budgetNanos: usdToNanos(settings.maxTotalCostUsd), spentNanos: totals.costNanos, heldNanos: totals.heldNanos },
+          rates: holdRates(prices, self.model),
+          promptTokens: request.promptTokens,
+          wantedMaxTokens: wanted,
+          minOutputTokens: settings.minOutputTokens,
+        });
+        if (plan.kind !== 'grant') return { plan };
+        const hold: Hold = { id: this.#deps.ids('hold'), instanceId, chain: chain.map((r) => r.id), owner: this.#deps.owner, tokens: plan.tokens, nanos: plan.nanos, createdAt: this.#deps.now() };
+        await tx.addHold(hold);
+        return { plan, hold, model: self.model };
+      });
+      const { plan } = outcome;
+      if (plan.kind === 'grant' && outcome.hold) return new GrantedHold(this, outcome.hold, plan.maxTokens, outcome.model ?? '', onSettled);
+      if (plan.kind === 'refuse') throw new OrchestratorError('limit_exceeded', plan.reason, { binding: plan.binding satisfies Binding });
+      waitingSince ??= this.#deps.now();
+      await this.#nextRelease(signal);
+    }
+  }
+
+  /** Charges a call and frees its hold in one transaction; publishes `call.settled`. */
+  async settle(hold: Hold, maxTokens: number, instanceModel: string, call: SettledCall): Promise<CallCharge> {
+    const { store, prices, events } = this.#deps;
+    // The model that answered sets the price; an answer from a model we can't price is priced as the instance's.
+    const model = findPrice(prices, call.model) ? call.model : instanceModel;
+    const charge: CallCharge = { usage: call.usage, costNanos: costNanos(prices, model, call.usage), cacheSavingsNanos: cacheSavingsNanos(prices, model, call.usage), model: call.model };
+    await store.transaction(async (tx) => {
+      // Recovery may have released a hold whose server looked gone; the call is still charged once.
+      await tx.removeHold(hold.id);
+      await tx.charge({ instanceId: hold.instanceId, chain: hold.chain, usage: charge.usage, costNanos: charge.costNanos, cacheSavingsNanos: charge.cacheSavingsNanos });
+      tx.onCommit(() =>
+        events.publish({
+          type: 'call.settled',
+          at: new Date(this.#deps.now()).toISOString(),
+          instanceId: hold.instanceId,
+          model: call.model,
+          usage: call.usage,
+          costNanos: charge.costNanos,
+          durationMs: call.durationMs,
+          maxTokens,
+        }),
+      );
+    });
+    this.#wake();
+    return charge;
+  }
+
+  /** Frees a hold whose call produced no usage. */
+  async release(hold: Hold): Promise<void> {
+    await this.#deps.store.transaction(async (tx) => {
+      await tx.removeHold(hold.id);
+    });
+    this.#wake();
+  }
+
+  /** Wakes callers waiting for budget (after holds were freed elsewhere in this process, e.g. by recovery). */
+  wake(): void {
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+
+  /** Resolves when a hold of this process is freed, after the poll interval, or on abort (the caller looks at the signal). */
+  #nextRelease(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.#deps.pollMs);
+      this.#waiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  #abortError(signal: AbortSignal, instanceId: string, waitingSince: number | undefined): Error {
+    const reason: unknown = signal.reason;
+    if (waitingSince === undefined || reason instanceof OrchestratorError) return reason instanceof Error ? reason : new OrchestratorError('cancelled', 'Cancelled.');
+    const seconds = Math.round((this.#deps.now() - waitingSince) / 1000);
+    return new OrchestratorError(
+      'timeout',
+      `Instance ${instanceId} waited ${seconds} s for budget that model calls in flight still hold, and its time ran out. Retry later, with a larger timeout_seconds, or raise the budget.`,
+      { budget_wait: true },
+    );
+  }
+}
+
+/** A granted hold: settled or released exactly once. */
+class GrantedHold implements CallHold {
+  #done = false;
+
+  constructor(
+    private readonly holds: Holds,
+    private readonly hold: Hold,
+    readonly maxTokens: number,
+    private readonly instanceModel: string,
+    private readonly onSettled: ((charge: CallCharge) => void) | undefined,
+  ) {}
+
+  async settle(call: SettledCall): Promise<void> {
+    if (this.#claim()) this.onSettled?.(await this.holds.settle(this.hold, this.maxTokens, this.instanceModel, call));
+  }
+
+  async release(): Promise<void> {
+    if (this.#claim()) await this.holds.release(this.hold);
+  }
+
+  #claim(): boolean {
+    if (this.#done) return false;
+    this.#done = true;
+    return true;
+  }
+}

@@ -1,0 +1,66 @@
+import { DEFAULTS } from '../config/defaults.js';
+import { OrchestratorError } from '../domain/errors.js';
+import { instanceRefSchema, listInputSchema, outputInputSchema, parseInput, type InstanceRef, type ListInput, type OutputInput } from '../domain/inputs.js';
+import type { InstanceRecord } from '../domain/instance.js';
+import { usageView } from '../domain/usage.js';
+import { nanosToUsd } from '../pricing/cost.js';
+import type { StoreReads } from '../store/store.js';
+import type { Kernel } from './kernel.js';
+import type { GlobalTotals, ListResult, OutputResult } from './results.js';
+import { instanceView, messageView, type InstanceView } from './views.js';
+
+/** The stored record of an instance; throws `not_found` naming the id. */
+export async function findInstance(reads: StoreReads, id: string): Promise<InstanceRecord> {
+  const record = await reads.getInstance(id);
+  if (!record) throw new OrchestratorError('not_found', `Instance not found: ${JSON.stringify(id)}. Use list_instances to see the ids that exist.`, { instance_id: id });
+  return record;
+}
+
+/** One instance's status, with its children. */
+export async function instanceStatus(k: Kernel, raw: InstanceRef): Promise<InstanceView> {
+  const input = parseInput(instanceRefSchema, raw);
+  const record = await findInstance(k.store, input.instance_id);
+  const children = await k.store.childIds([record.id]);
+  return instanceView(record, children.get(record.id) ?? []);
+}
+
+/** A page of instances, newest first, paged in the store, with the global totals from its counters. */
+export async function listInstances(k: Kernel, raw: ListInput = {}): Promise<ListResult> {
+  const input = parseInput(listInputSchema, raw);
+  const limit = input.limit ?? DEFAULTS.pageSize;
+  const offset = input.offset ?? 0;
+  const page = await k.store.listInstances({ includeTerminated: input.include_terminated ?? false, limit, offset });
+  const children = await k.store.childIds(page.items.map((r) => r.id));
+  return {
+    total: page.total,
+    offset,
+    limit,
+    instances: page.items.map((r) => instanceView(r, children.get(r.id) ?? [])),
+    totals: await totals(k),
+  };
+}
+
+/** The conversation, oldest first, paged. */
+export async function instanceOutput(k: Kernel, raw: OutputInput): Promise<OutputResult> {
+  const input = parseInput(outputInputSchema, raw);
+  const record = await findInstance(k.store, input.instance_id);
+  const limit = input.limit ?? DEFAULTS.pageSize;
+  const offset = input.offset ?? 0;
+  const page = await k.store.listMessages(record.id, { limit, offset });
+  return { instance_id: record.id, state: record.state, total: page.total, offset, limit, messages: page.items.map(messageView) };
+}
+
+/** Usage and cost across every stored instance, read from the store's counters. */
+export async function totals(k: Kernel): Promise<GlobalTotals> {
+  const t = await k.store.totals();
+  return {
+    instances_live: t.live,
+    instances_total: t.instances,
+    usage: usageView(t.usage),
+    cost_usd: nanosToUsd(t.costNanos) ?? 0,
+    unpriced_instances: t.unpriced,
+    cache_savings_usd: nanosToUsd(t.cacheSavingsNanos) ?? 0,
+    in_flight_cost_usd: nanosToUsd(t.heldNanos) ?? 0,
+    max_total_cost_usd: k.config.maxTotalCostUsd,
+  };
+}

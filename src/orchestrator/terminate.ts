@@ -1,0 +1,61 @@
+import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
+import { instanceRefSchema, parseInput, type InstanceRef } from '../domain/inputs.js';
+import { isLive, type TransitionReason } from '../domain/instance.js';
+import { usageView } from '../domain/usage.js';
+import { nanosToUsd } from '../pricing/cost.js';
+import { isoNow, type Kernel } from './kernel.js';
+import { transition } from './lifecycle.js';
+import { describeReason } from './limits.js';
+import { findInstance } from './queries.js';
+import type { TerminateResult } from './results.js';
+import { sessionSpec } from './sessions.js';
+import { removeWorkspace } from './workspaces.js';
+
+/** terminate_instance: ends a live instance (its children first). Terminating an ended one is a clear error. */
+export async function terminateInstance(k: Kernel, raw: InstanceRef): Promise<TerminateResult> {
+  const input = parseInput(instanceRefSchema, raw);
+  const record = await findInstance(k.store, input.instance_id);
+  if (!isLive(record.state)) {
+    throw new OrchestratorError('invalid_state', `Instance ${record.id} is already ${record.state} (${describeReason(record.stateReason)}).`, { state: record.state, reason: record.stateReason });
+  }
+  return terminate(k, record.id, 'requested');
+}
+
+/**
+ * Ends an instance: its live children first, then its session (or, when none is open here, what the backend
+ * keeps outside the store, such as a worktree), its workspace unless kept, and its record, with the reason.
+ */
+export async function terminate(k: Kernel, id: string, why: TransitionReason): Promise<TerminateResult> {
+  const terminatedChildren: string[] = [];
+  for (const child of await k.store.childrenOf(id, { liveOnly: true })) {
+    if (child.state === 'terminating') continue;
+    const result = await terminate(k, child.id, 'parent_terminated');
+    terminatedChildren.push(child.id, ...result.terminated_children);
+  }
+  const record = await findInstance(k.store, id);
+  if (record.state !== 'terminating') await k.store.transaction((tx) => transition(tx, k.events, id, 'terminating', why, isoNow(k)));
+  let workspaceRemoved = false;
+  try {
+    const session = k.sessions.take(id);
+    if (session) await (session.terminate ? session.terminate() : session.close());
+    else await (await k.backends.get(record.backend)).release?.(sessionSpec(record));
+    if (!record.keepWorkspace) {
+      await removeWorkspace(k.config.workspaceDir, id);
+      workspaceRemoved = true;
+    }
+  } catch (error) {
+    k.log.warn({ instanceId: id, err: toOrchestratorError(error).message }, 'cleanup after terminate failed');
+  }
+  const final = await k.store.transaction((tx) => transition(tx, k.events, id, 'terminated', why, isoNow(k)));
+  k.log.info({ instanceId: id, reason: why, usage: usageView(final.usage), costUsd: nanosToUsd(final.costNanos) }, 'instance terminated');
+  return {
+    instance_id: id,
+    state: final.state,
+    reason: why,
+    usage: usageView(final.usage),
+    cost_usd: nanosToUsd(final.costNanos),
+    turns: final.turns,
+    workspace_removed: workspaceRemoved,
+    terminated_children: terminatedChildren,
+  };
+}

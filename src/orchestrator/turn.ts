@@ -1,0 +1,329 @@
+import type { AskPermission, Session, ToolExecution, TurnResult } from '../backends/backend.js';
+import { BUDGET_EXHAUSTED, estimateTokens, type CallHold } from '../backends/call-budget.js';
+import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
+import { parseInput, sendInputSchema, type SendInput } from '../domain/inputs.js';
+import type { InstanceRecord, MessageRole, TransitionReason } from '../domain/instance.js';
+import { expiresAtMs } from '../domain/lifetime.js';
+import { usageView } from '../domain/usage.js';
+import { nanosToUsd, usdToNanos } from '../pricing/cost.js';
+import { sleep } from '../async/sleep.js';
+import { holdRates, planHold } from './budget.js';
+import { DELEGATION_TOOLS } from './delegation.js';
+import { isoNow, type Kernel } from './kernel.js';
+import { transition } from './lifecycle.js';
+import { assertGlobalBudget, assertTakesTurns, breachedLimit, describeReason } from './limits.js';
+import { findInstance } from './queries.js';
+import type { SendResult } from './results.js';
+import { terminate } from './terminate.js';
+import { TurnCalls } from './turn-calls.js';
+
+export interface SendOptions {
+  /** Aborts the turn (the instance stays usable). */
+  readonly signal?: AbortSignal;
+  /** Answers a claude-code agent's permission asks for this and later turns (the caller's MCP client). */
+  readonly askPermission?: AskPermission;
+  readonly onText?: (text: string) => void;
+}
+
+/** Runs the delegation tools an instance's turn calls (see delegation.ts). */
+export type ToolExecutorFor = (record: InstanceRecord) => (name: string, input: unknown, signal: AbortSignal) => Promise<ToolExecution>;
+
+type Conversation = ReadonlyArray<{ readonly role: MessageRole; readonly content: string }>;
+
+/**
+ * The turn pipeline: queue → lease → hold the first model call → write the user's message → the backend's
+ * calls, each held and settled → write the reply. Every model call is held against every budget above the
+ * instance before it is made; a failed turn keeps the charge of the calls it made.
+ */
+export class Turns {
+  /** Who answers an instance's permission asks now: the client of its latest send (MCP elicitation). */
+  readonly #askers = new Map<string, AskPermission>();
+  /** Sends running in this process, so shutdown can let them finish. */
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly k: Kernel,
+    private readonly delegationTools: ToolExecutorFor,
+  ) {}
+
+  /** Sends still running (shutdown waits for them). */
+  get inFlight(): ReadonlySet<Promise<unknown>> {
+    return this.#inFlight;
+  }
+
+  /** Validates a send without running it, so bad input fails at once rather than inside a background task. */
+  async prepare(raw: SendInput): Promise<SendInput> {
+    const input = parseInput(sendInputSchema, raw);
+    const record = await findInstance(this.k.store, input.instance_id);
+    assertTakesTurns(record);
+    await this.k.backends.ready(record.backend);
+    return input;
+  }
+
+  /** One conversational turn: the instance sees its whole history plus this message. */
+  async send(raw: SendInput, options: SendOptions = {}): Promise<SendResult> {
+    const { k } = this;
+    const input = parseInput(sendInputSchema, raw);
+    const id = input.instance_id;
+    const target = await findInstance(k.store, id);
+    await this.#checkUsable(target);
+    await k.backends.ready(target.backend);
+    if (options.askPermission) this.#askers.set(id, options.askPermission);
+    const timeoutMs = (input.timeout_seconds ?? k.config.sendTimeoutSeconds) * 1000;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const waitSignal = AbortSignal.any([timeout, k.shutdown, ...(options.signal ? [options.signal] : [])]);
+    const turn = k.queue.run(id, waitSignal, () => this.#leased(id, input.message, timeout, timeoutMs, options));
+    this.#inFlight.add(turn);
+    try {
+      return await turn;
+    } catch (error) {
+      const failure = toOrchestratorError(error);
+      if (timeout.aborted && failure.details?.['budget_wait'] !== true) throw timeoutError(id, timeoutMs);
+      throw failure;
+    } finally {
+      this.#inFlight.delete(turn);
+    }
+  }
+
+  /** Holds the instance's turn lease (another server on the store may be running a turn of it) for the whole turn. */
+  async #leased(id: string, message: string, turnTimeout: AbortSignal, timeoutMs: number, options: SendOptions): Promise<SendResult> {
+    const { k } = this;
+    const waitSignal = AbortSignal.any([turnTimeout, k.shutdown, ...(options.signal ? [options.signal] : [])]);
+    let waitMs = 25;
+    while (!(await k.store.transaction((tx) => tx.acquireLease(id, k.owner.id, k.clock.now(), k.leaseMs)))) {
+      await sleep(waitMs, waitSignal);
+      waitMs = Math.min(1_000, waitMs * 2);
+    }
+    const renew = setInterval(() => {
+      k.store.transaction((tx) => tx.renewLease(id, k.owner.id, k.clock.now(), k.leaseMs)).catch((error: unknown) => k.log.warn({ instanceId: id, err: toOrchestratorError(error).message }, 'lease renewal failed'));
+    }, k.leaseMs / 3);
+    renew.unref();
+    try {
+      return await this.#turn(id, message, turnTimeout, timeoutMs, options);
+    } finally {
+      clearInterval(renew);
+      await k.store.transaction((tx) => tx.releaseLease(id, k.owner.id));
+    }
+  }
+
+  async #turn(id: string, message: string, turnTimeout: AbortSignal, timeoutMs: number, options: SendOptions): Promise<SendResult> {
+    const { k } = this;
+    // Re-read after waiting: an earlier turn (here or on another server) may have ended the instance.
+    const record = await findInstance(k.store, id);
+    await this.#checkUsable(record);
+    const session = await k.sessions.of(record);
+    const history: Conversation = (await k.store.conversation(id)).map((m) => ({ role: m.role, content: m.content }));
+    const lifetime = AbortSignal.timeout(Math.max(1, expiresAtMs(record) - k.clock.now()));
+    const signal = AbortSignal.any([turnTimeout, lifetime, k.shutdown, ...(options.signal ? [options.signal] : [])]);
+    const promptTokens = this.#promptTokens(record, [...history, { role: 'user', content: message }]);
+
+    // The first call's hold comes before anything is written: a send that can't get one leaves no trace.
+    let calls!: TurnCalls;
+    const first: CallHold = await k.holds.acquire(id, { promptTokens }, signal, (charge) => calls.record(charge));
+    calls = new TurnCalls(k.holds, id, { hold: first, promptTokens });
+    const started = k.clock.now();
+    let userSeq = 0;
+    let result: TurnResult;
+    try {
+      userSeq = await k.store.transaction(async (tx) => {
+        await transition(tx, k.events, id, 'busy', 'turn_started', isoNow(k));
+        const user = await tx.appendMessage(id, { role: 'user', content: message, at: isoNow(k) });
+        tx.onCommit(() => k.events.publish({ type: 'turn.started', at: user.at, instanceId: id, seq: user.seq, chars: message.length }));
+        return user.seq;
+      });
+      k.log.info({ instanceId: id, chars: message.length, maxTokens: first.maxTokens }, 'turn started');
+      result = await this.#callBackend(session, record, history, message, calls, signal, options);
+    } catch (error) {
+      await calls.close();
+      const failure = lifetime.aborted
+        ? new OrchestratorError('limit_exceeded', `Instance ${id} reached the end of its lifetime (timeout_minutes=${record.limits.timeoutMinutes}) during the turn and was terminated.`)
+        : turnTimeout.aborted
+          ? timeoutError(id, timeoutMs)
+          : toOrchestratorError(error);
+      if (userSeq > 0) await this.#failed(id, userSeq, failure, calls, k.clock.now() - started);
+      k.log.warn({ instanceId: id, code: failure.code, err: failure.message }, 'turn failed');
+      if (lifetime.aborted) await terminate(k, id, 'timeout');
+      throw failure;
+    }
+    await calls.close();
+    return this.#completed(record, history, message, result, calls, userSeq);
+  }
+
+  #callBackend(
+    session: Session,
+    record: InstanceRecord,
+    history: Conversation,
+    message: string,
+    calls: TurnCalls,
+    signal: AbortSignal,
+    options: SendOptions,
+  ): Promise<TurnResult> {
+    const { k } = this;
+    const asker = options.askPermission ?? this.#askers.get(record.id);
+    return session.turn(
+      { history, message, ...(record.allowDelegation ? { tools: DELEGATION_TOOLS } : {}) },
+      {
+        signal,
+        calls,
+        onEvent: (e) => {
+          if (e.type === 'text') options.onText?.(e.text);
+          else k.events.publish({ type: 'call.retried', at: isoNow(k), instanceId: record.id, retry: e.retry, afterMs: e.afterMs, reason: e.reason });
+        },
+        ...(record.allowDelegation ? { executeTool: this.delegationTools(record) } : {}),
+        // Permission asks go to the client of this send, or of the latest one; with none, the backend denies them.
+        ...(asker ? { askPermission: asker } : {}),
+      },
+    );
+  }
+
+  /** The failed turn stays in the history, marked, with what its finished calls were charged; the instance stays usable. */
+  async #failed(id: string, seq: number, failure: OrchestratorError, calls: TurnCalls, durationMs: number): Promise<void> {
+    const { k } = this;
+    const charged = calls.calls > 0 ? { usage: calls.usage, costNanos: calls.costNanos } : {};
+    await k.store.transaction(async (tx) => {
+      await tx.updateMessage(id, seq, { failed: true, error: failure.message, ...charged });
+      const current = await findInstance(tx, id);
+      await tx.updateInstance(id, { errorCount: current.errorCount + 1, lastError: failure.message, consecutiveFailures: current.consecutiveFailures + 1 });
+      if (current.state === 'busy') await transition(tx, k.events, id, 'idle', 'turn_finished', isoNow(k), 'turn failed');
+      tx.onCommit(() =>
+        k.events.publish({
+          type: 'turn.settled',
+          at: isoNow(k),
+          instanceId: id,
+          seq,
+          outcome: 'failed',
+          usage: calls.usage,
+          costNanos: calls.costNanos,
+          durationMs: Math.round(durationMs),
+          calls: calls.calls,
+          stopReason: null,
+          error: { code: failure.code, message: failure.message },
+        }),
+      );
+    });
+  }
+
+  async #completed(record: InstanceRecord, history: Conversation, message: string, result: TurnResult, calls: TurnCalls, userSeq: number): Promise<SendResult> {
+    const { k } = this;
+    const id = record.id;
+    const usage = calls.usage;
+    const turnCost = calls.costNanos;
+    // One transaction: the reply and the turn's figures (its calls were charged as they settled).
+    let after = await k.store.transaction(async (tx) => {
+      await tx.appendMessage(id, {
+        role: 'assistant',
+        content: result.text,
+        at: isoNow(k),
+        usage,
+        costNanos: turnCost,
+        durationMs: result.durationMs,
+        stopReason: result.stopReason,
+        model: result.model,
+        ...(result.toolCalls.length > 0 ? { toolCalls: result.toolCalls } : {}),
+        ...(result.retries !== undefined && result.retries > 0 ? { retries: result.retries } : {}),
+      });
+      const before = await findInstance(tx, id);
+      await tx.updateInstance(id, {
+        turns: before.turns + 1,
+        totalResponseMs: before.totalResponseMs + result.durationMs,
+        lastResponseMs: result.durationMs,
+        consecutiveFailures: 0,
+        ...(result.backendState !== undefined ? { backendState: result.backendState } : {}),
+      });
+      tx.onCommit(() =>
+        k.events.publish({
+          type: 'turn.settled',
+          at: isoNow(k),
+          instanceId: id,
+          seq: userSeq,
+          outcome: 'completed',
+          usage,
+          costNanos: turnCost,
+          durationMs: result.durationMs,
+          calls: calls.calls,
+          stopReason: result.stopReason,
+        }),
+      );
+      return before.state === 'busy' ? transition(tx, k.events, id, 'idle', 'turn_finished', isoNow(k)) : findInstance(tx, id);
+    });
+    k.log.info({ instanceId: id, usage: usageView(usage), costUsd: nanosToUsd(turnCost), calls: calls.calls, ms: result.durationMs }, 'turn finished');
+
+    const warnings: string[] = [];
+    if (turnCost === null) warnings.push(`Model "${result.model}" has no known price: cost is unknown (null), not zero.`);
+    if (result.stopReason === 'max_tokens') warnings.push('The reply was cut off at max_tokens (MAX_OUTPUT_TOKENS, or what the budgets had left for that call).');
+    if (result.stopReason === BUDGET_EXHAUSTED) warnings.push(`The turn stopped before its next model call: the budget had no room left for it. What it produced so far is kept.`);
+    const breached = breachedLimit(after, k.clock.now()) ?? (await this.#exhausted(after, [...history, { role: 'user', content: message }, { role: 'assistant', content: result.text }]));
+    if (breached) {
+      await terminate(k, id, breached);
+      after = await findInstance(k.store, id);
+      warnings.push(`Instance terminated after this turn: ${describeReason(breached)}.`);
+    }
+    return {
+      instance_id: id,
+      reply: result.text,
+      usage: usageView(usage),
+      cost_usd: nanosToUsd(turnCost),
+      cache_savings_usd: nanosToUsd(calls.cacheSavingsNanos),
+      duration_ms: result.durationMs,
+      stop_reason: result.stopReason,
+      model: result.model,
+      model_calls: calls.calls,
+      state: after.state,
+      state_reason: after.stateReason,
+      instance_usage: usageView(after.usage),
+      instance_cost_usd: nanosToUsd(after.costNanos),
+      ...(result.toolCalls.length > 0 ? { tool_calls: result.toolCalls.map((c) => ({ name: c.name, input: c.input, is_error: c.isError, result: c.result })) } : {}),
+      ...(result.retries !== undefined ? { retries: result.retries } : {}),
+      ...(result.changedFiles ? { changed_files: [...result.changedFiles] } : {}),
+      ...(result.permissionDenials && result.permissionDenials.length > 0
+        ? { permission_denials: result.permissionDenials.map((d) => ({ tool: d.tool, input: d.input, reason: d.reason })) }
+        : {}),
+      ...(result.agentCostUsd !== undefined ? { agent_cost_usd: result.agentCostUsd } : {}),
+      warnings,
+    };
+  }
+
+  /** Prompt tokens of the next call, estimated on the high side, plus what the backend adds to every call. */
+  #promptTokens(record: InstanceRecord, conversation: Conversation): number {
+    let chars = record.systemPrompt.length + (record.allowDelegation ? DELEGATION_TOOLS_CHARS : 0);
+    for (const m of conversation) chars += m.content.length;
+    return estimateTokens(chars, conversation.length) + this.k.backends.descriptor(record.backend).promptOverheadTokens;
+  }
+
+  /**
+   * The instance's own limit that leaves no room for even a one-word next turn with a useful reply (its
+   * conversation alone no longer fits its token or cost budget): such an instance is at its limit and ends.
+   */
+  async #exhausted(record: InstanceRecord, conversation: Conversation): Promise<TransitionReason | null> {
+    const { k } = this;
+    const [chain, totals] = await Promise.all([k.store.chainOf(record.id), k.store.totals()]);
+    const plan = planHold({
+      chain,
+      global: { budgetNanos: usdToNanos(k.config.maxTotalCostUsd), spentNanos: totals.costNanos, heldNanos: totals.heldNanos },
+      rates: holdRates(k.prices, record.model),
+      promptTokens: this.#promptTokens(record, [...conversation, { role: 'user', content: '.' }]),
+      wantedMaxTokens: k.config.maxOutputTokens,
+      minOutputTokens: k.config.minOutputTokens,
+    });
+    return plan.kind === 'refuse' && plan.binding !== 'shared' ? plan.binding : null;
+  }
+
+  /** Throws a clear error if the instance can't take a turn now; terminates it first if it is past a limit. */
+  async #checkUsable(record: InstanceRecord): Promise<void> {
+    const { k } = this;
+    assertTakesTurns(record);
+    const breached = breachedLimit(record, k.clock.now());
+    if (breached) {
+      await terminate(k, record.id, breached);
+      throw new OrchestratorError('limit_exceeded', `Instance ${record.id} was terminated because ${describeReason(breached)}. Spawn a new instance to continue.`, { reason: breached });
+    }
+    assertGlobalBudget((await k.store.totals()).costNanos, usdToNanos(k.config.maxTotalCostUsd));
+  }
+}
+
+/** The delegation tools' definitions travel with every call of a delegating instance. */
+const DELEGATION_TOOLS_CHARS = JSON.stringify(DELEGATION_TOOLS).length;
+
+function timeoutError(id: string, timeoutMs: number): OrchestratorError {
+  return new OrchestratorError('timeout', `No reply from instance ${id} within ${timeoutMs / 1000} s; the turn was aborted and the instance stays usable. Retry with a larger timeout_seconds.`);
+}

@@ -1,0 +1,309 @@
+import type Database from 'better-sqlite3';
+import { LIVE_STATES, type ConversationMessage, type InstanceRecord, type InstanceState } from '../../domain/instance.js';
+import { totalTokens } from '../../domain/usage.js';
+import type { Owner } from '../owner.js';
+import type { Charge, Hold, InstancePatch, Lease, LifecycleEvent, NewMessage, Page, PageRequest, StoreTotals, StoredTask } from '../store.js';
+import { INSTANCE_COLUMNS, UPDATABLE_COLUMNS, messageParams, toMessage, toRecord, toRow } from './rows.js';
+import { taskParams, toHold, toOwner, toTask, type HoldRow, type OwnerRow, type TaskRow } from './task-rows.js';
+
+const MESSAGE_COLUMNS = Object.keys(messageParams('', { seq: 0, role: 'user', content: '', at: '' }));
+
+/**
+ * Every statement the store runs, prepared once, run synchronously (better-sqlite3). Each is a lookup by key
+ * or an index range with a bound: none reads every instance. The async Store and Tx wrap these.
+ */
+export class SqliteOps {
+  readonly #db: Database.Database;
+  readonly #s;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    const p = (sql: string) => db.prepare(sql);
+    const cols = INSTANCE_COLUMNS.join(', ');
+    this.#s = {
+      insertInstance: p(`INSERT INTO instances (${cols}) VALUES (${INSTANCE_COLUMNS.map((c) => `@${c}`).join(', ')})`),
+      updateInstance: p(`UPDATE instances SET ${UPDATABLE_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`),
+      getInstance: p('SELECT * FROM instances WHERE id = ?'),
+      chainOf: p(
+        `WITH RECURSIVE chain(id, level) AS (SELECT ?, 0 UNION ALL SELECT i.parent_id, chain.level + 1 FROM chain JOIN instances i ON i.id = chain.id WHERE i.parent_id IS NOT NULL)
+         SELECT instances.* FROM chain JOIN instances ON instances.id = chain.id ORDER BY chain.level`,
+      ),
+      listLive: p('SELECT * FROM instances WHERE live = 1 ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?'),
+      listAll: p('SELECT * FROM instances ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?'),
+      children: p('SELECT * FROM instances WHERE parent_id = ? ORDER BY rowid'),
+      childIds: p('SELECT id, parent_id FROM instances WHERE parent_id IN (SELECT value FROM json_each(?)) ORDER BY rowid'),
+      liveChildren: p('SELECT * FROM instances WHERE parent_id = ? AND live = 1 ORDER BY rowid'),
+      countLiveChildren: p('SELECT COUNT(*) AS n FROM instances WHERE parent_id = ? AND live = 1'),
+      inStates: p(`SELECT * FROM instances WHERE state IN (SELECT value FROM json_each(?)) LIMIT ?`),
+      expiredIdle: p(`SELECT * FROM instances WHERE state = 'idle' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
+      totals: p('SELECT * FROM totals WHERE id = 1'),
+      addHeld: p('UPDATE instances SET held_tokens = held_tokens + ?, held_nanos = held_nanos + ? WHERE id = ?'),
+      addTotalHeld: p('UPDATE totals SET held_tokens = held_tokens + ?, held_nanos = held_nanos + ? WHERE id = 1'),
+      chargeOwn: p(
+        `UPDATE instances SET input_tokens = input_tokens + @input, output_tokens = output_tokens + @output,
+           cache_creation_input_tokens = cache_creation_input_tokens + @cacheWrite, cache_creation_1h_input_tokens = cache_creation_1h_input_tokens + @cacheWrite1h,
+           cache_read_input_tokens = cache_read_input_tokens + @cacheRead,
+           cost_nanos = CASE WHEN cost_nanos IS NULL OR @cost IS NULL THEN NULL ELSE cost_nanos + @cost END,
+           cache_savings_nanos = CASE WHEN cache_savings_nanos IS NULL OR @savings IS NULL THEN NULL ELSE cache_savings_nanos + @savings END
+         WHERE id = @id`,
+      ),
+      chargeSubtree: p('UPDATE instances SET subtree_tokens = subtree_tokens + ?, subtree_cost_nanos = subtree_cost_nanos + ? WHERE id = ?'),
+      insertHold: p('INSERT INTO holds (id, instance_id, chain, owner, tokens, nanos, created_at) VALUES (@id, @instance_id, @chain, @owner, @tokens, @nanos, @created_at)'),
+      getHold: p('SELECT * FROM holds WHERE id = ?'),
+      deleteHold: p('DELETE FROM holds WHERE id = ?'),
+      holdOwners: p('SELECT DISTINCT owner FROM holds'),
+      holdsOf: p('SELECT * FROM holds WHERE owner = ? LIMIT ?'),
+      insertMessage: p(`INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${MESSAGE_COLUMNS.map((c) => `@${c}`).join(', ')})`),
+      updateMessage: p(`UPDATE messages SET ${MESSAGE_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE instance_id = @instance_id AND seq = @seq`),
+      maxSeq: p('SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE instance_id = ?'),
+      getMessage: p('SELECT * FROM messages WHERE instance_id = ? AND seq = ?'),
+      lastMessage: p('SELECT * FROM messages WHERE instance_id = ? ORDER BY seq DESC LIMIT 1'),
+      countMessages: p('SELECT COUNT(*) AS n FROM messages WHERE instance_id = ?'),
+      pageMessages: p('SELECT * FROM messages WHERE instance_id = ? ORDER BY seq LIMIT ? OFFSET ?'),
+      conversation: p('SELECT * FROM messages WHERE instance_id = ? AND failed = 0 ORDER BY seq'),
+      insertEvent: p('INSERT INTO events (instance_id, at, from_state, to_state, reason, detail) VALUES (?, ?, ?, ?, ?, ?)'),
+      listEvents: p('SELECT * FROM events WHERE instance_id = ? ORDER BY rowid'),
+      acquireLease: p('UPDATE instances SET lease_owner = ?, lease_expires_at = ? WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)'),
+      renewLease: p('UPDATE instances SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?'),
+      releaseLease: p('UPDATE instances SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?'),
+      leaseOf: p('SELECT lease_owner, lease_expires_at FROM instances WHERE id = ?'),
+      saveTask: p(
+        `INSERT INTO tasks (id, kind, state, label, owner, request, progress, result, error, created_at, finished_at)
+         VALUES (@id, @kind, @state, @label, @owner, @request, @progress, @result, @error, @created_at, @finished_at)
+         ON CONFLICT(id) DO UPDATE SET state = @state, progress = @progress, result = @result, error = @error, finished_at = @finished_at, owner = @owner`,
+      ),
+      getTask: p('SELECT * FROM tasks WHERE id = ?'),
+      listTasks: p('SELECT * FROM tasks WHERE state = ? LIMIT ?'),
+      deleteTasks: p("DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE finished_at IS NOT NULL AND finished_at < ? AND state != 'working' LIMIT ?)"),
+      registerOwner: p('INSERT OR REPLACE INTO owners (id, host, pid, process_start, started_at) VALUES (?, ?, ?, ?, ?)'),
+      getOwner: p('SELECT * FROM owners WHERE id = ?'),
+      endedBefore: p(
+        `SELECT id FROM instances i WHERE live = 0 AND state_changed_at < ?
+         AND NOT EXISTS (SELECT 1 FROM instances c WHERE c.parent_id = i.id) LIMIT ?`,
+      ),
+      deleteMessages: p('DELETE FROM messages WHERE instance_id = ?'),
+      deleteEvents: p('DELETE FROM events WHERE instance_id = ?'),
+      deleteInstance: p('DELETE FROM instances WHERE id = ?'),
+    };
+  }
+
+  getInstance(id: string): InstanceRecord | undefined {
+    const row: unknown = this.#s.getInstance.get(id);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  chainOf(id: string): InstanceRecord[] {
+    return this.#s.chainOf.all(id).map(toRecord);
+  }
+
+  listInstances(options: PageRequest & { readonly includeTerminated: boolean }): Page<InstanceRecord> {
+    const statement = options.includeTerminated ? this.#s.listAll : this.#s.listLive;
+    const totals = this.totals();
+    return { items: statement.all(options.limit, options.offset).map(toRecord), total: options.includeTerminated ? totals.instances : totals.live };
+  }
+
+  childIds(parentIds: readonly string[]): Map<string, string[]> {
+    const result = new Map<string, string[]>(parentIds.map((id) => [id, []]));
+    if (parentIds.length === 0) return result;
+    for (const row of this.#s.childIds.all(JSON.stringify(parentIds)) as Array<{ id: string; parent_id: string }>) result.get(row.parent_id)?.push(row.id);
+    return result;
+  }
+
+  childrenOf(id: string, liveOnly: boolean): InstanceRecord[] {
+    return (liveOnly ? this.#s.liveChildren : this.#s.children).all(id).map(toRecord);
+  }
+
+  countLiveChildren(id: string): number {
+    return (this.#s.countLiveChildren.get(id) as { n: number }).n;
+  }
+
+  instancesInStates(states: readonly InstanceState[], limit: number): InstanceRecord[] {
+    return this.#s.inStates.all(JSON.stringify(states.filter((s) => LIVE_STATES.includes(s))), limit).map(toRecord);
+  }
+
+  expiredIdle(nowMs: number, limit: number): InstanceRecord[] {
+    return this.#s.expiredIdle.all(nowMs, limit).map(toRecord);
+  }
+
+  totals(): StoreTotals {
+    const t = this.#s.totals.get() as Record<string, number>;
+    const n = (key: string): number => t[key] ?? 0;
+    return {
+      instances: n('instances'),
+      live: n('live'),
+      usage: {
+        inputTokens: n('input_tokens'),
+        outputTokens: n('output_tokens'),
+        cacheCreationInputTokens: n('cache_creation_input_tokens'),
+        cacheCreation1hInputTokens: n('cache_creation_1h_input_tokens'),
+        cacheReadInputTokens: n('cache_read_input_tokens'),
+      },
+      costNanos: n('cost_nanos'),
+      cacheSavingsNanos: n('cache_savings_nanos'),
+      unpriced: n('unpriced'),
+      heldTokens: n('held_tokens'),
+      heldNanos: n('held_nanos'),
+    };
+  }
+
+  insertInstance(record: InstanceRecord): void {
+    this.#s.insertInstance.run(toRow(record));
+  }
+
+  updateInstance(id: string, patch: InstancePatch): InstanceRecord {
+    const current = this.getInstance(id);
+    if (!current) throw new Error(`instance ${id} is not stored`);
+    const next: InstanceRecord = { ...current, ...patch };
+    const row = toRow(next) as unknown as Record<string, unknown>;
+    this.#s.updateInstance.run(Object.fromEntries(['id', ...UPDATABLE_COLUMNS].map((c) => [c, row[c]])));
+    return next;
+  }
+
+  addHold(hold: Hold): void {
+    this.#s.insertHold.run({ id: hold.id, instance_id: hold.instanceId, chain: JSON.stringify(hold.chain), owner: hold.owner, tokens: hold.tokens, nanos: hold.nanos, created_at: hold.createdAt });
+    this.#shiftHeld(hold, 1);
+  }
+
+  removeHold(id: string): Hold | undefined {
+    const row = this.#s.getHold.get(id) as HoldRow | undefined;
+    if (!row) return undefined;
+    const hold = toHold(row);
+    this.#s.deleteHold.run(id);
+    this.#shiftHeld(hold, -1);
+    return hold;
+  }
+
+  #shiftHeld(hold: Hold, sign: 1 | -1): void {
+    for (const id of hold.chain) this.#s.addHeld.run(sign * hold.tokens, sign * hold.nanos, id);
+    this.#s.addTotalHeld.run(sign * hold.tokens, sign * hold.nanos);
+  }
+
+  getHold(id: string): Hold | undefined {
+    const row = this.#s.getHold.get(id) as HoldRow | undefined;
+    return row ? toHold(row) : undefined;
+  }
+
+  holdOwners(): string[] {
+    return (this.#s.holdOwners.all() as Array<{ owner: string }>).map((r) => r.owner);
+  }
+
+  holdsOf(owner: string, limit: number): Hold[] {
+    return (this.#s.holdsOf.all(owner, limit) as HoldRow[]).map(toHold);
+  }
+
+  charge(c: Charge): void {
+    const u = c.usage;
+    this.#s.chargeOwn.run({
+      id: c.instanceId,
+      input: u.inputTokens,
+      output: u.outputTokens,
+      cacheWrite: u.cacheCreationInputTokens,
+      cacheWrite1h: u.cacheCreation1hInputTokens,
+      cacheRead: u.cacheReadInputTokens,
+      cost: c.costNanos,
+      savings: c.cacheSavingsNanos,
+    });
+    const tokens = totalTokens(u);
+    for (const id of c.chain) this.#s.chargeSubtree.run(tokens, c.costNanos ?? 0, id);
+  }
+
+  appendMessage(instanceId: string, message: NewMessage): ConversationMessage {
+    const { n } = this.#s.maxSeq.get(instanceId) as { n: number };
+    const stored: ConversationMessage = { ...message, seq: n + 1 };
+    this.#s.insertMessage.run(messageParams(instanceId, stored));
+    return stored;
+  }
+
+  updateMessage(instanceId: string, seq: number, patch: Partial<Omit<ConversationMessage, 'seq'>>): void {
+    const row: unknown = this.#s.getMessage.get(instanceId, seq);
+    if (row === undefined) throw new Error(`message ${seq} of ${instanceId} is not stored`);
+    this.#s.updateMessage.run(messageParams(instanceId, { ...toMessage(row), ...patch, seq }));
+  }
+
+  listMessages(instanceId: string, page: PageRequest): Page<ConversationMessage> {
+    const { n } = this.#s.countMessages.get(instanceId) as { n: number };
+    return { items: this.#s.pageMessages.all(instanceId, page.limit, page.offset).map(toMessage), total: n };
+  }
+
+  conversation(instanceId: string): ConversationMessage[] {
+    return this.#s.conversation.all(instanceId).map(toMessage);
+  }
+
+  lastMessage(instanceId: string): ConversationMessage | undefined {
+    const row: unknown = this.#s.lastMessage.get(instanceId);
+    return row === undefined ? undefined : toMessage(row);
+  }
+
+  appendEvent(event: LifecycleEvent): void {
+    this.#s.insertEvent.run(event.instanceId, event.at, event.from, event.to, event.reason, event.detail ?? null);
+  }
+
+  listEvents(instanceId: string): LifecycleEvent[] {
+    const rows = this.#s.listEvents.all(instanceId) as Array<Record<string, string | null>>;
+    return rows.map((r) => ({
+      instanceId: String(r['instance_id']),
+      at: String(r['at']),
+      from: (r['from_state'] ?? null) as LifecycleEvent['from'],
+      to: r['to_state'] as LifecycleEvent['to'],
+      reason: r['reason'] as LifecycleEvent['reason'],
+      ...(r['detail'] !== null && r['detail'] !== undefined ? { detail: r['detail'] } : {}),
+    }));
+  }
+
+  acquireLease(instanceId: string, owner: string, nowMs: number, ttlMs: number): boolean {
+    return this.#s.acquireLease.run(owner, nowMs + ttlMs, instanceId, owner, nowMs).changes === 1;
+  }
+
+  renewLease(instanceId: string, owner: string, nowMs: number, ttlMs: number): boolean {
+    return this.#s.renewLease.run(nowMs + ttlMs, instanceId, owner).changes === 1;
+  }
+
+  releaseLease(instanceId: string, owner: string): void {
+    this.#s.releaseLease.run(instanceId, owner);
+  }
+
+  leaseOf(instanceId: string): Lease | null {
+    const row = this.#s.leaseOf.get(instanceId) as { lease_owner: string | null; lease_expires_at: number | null } | undefined;
+    return row?.lease_owner ? { owner: row.lease_owner, expiresAt: row.lease_expires_at ?? 0 } : null;
+  }
+
+  saveTask(task: StoredTask): void {
+    this.#s.saveTask.run(taskParams(task));
+  }
+
+  getTask(id: string): StoredTask | undefined {
+    const row = this.#s.getTask.get(id) as TaskRow | undefined;
+    return row ? toTask(row) : undefined;
+  }
+
+  listTasks(state: string, limit: number): StoredTask[] {
+    return (this.#s.listTasks.all(state, limit) as TaskRow[]).map(toTask);
+  }
+
+  deleteTasksFinishedBefore(beforeIso: string, limit: number): number {
+    return this.#s.deleteTasks.run(beforeIso, limit).changes;
+  }
+
+  registerOwner(o: Owner): void {
+    this.#s.registerOwner.run(o.id, o.host, o.pid, o.processStart, o.startedAt);
+  }
+
+  getOwner(id: string): Owner | undefined {
+    const row = this.#s.getOwner.get(id) as OwnerRow | undefined;
+    return row ? toOwner(row) : undefined;
+  }
+
+  deleteEndedBefore(beforeIso: string, limit: number): number {
+    const ids = (this.#s.endedBefore.all(beforeIso, limit) as Array<{ id: string }>).map((r) => r.id);
+    for (const id of ids) {
+      this.#s.deleteMessages.run(id);
+      this.#s.deleteEvents.run(id);
+      this.#s.deleteInstance.run(id);
+    }
+    return ids.length;
+  }
+
+  get database(): Database.Database {
+    return this.#db;
+  }
+}

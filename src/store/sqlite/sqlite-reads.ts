@@ -1,0 +1,95 @@
+import type { ConversationMessage, InstanceRecord, InstanceState } from '../../domain/instance.js';
+import type { Owner } from '../owner.js';
+import type { Hold, Lease, LifecycleEvent, Page, PageRequest, StoreReads, StoreTotals, StoredTask } from '../store.js';
+import type { SqliteOps } from './sqlite-ops.js';
+
+/**
+ * The reads of the SQLite store, for the store itself and for a transaction. `run` says when a read may
+ * run: on the store, when no transaction of this process is open (so it never sees uncommitted writes); in
+ * a transaction, at once (after checking the transaction is still open).
+ */
+export abstract class SqliteReads implements StoreReads {
+  protected constructor(protected readonly ops: SqliteOps) {}
+
+  protected abstract run<T>(read: () => T): Promise<T>;
+
+  getInstance(id: string): Promise<InstanceRecord | undefined> {
+    return this.run(() => this.ops.getInstance(id));
+  }
+
+  chainOf(id: string): Promise<readonly InstanceRecord[]> {
+    return this.run(() => this.ops.chainOf(id));
+  }
+
+  listInstances(options: PageRequest & { readonly includeTerminated: boolean }): Promise<Page<InstanceRecord>> {
+    return this.run(() => this.ops.listInstances(options));
+  }
+
+  childIds(parentIds: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>> {
+    return this.run(() => this.ops.childIds(parentIds));
+  }
+
+  childrenOf(id: string, options: { readonly liveOnly?: boolean } = {}): Promise<readonly InstanceRecord[]> {
+    return this.run(() => this.ops.childrenOf(id, options.liveOnly ?? false));
+  }
+
+  countLiveChildren(id: string): Promise<number> {
+    return this.run(() => this.ops.countLiveChildren(id));
+  }
+
+  instancesInStates(states: readonly InstanceState[], limit: number): Promise<readonly InstanceRecord[]> {
+    return this.run(() => this.ops.instancesInStates(states, limit));
+  }
+
+  expiredIdle(nowMs: number, limit: number): Promise<readonly InstanceRecord[]> {
+    return this.run(() => this.ops.expiredIdle(nowMs, limit));
+  }
+
+  totals(): Promise<StoreTotals> {
+    return this.run(() => this.ops.totals());
+  }
+
+  listMessages(instanceId: string, page: PageRequest): Promise<Page<ConversationMessage>> {
+    return this.run(() => this.ops.listMessages(instanceId, page));
+  }
+
+  conversation(instanceId: string): Promise<readonly ConversationMessage[]> {
+    return this.run(() => this.ops.conversation(instanceId));
+  }
+
+  lastMessage(instanceId: string): Promise<ConversationMessage | undefined> {
+    return this.run(() => this.ops.lastMessage(instanceId));
+  }
+
+  listEvents(instanceId: string): Promise<readonly LifecycleEvent[]> {
+    return this.run(() => this.ops.listEvents(instanceId));
+  }
+
+  leaseOf(instanceId: string): Promise<Lease | null> {
+    return this.run(() => this.ops.leaseOf(instanceId));
+  }
+
+  getHold(id: string): Promise<Hold | undefined> {
+    return this.run(() => this.ops.getHold(id));
+  }
+
+  holdOwners(): Promise<readonly string[]> {
+    return this.run(() => this.ops.holdOwners());
+  }
+
+  holdsOf(owner: string, limit: number): Promise<readonly Hold[]> {
+    return this.run(() => this.ops.holdsOf(owner, limit));
+  }
+
+  getTask(id: string): Promise<StoredTask | undefined> {
+    return this.run(() => this.ops.getTask(id));
+  }
+
+  listTasks(state: string, limit: number): Promise<readonly StoredTask[]> {
+    return this.run(() => this.ops.listTasks(state, limit));
+  }
+
+  getOwner(id: string): Promise<Owner | undefined> {
+    return this.run(() => this.ops.getOwner(id));
+  }
+}

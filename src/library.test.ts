@@ -40,10 +40,10 @@ describe('the library API', () => {
     expect(reply).toMatch(/frontend/i);
     expect(usage.total_tokens).toBeGreaterThan(0);
     expect(cost_usd).toBeGreaterThan(0);
-    const status = manager.getInstanceStatus({ instance_id });
+    const status = await manager.getInstanceStatus({ instance_id });
     expect(status.usage.total_tokens).toBe(usage.total_tokens);
     expect(status.limits).toEqual({ max_total_tokens: 50_000, max_cost_usd: 10, timeout_minutes: 30 });
-    expect(manager.getInstanceOutput({ instance_id, limit: 20 }).total).toBe(2);
+    expect((await manager.getInstanceOutput({ instance_id, limit: 20 })).total).toBe(2);
     const architect = await manager.spawnInstance({ name: 'System Architect', role: 'architect' });
     const backend = await manager.spawnInstance({ name: 'Backend Dev', role: 'backend_developer' });
     const progress: string[] = [];

@@ -46,8 +46,8 @@ afterEach(async () => {
 
 /** A test-only adapter; the production one lives with the orchestrator. */
 function portOver(o: Orchestrator): CoordinationPort {
-  const describeInstance = (id: string): ParticipantInfo => {
-    const status = o.getInstanceStatus({ instance_id: id });
+  const describeInstance = async (id: string): Promise<ParticipantInfo> => {
+    const status = await o.getInstanceStatus({ instance_id: id });
     return { instance_id: status.instance_id, name: status.name, role: status.role };
   };
   return {
@@ -56,12 +56,10 @@ function portOver(o: Orchestrator): CoordinationPort {
       return { instance_id: instanceId, reply: r.reply, usage: r.usage, cost_usd: r.cost_usd, duration_ms: r.duration_ms };
     },
     describe: describeInstance,
-    childrenOf: (id) =>
-      o
-        .getInstanceStatus({ instance_id: id })
-        .children.map((child) => o.getInstanceStatus({ instance_id: child }))
-        .filter((child) => isLive(child.state as InstanceState))
-        .map((child) => describeInstance(child.instance_id)),
+    childrenOf: async (id) => {
+      const children = await Promise.all((await o.getInstanceStatus({ instance_id: id })).children.map((child) => o.getInstanceStatus({ instance_id: child })));
+      return Promise.all(children.filter((child) => isLive(child.state as InstanceState)).map((child) => describeInstance(child.instance_id)));
+    },
   };
 }
 
@@ -75,8 +73,8 @@ async function spawn(name: string, role: RoleId): Promise<string> {
 }
 
 /** The conversation of an instance as [role, content] pairs. */
-function history(id: string): Array<[string, string]> {
-  return orchestrator.getInstanceOutput({ instance_id: id }).messages.map((m) => [m.role, m.content]);
+async function history(id: string): Promise<Array<[string, string]>> {
+  return (await orchestrator.getInstanceOutput({ instance_id: id })).messages.map((m) => [m.role, m.content]);
 }
 
 const roleIn = (request: ParsedRequest): string => /senior (frontend|backend) developer|testing specialist|software architect/.exec(systemText(request))?.[0] ?? 'someone';
@@ -109,15 +107,16 @@ describe('coordination on the real stack', () => {
     expect(result.results.map((r) => r.reply)).toEqual(['View of the senior frontend developer', 'View of the senior backend developer', 'View of the testing specialist']);
     expect(result.usage.total_tokens).toBeGreaterThan(0);
     expect(result.cost_usd).toBeGreaterThan(0);
-    expect(history(ids[0] ?? '')).toEqual([
+    expect(await history(ids[0] ?? '')).toEqual([
       ['user', task],
       ['assistant', 'View of the senior frontend developer'],
     ]);
-    const synthesis = history(lead);
+    const synthesis = await history(lead);
     expect(synthesis[0]?.[1]).toContain('View of the testing specialist');
     expect(synthesis[1]).toEqual(['assistant', 'SYNTHESIS of three views']);
     // The run's totals are exactly what the instances were charged.
-    const charged = [lead, ...ids].reduce((sum, id) => sum + orchestrator.getInstanceStatus({ instance_id: id }).usage.total_tokens, 0);
+    const statuses = await Promise.all([lead, ...ids].map((id) => orchestrator.getInstanceStatus({ instance_id: id })));
+    const charged = statuses.reduce((sum, status) => sum + status.usage.total_tokens, 0);
     expect(result.usage.total_tokens).toBe(charged);
   });
 
@@ -134,7 +133,7 @@ describe('coordination on the real stack', () => {
     expect(asked[2]).toContain('OUTPUT of the senior backend developer');
     expect(asked[2]).toContain('OUTPUT of the software architect');
     expect(sim.maxInFlight).toBe(1);
-    for (const id of ids) expect(history(id).map(([role]) => role)).toEqual(['user', 'assistant']);
+    for (const id of ids) expect((await history(id)).map(([role]) => role)).toEqual(['user', 'assistant']);
   });
 
   it('hierarchical: the architect plans in JSON, the plan runs in waves, and the architect integrates', async () => {
@@ -160,10 +159,10 @@ describe('coordination on the real stack', () => {
     const result = await runHierarchical({ coordinatorId: lead, participantIds: [fe, be, qa], task: 'Build a todo app.', options: {} }, contextOver(orchestrator));
 
     expect(result).toMatchObject({ success: true, turns: 5, final_answer: 'INTEGRATED todo app', waves: [['ui', 'api'], ['tests']] });
-    const testsPrompt = history(qa)[0]?.[1] ?? '';
+    const testsPrompt = (await history(qa))[0]?.[1] ?? '';
     expect(testsPrompt).toContain('UI component done');
     expect(testsPrompt).toContain('API endpoints done');
-    const leadHistory = history(lead);
+    const leadHistory = await history(lead);
     expect(leadHistory.map(([role]) => role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     expect(leadHistory[2]?.[1]).toContain('E2E tests done');
     expect(leadHistory[3]).toEqual(['assistant', 'INTEGRATED todo app']);
@@ -177,7 +176,7 @@ describe('coordination on the real stack', () => {
 
     expect(result).toMatchObject({ success: false, plan: null, turns: 2 });
     expect(result.summary).toMatch(/did not produce a valid plan after 2 attempts/);
-    expect(orchestrator.getInstanceStatus({ instance_id: lead }).state).toBe('idle');
+    expect((await orchestrator.getInstanceStatus({ instance_id: lead })).state).toBe('idle');
     await expect(orchestrator.sendToInstance({ instance_id: lead, message: 'still there?' })).resolves.toMatchObject({ state: 'idle' });
   });
 
@@ -199,7 +198,7 @@ describe('coordination on the real stack', () => {
       turns: 6,
     });
     expect(result.dissent).toEqual([expect.objectContaining({ name: 'BE', vote: 'P2', reason: 'simplest to run' })]);
-    for (const id of ids) expect(history(id).map(([role]) => role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    for (const id of ids) expect((await history(id)).map(([role]) => role)).toEqual(['user', 'assistant', 'user', 'assistant']);
   });
 
   it('abort: turns in flight are cancelled, nothing new starts, and the instances stay usable', async () => {
@@ -228,7 +227,7 @@ describe('coordination on the real stack', () => {
     expect(result.results.map((r) => r.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
     expect(sim.requests).toHaveLength(2);
     expect(result).toMatchObject({ success: false, turns: 0 });
-    for (const id of ids) expect(orchestrator.getInstanceStatus({ instance_id: id }).state).toBe('idle');
+    for (const id of ids) expect((await orchestrator.getInstanceStatus({ instance_id: id })).state).toBe('idle');
     await expect(orchestrator.sendToInstance({ instance_id: ids[0] ?? '', message: 'still there?' })).resolves.toMatchObject({ reply: 'yes' });
   });
 });

@@ -27,7 +27,7 @@ describe('budgets that hold', () => {
       expect(r.reason).toBeInstanceOf(OrchestratorError);
       expect((r.reason as OrchestratorError).code).toBe('limit_exceeded');
     }
-    const spent = orchestrator.totals().cost_usd;
+    const spent = (await orchestrator.totals()).cost_usd;
     expect(spent).toBeLessThanOrEqual(budgetUsd);
     // Exactly what the turns that ran cost: nothing was charged for refused ones.
     const sum = ok.reduce((s, o) => s + ((o as PromiseFulfilledResult<{ cost_usd: number | null }>).value.cost_usd ?? 0), 0);
@@ -52,8 +52,8 @@ describe('budgets that hold', () => {
     }
     expect(refusal?.code).toBe('limit_exceeded');
     expect(refusal?.message).toMatch(new RegExp(`ancestor ${parent.instance_id}`));
-    const parentView = orchestrator.getInstanceStatus({ instance_id: parent.instance_id });
-    const childView = orchestrator.getInstanceStatus({ instance_id: child.instance_id });
+    const parentView = (await orchestrator.getInstanceStatus({ instance_id: parent.instance_id }));
+    const childView = (await orchestrator.getInstanceStatus({ instance_id: child.instance_id }));
     expect(parentView.usage.total_tokens + childView.usage.total_tokens).toBeLessThanOrEqual(3000);
     expect(turns).toBeGreaterThan(0);
     await orchestrator.close();

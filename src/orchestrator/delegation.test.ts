@@ -51,17 +51,17 @@ describe('delegation inside instances', () => {
       ['read_output', false],
     ]);
 
-    const status = orchestrator.getInstanceStatus({ instance_id: parent.instance_id });
+    const status = (await orchestrator.getInstanceStatus({ instance_id: parent.instance_id }));
     expect(status.children).toHaveLength(1);
-    const child = orchestrator.getInstanceStatus({ instance_id: status.children[0] ?? '' });
+    const child = (await orchestrator.getInstanceStatus({ instance_id: status.children[0] ?? '' }));
     expect(child).toMatchObject({ parent_id: parent.instance_id, depth: 1, role: 'backend_developer', turns: 1 });
     // The child's budget comes out of what the parent had left when it was spawned.
     expect(child.limits.max_total_tokens).toBeLessThan(50_000);
-    expect(orchestrator.getInstanceOutput({ instance_id: child.instance_id }).messages[0]?.content).toBe('Write the tasks endpoint');
+    expect((await orchestrator.getInstanceOutput({ instance_id: child.instance_id })).messages[0]?.content).toBe('Write the tasks endpoint');
     // Four model calls in one turn: every one of them is accounted to the parent.
     const parentCalls = sim.requests.filter((r) => (r.body.tools ?? []).length > 0);
     expect(parentCalls).toHaveLength(4);
-    expect(orchestrator.getInstanceOutput({ instance_id: parent.instance_id }).messages[1]?.tool_calls).toHaveLength(3);
+    expect((await orchestrator.getInstanceOutput({ instance_id: parent.instance_id })).messages[1]?.tool_calls).toHaveLength(3);
   });
 
   it('refuses past the children and depth limits, and to strangers, with errors the model can read', async () => {
@@ -90,8 +90,8 @@ describe('delegation inside instances', () => {
     expect(calls.map((c) => c.is_error)).toEqual([false, true, true, false]);
     expect(calls[1]?.result).toMatch(/MAX_CHILDREN_PER_PARENT=1/);
     expect(calls[2]?.result).toMatch(/not one you may reach/);
-    const child = orchestrator.getInstanceStatus({ instance_id: idIn(calls[0]?.result) ?? '' });
-    const childTurn = orchestrator.getInstanceOutput({ instance_id: child.instance_id }).messages[1];
+    const child = (await orchestrator.getInstanceStatus({ instance_id: idIn(calls[0]?.result) ?? '' }));
+    const childTurn = (await orchestrator.getInstanceOutput({ instance_id: child.instance_id })).messages[1];
     expect(childTurn?.tool_calls?.[0]?.result).toMatch(/MAX_DELEGATION_DEPTH/);
   });
 
@@ -122,8 +122,8 @@ describe('delegation inside instances', () => {
     ]);
     expect(result.tool_calls?.[0]?.result).toMatch(/No reply from instance .* within 0.5 s/);
     expect(result.tool_calls?.[1]?.result).toMatch(/"reply"/);
-    await expect.poll(() => orchestrator.getInstanceStatus({ instance_id: sibling.instance_id }).state).toBe('idle');
-    expect(orchestrator.getInstanceOutput({ instance_id: sibling.instance_id }).messages.map((m) => m.content)).toContain('quick question');
+    await expect.poll(async () => (await orchestrator.getInstanceStatus({ instance_id: sibling.instance_id })).state).toBe('idle');
+    expect((await orchestrator.getInstanceOutput({ instance_id: sibling.instance_id })).messages.map((m) => m.content)).toContain('quick question');
   });
 
   it('gives no delegation tools to instances spawned without allow_delegation', async () => {

@@ -3,12 +3,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OrchestratorError } from '../domain/errors.js';
 import { usageFromApi } from '../domain/usage.js';
 import { orchestratorFixture, type Fixture } from '../test-support/orchestrator-fixture.js';
-import { estimatePromptTokens } from './budget.js';
+import { estimateTokens } from '../backends/call-budget.js';
 
 let fx: Fixture;
 afterEach(async () => {
   await fx?.orchestrator.close();
 });
+
+/** The first hold's prompt estimate for a conversation of these message texts. */
+function promptOf(system: string, contents: readonly string[]): number {
+  return estimateTokens(system.length + contents.reduce((n, c) => n + c.length, 0), contents.length);
+}
+
+async function systemPrompt(id: string): Promise<string> {
+  return (await fx.store.getInstance(id))?.systemPrompt ?? '';
+}
 
 async function rejects(promise: Promise<unknown> | (() => unknown), code: string, pattern?: RegExp): Promise<OrchestratorError> {
   try {
@@ -59,7 +68,7 @@ describe('spawn', () => {
     await rejects(fx.orchestrator.spawnInstance({ name: 'x', model: 'claude-unknown-1', max_cost: 1 }), 'invalid_input', /not in the price table/);
     const spawned = await fx.orchestrator.spawnInstance({ name: 'x', model: 'claude-unknown-1' });
     expect(spawned.warnings.join()).toMatch(/no known price/);
-    expect(fx.orchestrator.getInstanceStatus({ instance_id: spawned.instance_id }).cost_usd).toBeNull();
+    expect((await fx.orchestrator.getInstanceStatus({ instance_id: spawned.instance_id })).cost_usd).toBeNull();
   });
 
   it('explains how to set a key when the backend is not configured', async () => {
@@ -95,53 +104,53 @@ describe('send', () => {
     // Sonnet 5.5: $2/MTok in, $10/MTok out, $0.10/MTok cache read.
     expect(one.cost_usd).toBe((100 * 2 + 20 * 10) / 1e6);
     expect(two.instance_usage).toEqual({ input_tokens: 230, output_tokens: 50, cache_creation_input_tokens: 0, cache_read_input_tokens: 50, total_tokens: 330 });
-    const status = fx.orchestrator.getInstanceStatus({ instance_id });
+    const status = await fx.orchestrator.getInstanceStatus({ instance_id });
     expect(status.turns).toBe(2);
     expect(status.cost_usd).toBe((230 * 2000 + 50 * 10000 + 50 * 100) / 1e9);
     expect(status.mean_response_ms).toBe(3);
-    expect(fx.orchestrator.totals().usage.total_tokens).toBe(330);
+    expect((await fx.orchestrator.totals()).usage.total_tokens).toBe(330);
   });
 
   it('terminates an instance that crosses its token limit, and then refuses sends naming the state', async () => {
     fx = orchestratorFixture();
     const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x', max_total_tokens: 1000 });
-    const prompt = estimatePromptTokens(fx.orchestrator.record(instance_id).systemPrompt, [{ content: 'go' }]);
+    const prompt = promptOf(await systemPrompt(instance_id), ['go']);
     // The simulated turn reports more than was reserved, as a real model could: the instance still ends.
     fx.backend.enqueue({ usage: usageFromApi({ input_tokens: 990, output_tokens: 20 }) });
     const result = await fx.orchestrator.sendToInstance({ instance_id, message: 'go' });
     expect(result.state).toBe('terminated');
     expect(result.state_reason).toBe('limit:tokens');
     expect(result.warnings.join()).toMatch(/token limit/);
-    expect(fx.backend.calls[0]?.input.maxTokens).toBe(1000 - prompt);
+    expect(fx.backend.calls[0]?.maxTokens).toBe(1000 - prompt);
     await rejects(fx.orchestrator.sendToInstance({ instance_id, message: 'more' }), 'invalid_state', /terminated .*token limit/);
   });
 
   it('caps max_tokens of a turn at what the budget has left after the prompt, and refuses a prompt that does not fit', async () => {
     fx = orchestratorFixture({ maxOutputTokens: 8192 });
     const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x', max_total_tokens: 2000 });
-    const system = fx.orchestrator.record(instance_id).systemPrompt;
+    const system = await systemPrompt(instance_id);
     fx.backend.enqueue({ text: 'r', usage: usageFromApi({ input_tokens: 600, output_tokens: 100 }) });
     await fx.orchestrator.sendToInstance({ instance_id, message: 'a' });
     await fx.orchestrator.sendToInstance({ instance_id, message: 'b' });
-    const first = estimatePromptTokens(system, [{ content: 'a' }]);
-    const second = estimatePromptTokens(system, [{ content: 'a' }, { content: 'r' }, { content: 'b' }]);
-    expect(fx.backend.calls.map((c) => c.input.maxTokens)).toEqual([2000 - first, 2000 - 700 - second]);
-    await rejects(fx.orchestrator.sendToInstance({ instance_id, message: 'x'.repeat(6000) }), 'limit_exceeded', /doesn't fit/);
-    expect(fx.orchestrator.getInstanceStatus({ instance_id }).state).toBe('idle');
+    const first = promptOf(system, ['a']);
+    const second = promptOf(system, ['a', 'r', 'b']);
+    expect(fx.backend.calls.map((c) => c.maxTokens)).toEqual([2000 - first, 2000 - 700 - second]);
+    await rejects(fx.orchestrator.sendToInstance({ instance_id, message: 'x'.repeat(6000) }), 'limit_exceeded', /don't fit in what is left of its max_total_tokens \(2000\)/);
+    expect((await fx.orchestrator.getInstanceStatus({ instance_id })).state).toBe('idle');
   });
 
   it('terminates on the cost limit', async () => {
     fx = orchestratorFixture();
-    const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x', max_cost: 0.001 });
-    fx.backend.enqueue({ usage: usageFromApi({ input_tokens: 100, output_tokens: 100 }) }); // $0.0012
+    const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x', max_cost: 0.01 });
+    fx.backend.enqueue({ usage: usageFromApi({ input_tokens: 1000, output_tokens: 1000 }) }); // $0.012
     const result = await fx.orchestrator.sendToInstance({ instance_id, message: 'go' });
     expect(result.state_reason).toBe('limit:cost');
   });
 
   it('refuses sends once the global budget is spent', async () => {
-    fx = orchestratorFixture({ maxTotalCostUsd: 0.001 });
+    fx = orchestratorFixture({ maxTotalCostUsd: 0.01 });
     const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x' });
-    fx.backend.enqueue({ usage: usageFromApi({ input_tokens: 100, output_tokens: 100 }) });
+    fx.backend.enqueue({ usage: usageFromApi({ input_tokens: 1000, output_tokens: 1000 }) }); // $0.012
     await fx.orchestrator.sendToInstance({ instance_id, message: 'go' });
     await rejects(fx.orchestrator.sendToInstance({ instance_id, message: 'more' }), 'limit_exceeded', /MAX_TOTAL_COST/);
     await rejects(fx.orchestrator.spawnInstance({ name: 'y' }), 'limit_exceeded', /global cost budget/);
@@ -153,9 +162,9 @@ describe('send', () => {
     const b = await fx.orchestrator.spawnInstance({ name: 'b', timeout_minutes: 1 });
     fx.clock.ms += 61_000;
     await rejects(fx.orchestrator.sendToInstance({ instance_id: a.instance_id, message: 'hi' }), 'limit_exceeded', /lifetime/);
-    expect(fx.orchestrator.getInstanceStatus({ instance_id: a.instance_id }).state_reason).toBe('timeout');
+    expect((await fx.orchestrator.getInstanceStatus({ instance_id: a.instance_id })).state_reason).toBe('timeout');
     expect(await fx.orchestrator.enforceLimits()).toEqual([b.instance_id]);
-    expect(fx.orchestrator.getInstanceStatus({ instance_id: b.instance_id }).state).toBe('terminated');
+    expect((await fx.orchestrator.getInstanceStatus({ instance_id: b.instance_id })).state).toBe('terminated');
   });
 
   it('keeps a failed turn out of the history sent next time, counts the error, and stays usable', async () => {
@@ -163,11 +172,11 @@ describe('send', () => {
     const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x' });
     fx.backend.enqueue({ error: new OrchestratorError('backend_unavailable', 'API down (529)') }, { text: 'ok' });
     await rejects(fx.orchestrator.sendToInstance({ instance_id, message: 'first' }), 'backend_unavailable', /529/);
-    const status = fx.orchestrator.getInstanceStatus({ instance_id });
+    const status = await fx.orchestrator.getInstanceStatus({ instance_id });
     expect(status).toMatchObject({ state: 'idle', error_count: 1, last_error: 'API down (529)' });
     await fx.orchestrator.sendToInstance({ instance_id, message: 'second' });
     expect(fx.backend.calls[1]?.input.history).toEqual([]);
-    const output = fx.orchestrator.getInstanceOutput({ instance_id });
+    const output = await fx.orchestrator.getInstanceOutput({ instance_id });
     expect(output.messages.map((m) => [m.role, m.content, m.failed ?? false])).toEqual([
       ['user', 'first', true],
       ['user', 'second', false],
@@ -180,7 +189,7 @@ describe('send', () => {
     const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x' });
     fx.backend.enqueue({ gate: new Promise(() => undefined) });
     await rejects(fx.orchestrator.sendToInstance({ instance_id, message: 'slow', timeout_seconds: 0.05 }), 'timeout', /timeout_seconds/);
-    expect(fx.orchestrator.getInstanceStatus({ instance_id }).state).toBe('idle');
+    expect((await fx.orchestrator.getInstanceStatus({ instance_id })).state).toBe('idle');
   });
 
   it('runs concurrent sends to one instance one at a time, in order', async () => {
@@ -190,7 +199,7 @@ describe('send', () => {
     fx.backend.enqueue({ text: 'r1', gate: new Promise((r) => (open = r)) }, { text: 'r2' }, { text: 'r3' });
     const sends = ['m1', 'm2', 'm3'].map((message) => fx.orchestrator.sendToInstance({ instance_id, message }));
     await expect.poll(() => fx.backend.calls.length).toBe(1);
-    expect(fx.orchestrator.getInstanceStatus({ instance_id }).state).toBe('busy');
+    expect((await fx.orchestrator.getInstanceStatus({ instance_id })).state).toBe('busy');
     open();
     expect((await Promise.all(sends)).map((r) => r.reply)).toEqual(['r1', 'r2', 'r3']);
     expect(fx.backend.calls[2]?.input.history.map((m) => m.content)).toEqual(['m1', 'r1', 'm2', 'r2']);
@@ -213,7 +222,7 @@ describe('output, status, list', () => {
     fx = orchestratorFixture();
     const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x' });
     for (const m of ['a', 'b', 'c']) await fx.orchestrator.sendToInstance({ instance_id, message: m });
-    const page = fx.orchestrator.getInstanceOutput({ instance_id, limit: 2, offset: 1 });
+    const page = await fx.orchestrator.getInstanceOutput({ instance_id, limit: 2, offset: 1 });
     expect(page.total).toBe(6);
     expect(page.messages.map((m) => `${m.seq}:${m.role}`)).toEqual(['2:assistant', '3:user']);
     expect(page.messages[0]?.usage?.total_tokens).toBe(15);
@@ -225,8 +234,8 @@ describe('output, status, list', () => {
     const a = await fx.orchestrator.spawnInstance({ name: 'a' });
     const b = await fx.orchestrator.spawnInstance({ name: 'b' });
     await fx.orchestrator.terminateInstance({ instance_id: a.instance_id });
-    expect(fx.orchestrator.listInstances().instances.map((i) => i.name)).toEqual(['b']);
-    const all = fx.orchestrator.listInstances({ include_terminated: true, limit: 1 });
+    expect((await fx.orchestrator.listInstances()).instances.map((i) => i.name)).toEqual(['b']);
+    const all = await fx.orchestrator.listInstances({ include_terminated: true, limit: 1 });
     expect(all.total).toBe(2);
     expect(all.instances.map((i) => i.instance_id)).toEqual([b.instance_id]);
     expect(all.totals).toMatchObject({ instances_live: 1, instances_total: 2, cost_usd: 0, max_total_cost_usd: 100 });
@@ -247,12 +256,12 @@ describe('terminate', () => {
     const child = await fx.orchestrator.spawnInstance({ name: 'c', parent_id: parent.instance_id, keep_workspace: true });
     const grandchild = await fx.orchestrator.spawnInstance({ name: 'g', parent_id: child.instance_id });
     await fx.orchestrator.sendToInstance({ instance_id: parent.instance_id, message: 'hi' });
-    expect(fx.orchestrator.getInstanceStatus({ instance_id: parent.instance_id }).children).toEqual([child.instance_id]);
+    expect((await fx.orchestrator.getInstanceStatus({ instance_id: parent.instance_id })).children).toEqual([child.instance_id]);
     const result = await fx.orchestrator.terminateInstance({ instance_id: parent.instance_id });
     expect(result).toMatchObject({ state: 'terminated', reason: 'requested', turns: 1, workspace_removed: true });
     expect(result.usage.total_tokens).toBe(15);
     expect(result.terminated_children).toEqual([child.instance_id, grandchild.instance_id]);
-    expect(fx.orchestrator.getInstanceStatus({ instance_id: child.instance_id }).state_reason).toBe('parent_terminated');
+    expect((await fx.orchestrator.getInstanceStatus({ instance_id: child.instance_id })).state_reason).toBe('parent_terminated');
     expect(existsSync(parent.workspace)).toBe(false);
     expect(existsSync(child.workspace)).toBe(true);
     expect(existsSync(grandchild.workspace)).toBe(false);
@@ -266,7 +275,7 @@ describe('terminate', () => {
     const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x' });
     await fx.orchestrator.sendToInstance({ instance_id, message: 'hi' });
     await fx.orchestrator.terminateInstance({ instance_id });
-    expect(fx.store.listEvents(instance_id).map((e) => `${e.to}:${e.reason}`)).toEqual([
+    expect((await fx.store.listEvents(instance_id)).map((e) => `${e.to}:${e.reason}`)).toEqual([
       'spawning:spawned',
       'idle:ready',
       'busy:turn_started',

@@ -125,6 +125,11 @@ export class Orchestrator {
     this.#sweep.unref();
   }
 
+  /** Resolves once start-up is done: this server is registered on the store and has taken back what dead servers left. */
+  ready(): Promise<void> {
+    return this.#started;
+  }
+
   /** Starts a new instance: a workspace, a record, a backend session. */
   async spawnInstance(raw: SpawnInput): Promise<SpawnResult> {
     await this.#open();

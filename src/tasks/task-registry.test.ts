@@ -47,7 +47,7 @@ describe('TaskRegistry', () => {
     tasks.subscribe(task_id, (s) => seen.push(`${s.state}:${s.progress.message}:${s.progress.tokens}`));
     report({ message: 'a done', completedTurns: 1, totalTurns: 3, addTokens: 10 });
     report({ message: 'b done', completedTurns: 2, addTokens: 5 });
-    expect(tasks.get(task_id).progress).toMatchObject({ message: 'b done', completed_turns: 2, total_turns: 3, tokens: 15 });
+    expect((await tasks.get(task_id)).progress).toMatchObject({ message: 'b done', completed_turns: 2, total_turns: 3, tokens: 15 });
     gate.resolve({});
     await tasks.wait(task_id, Number.POSITIVE_INFINITY);
     expect(seen).toEqual(['working:a done:10', 'working:b done:15', 'completed:b done:15']);
@@ -89,14 +89,14 @@ describe('TaskRegistry', () => {
 
   it('says not found for an unknown task, and forgets the oldest finished tasks past its limit', async () => {
     const tasks = new TaskRegistry({ keepFinished: 2 });
-    expect(() => tasks.get('task_nope')).toThrow(/not found/);
+    await expect(tasks.get('task_nope')).rejects.toThrow(/not found/);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const { task_id } = tasks.start('send', 'x', async () => ({ i }));
       await tasks.wait(task_id, Number.POSITIVE_INFINITY);
       ids.push(task_id);
     }
-    expect(() => tasks.get(ids[0] ?? '')).toThrow(/not found/);
-    expect(tasks.get(ids[2] ?? '').state).toBe('completed');
+    await expect(tasks.get(ids[0] ?? '')).rejects.toThrow(/not found/);
+    expect((await tasks.get(ids[2] ?? '')).state).toBe('completed');
   });
 });

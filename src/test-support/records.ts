@@ -24,6 +24,8 @@ export function record(id: string, overrides: Partial<InstanceRecord> = {}): Ins
     usage: ZERO_USAGE,
     costNanos: 0,
     cacheSavingsNanos: 0,
+    subtree: { tokens: 0, costNanos: 0 },
+    held: { tokens: 0, nanos: 0 },
     turns: 0,
     totalResponseMs: 0,
     lastResponseMs: null,

@@ -86,7 +86,7 @@ describe('end to end through the Claude Code CLI', () => {
     expect(inner[1]?.body.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
 
     // What the CLI's model was shown as the status equals the orchestrator's exact accounting.
-    const instance = stack.server.orchestrator.listInstances({ include_terminated: true }).instances[0];
+    const instance = (await stack.server.orchestrator.listInstances({ include_terminated: true })).instances[0];
     expect(instance).toMatchObject({ role: 'frontend_developer', state: 'terminated', turns: 2 });
     const statusText = toolResults(stack.sim.requests.at(-1)?.body as ParsedRequest)[3] ?? '';
     expect(statusText).toContain(`"total_tokens":${instance?.usage.total_tokens}`);

@@ -85,7 +85,7 @@ describe('2025-era MCP sessions over HTTP', () => {
       logger: silentLogger(),
       host: '127.0.0.1',
       port: 0,
-      apiConfigured: false,
+      backends: {},
       createMcpServer: () => {
         const mcp = new McpServer({ name: 'asks', version: '1' }, { capabilities: { tools: {} } });
         mcp.registerTool('ask', { inputSchema: z.object({}) }, async (_args, ctx) => {

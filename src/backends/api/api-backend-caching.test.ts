@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { usageFromApi, type Usage } from '../../domain/usage.js';
+import { addUsage, usageFromApi, ZERO_USAGE, type Usage } from '../../domain/usage.js';
 import { cacheSavingsNanos } from '../../pricing/cache-savings.js';
 import { costNanos } from '../../pricing/cost.js';
 import { BUILTIN_PRICE_TABLE } from '../../pricing/price-table.js';
 import { countInputTokens, countTextTokens, MESSAGE_OVERHEAD_TOKENS } from '../../simulator/token-count.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/simulator.js';
-import type { AgentTool, BackendEvent, TurnResult } from '../backend.js';
+import { TestBudget } from '../../test-support/test-budget.js';
+import type { AgentTool, TurnResult } from '../backend.js';
 import { ApiBackend } from './api-backend.js';
 import type { PromptCaching } from './prompt-cache.js';
 
@@ -37,11 +38,11 @@ beforeEach(() => {
 /** Three turns of one conversation, history carried as the orchestrator carries it (plain strings). */
 async function threeTurns(caching?: PromptCaching): Promise<TurnResult[]> {
   const backend = new ApiBackend({ apiKey: 'k', baseUrl: sim.url, ...(caching ? { promptCaching: caching } : {}) });
-  const session = await backend.start({ instanceId: 'inst_cache', model: MODEL, systemPrompt: SYSTEM, workspace: '/tmp' });
+  const session = await backend.start({ instanceId: 'inst_cache', model: MODEL, systemPrompt: SYSTEM, workspace: '/tmp', options: {} });
   const history: Array<{ role: 'user' | 'assistant'; content: string }> = [];
   const results: TurnResult[] = [];
   for (const message of MESSAGES) {
-    const result = await session.turn({ history: [...history], message, maxTokens: 500, tokenBudget: 100_000 }, { signal: new AbortController().signal });
+    const result = await session.turn({ history: [...history], message }, { signal: new AbortController().signal, calls: new TestBudget(500) });
     history.push({ role: 'user', content: message }, { role: 'assistant', content: result.text });
     results.push(result);
   }
@@ -121,17 +122,20 @@ describe('ApiBackend prompt caching', () => {
       { reply: 'You have no children yet.' },
     ]);
     const backend = new ApiBackend({ apiKey: 'k', baseUrl: sim.url });
-    const session = await backend.start({ instanceId: 'inst_tools', model: MODEL, systemPrompt: SYSTEM, workspace: '/tmp' });
-    const perCall: Usage[] = [];
-    const onEvent = (e: BackendEvent) => (e.type === 'usage' ? perCall.push(e.usage) : undefined);
+    const session = await backend.start({ instanceId: 'inst_tools', model: MODEL, systemPrompt: SYSTEM, workspace: '/tmp', options: {} });
+    const budget = new TestBudget(500);
     const result = await session.turn(
-      { history: [], message: 'How many children do I have?', maxTokens: 500, tokenBudget: 100_000, tools: [tool] },
-      { signal: new AbortController().signal, onEvent, executeTool: async () => ({ content: '[]', isError: false }) },
+      { history: [], message: 'How many children do I have?', tools: [tool] },
+      { signal: new AbortController().signal, calls: budget, executeTool: async () => ({ content: '[]', isError: false }) },
     );
     sim.setScript([{ reply: (_request, context) => REPLIES[context.requestIndex % REPLIES.length] ?? '' }]);
 
     expect(result.text).toBe('You have no children yet.');
+    // Each model call settled its own hold with its own usage; the turn's usage is their sum.
+    const perCall = budget.settled.map((call) => call.usage);
     expect(perCall).toHaveLength(2);
+    expect(budget.open).toBe(0);
+    expect(perCall.reduce(addUsage, ZERO_USAGE)).toEqual(result.usage);
     // The second call reads exactly what the first one wrote (tools, system and the user message).
     expect(perCall[1]?.cacheReadInputTokens).toBe(perCall[0]?.cacheCreationInputTokens);
     expect(perCall[0]?.cacheCreationInputTokens).toBeGreaterThan(countTextTokens(SYSTEM));

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OrchestratorError } from '../../domain/errors.js';
 import { startSimulator, type Fault, type RunningSimulator } from '../../simulator/simulator.js';
-import type { TurnResult } from '../backend.js';
+import { TestBudget } from '../../test-support/test-budget.js';
+import type { BackendEvent, TurnResult } from '../backend.js';
 import { ApiBackend, type ApiBackendOptions } from './api-backend.js';
 import { sleep } from '../../async/sleep.js';
 
@@ -11,7 +12,7 @@ import { sleep } from '../../async/sleep.js';
  */
 
 const REPLY = 'The orders endpoint takes a JSON body with the items and returns the new order id.';
-const spec = { instanceId: 'inst_retry', model: 'claude-sonnet-5-5', systemPrompt: 'You are a backend developer.', workspace: '/tmp' };
+const spec = { instanceId: 'inst_retry', model: 'claude-sonnet-5-5', systemPrompt: 'You are a backend developer.', workspace: '/tmp', options: {} };
 const WALL = Date.parse('2026-11-25T12:00:00Z');
 
 let sim: RunningSimulator;
@@ -32,6 +33,10 @@ interface Run {
   readonly waits: readonly number[];
   /** Every text delta the turn streamed, failed attempts included. */
   readonly deltas: readonly string[];
+  /** The retry events the turn emitted, in order. */
+  readonly retryEvents: readonly Extract<BackendEvent, { type: 'retry' }>[];
+  /** The turn's calls: a retried call is still one hold. */
+  readonly budget: TestBudget;
 }
 
 /**
@@ -43,6 +48,8 @@ async function turnThrough(faults: readonly Fault[], options: Partial<ApiBackend
   sim.injectFaults(faults);
   const waits: number[] = [];
   const deltas: string[] = [];
+  const retryEvents: Extract<BackendEvent, { type: 'retry' }>[] = [];
+  const budget = new TestBudget(500);
   let virtualMs = 0;
   const backend = new ApiBackend({
     apiKey: 'k',
@@ -69,11 +76,12 @@ async function turnThrough(faults: readonly Fault[], options: Partial<ApiBackend
   });
   const session = await backend.start(spec);
   try {
-    const result = await session.turn({ history: [], message: 'Design the orders endpoint', maxTokens: 500, tokenBudget: 10_000 }, { signal, onEvent: (e) => (e.type === 'text' ? deltas.push(e.text) : undefined) });
-    return { result, error: undefined, waits, deltas };
+    const onEvent = (e: BackendEvent) => (e.type === 'text' ? deltas.push(e.text) : retryEvents.push(e));
+    const result = await session.turn({ history: [], message: 'Design the orders endpoint' }, { signal, calls: budget, onEvent });
+    return { result, error: undefined, waits, deltas, retryEvents, budget };
   } catch (error) {
     if (!(error instanceof OrchestratorError)) throw error;
-    return { result: undefined, error, waits, deltas };
+    return { result: undefined, error, waits, deltas, retryEvents, budget };
   }
 }
 
@@ -84,13 +92,23 @@ describe('ApiBackend retries', () => {
     expect(run.result?.text).toBe(REPLY);
     expect(run.result?.retries).toBe(1);
     expect(run.waits).toEqual([375]); // base 500 ms, equal jitter at 0.5
+    expect(run.retryEvents).toEqual([{ type: 'retry', retry: 1, afterMs: 375, reason: 'status' }]);
     expect(sim.requests.map((r) => r.fault?.kind ?? 'answered')).toEqual(['status', 'answered']);
+    // The retried call is one hold, settled once with the answered attempt's usage.
+    expect(run.budget.requests).toHaveLength(1);
+    expect(run.budget.settled.map((call) => call.usage)).toEqual([run.result?.usage]);
+    expect(run.budget.open).toBe(0);
   });
 
   it('backs off exponentially across several failures', async () => {
     const run = await turnThrough([{ kind: 'status', status: 529 }, { kind: 'status', status: 503 }, { kind: 'reset' }]);
     expect(run.result?.retries).toBe(3);
     expect(run.waits).toEqual([375, 750, 1_500]);
+    expect(run.retryEvents).toEqual([
+      { type: 'retry', retry: 1, afterMs: 375, reason: 'status' },
+      { type: 'retry', retry: 2, afterMs: 750, reason: 'status' },
+      { type: 'retry', retry: 3, afterMs: 1_500, reason: 'connection' },
+    ]);
   });
 
   it('retries a connection reset', async () => {
@@ -124,6 +142,8 @@ describe('ApiBackend retries', () => {
     expect(run.result).toBeUndefined();
     expect(run.error?.code).toBe('backend_unavailable');
     expect(run.error?.message).toMatch(/failed mid-reply \(api_error\).*partial reply was discarded/);
+    // The failed call's hold is released: the discarded partial reply is not charged.
+    expect(run.budget).toMatchObject({ settled: [], released: 1, open: 0 });
   });
 
   it.each([
@@ -138,8 +158,10 @@ describe('ApiBackend retries', () => {
     expect(run.error?.code).toBe(code);
     expect(run.error?.message).toContain(String(status));
     expect(run.waits).toEqual([]);
+    expect(run.retryEvents).toEqual([]);
     expect(sim.requests).toHaveLength(1);
     expect(sim.pendingFaults).toBe(0);
+    expect(run.budget).toMatchObject({ settled: [], released: 1, open: 0 });
   });
 
   it('does not retry a 500 the server marks x-should-retry: false', async () => {
@@ -155,7 +177,9 @@ describe('ApiBackend retries', () => {
     expect(run.error?.message).toMatch(/overloaded \(529\).*Gave up after 3 retries over .* s \(API_MAX_RETRIES\)/);
     expect(run.error?.details).toMatchObject({ status: 529, retries: 3, gave_up: 'out_of_retries' });
     expect(run.waits).toEqual([375, 750, 1_500]);
+    expect(run.retryEvents.map((e) => e.retry)).toEqual([1, 2, 3]);
     expect(sim.requests).toHaveLength(4);
+    expect(run.budget).toMatchObject({ settled: [], released: 1, open: 0 });
   });
 
   it("waits exactly the server's retry-after, in seconds, milliseconds or as a date", async () => {
@@ -183,5 +207,6 @@ describe('ApiBackend retries', () => {
     );
     expect(run.error?.code).toBe('timeout');
     expect(sim.requests).toHaveLength(1);
+    expect(run.budget).toMatchObject({ settled: [], released: 1, open: 0 });
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/simulator.js';
+import { TestBudget } from '../../test-support/test-budget.js';
 import { ApiBackend } from './api-backend.js';
 
 /**
@@ -10,7 +11,7 @@ import { ApiBackend } from './api-backend.js';
  */
 
 const FAN_OUT = 50;
-const spec = { instanceId: 'inst_storm', model: 'claude-sonnet-5-5', systemPrompt: 'You are a reviewer.', workspace: '/tmp' };
+const spec = { instanceId: 'inst_storm', model: 'claude-sonnet-5-5', systemPrompt: 'You are a reviewer.', workspace: '/tmp', options: {} };
 
 let sim: RunningSimulator;
 beforeAll(async () => {
@@ -23,10 +24,12 @@ afterAll(async () => {
 describe('a 429 storm', () => {
   it('ends with every turn alive: the limiter shrinks, honours retry-after, and the 429s stay bounded', async () => {
     const backend = new ApiBackend({ apiKey: 'k', baseUrl: sim.url, retryBaseDelayMs: 10, retryMaxDelayMs: 200 });
+    // One budget for the whole fan-out, as the instances' common ancestor would be.
+    const budget = new TestBudget(100);
     const turns = await Promise.allSettled(
       Array.from({ length: FAN_OUT }, async (_, i) => {
         const session = await backend.start({ ...spec, instanceId: `inst_storm_${i}` });
-        return session.turn({ history: [], message: `Review part ${i}`, maxTokens: 100, tokenBudget: 10_000 }, { signal: new AbortController().signal });
+        return session.turn({ history: [], message: `Review part ${i}` }, { signal: new AbortController().signal, calls: budget });
       }),
     );
 
@@ -42,5 +45,10 @@ describe('a 429 storm', () => {
     const retries = turns.map((t) => (t.status === 'fulfilled' ? (t.value.retries ?? -1) : -1));
     expect(retries.reduce((a, b) => a + b, 0)).toBe(refused);
     expect(backend.concurrencyLimit).toBeLessThan(64);
+    // However often a call was refused and retried, each turn's call took one hold and settled it once.
+    expect(budget.requests).toHaveLength(FAN_OUT);
+    expect(budget.settled).toHaveLength(FAN_OUT);
+    expect(budget.open).toBe(0);
+    expect(sim.requests.every((r) => r.body.max_tokens === 100)).toBe(true);
   });
 });

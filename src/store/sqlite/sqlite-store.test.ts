@@ -4,70 +4,178 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { record } from '../../test-support/records.js';
+import type { Tx } from '../store.js';
 import { SCHEMA_VERSION } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const dbPath = () => join(mkdtempSync(join(tmpdir(), 'sqlite-')), 'nested', 'orchestrator.db');
 
+/** A database built from a frozen fixture of an older schema. */
+function fixture(version: number): string {
+  const raw = new Database(join(mkdtempSync(join(tmpdir(), 'fx-')), 'fixture.db'));
+  raw.exec(readFileSync(new URL(`./fixtures/v${version}.sql`, import.meta.url), 'utf8'));
+  expect(raw.pragma('user_version', { simple: true })).toBe(version);
+  raw.close();
+  return raw.name;
+}
+
 /** Every frozen fixture of an older schema, by version. Add one with each new migration. */
-const FIXTURES = [1];
+const FIXTURES = [1, 2];
 
 describe('SqliteStore', () => {
-  it.each(FIXTURES)('opens a frozen version-%i database and migrates it without losing anything', (version) => {
-    const raw = new Database(join(mkdtempSync(join(tmpdir(), 'fx-')), 'fixture.db'));
-    raw.exec(readFileSync(new URL(`./fixtures/v${version}.sql`, import.meta.url), 'utf8'));
-    expect(raw.pragma('user_version', { simple: true })).toBe(version);
-    raw.close();
-    const fixtureFile = raw.name;
-
-    const store = new SqliteStore(fixtureFile);
+  it('opens a frozen version-1 database and migrates it without losing anything', async () => {
+    const store = new SqliteStore(fixture(1));
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
-    const a = store.getInstance('inst_0123456789abcdef0123456789abcdef');
+    const a = await store.getInstance('inst_0123456789abcdef0123456789abcdef');
     expect(a).toMatchObject({ name: 'React Dev', role: 'frontend_developer', depth: 0, allowDelegation: false, turns: 2, costNanos: 465000, consecutiveFailures: 0, backendState: null });
     expect(a?.usage).toEqual({ inputTokens: 230, outputTokens: 50, cacheCreationInputTokens: 0, cacheCreation1hInputTokens: 0, cacheReadInputTokens: 50 });
-    const messages = store.allMessages('inst_0123456789abcdef0123456789abcdef');
-    expect(messages.map((m) => `${m.seq}:${m.role}:${m.content}`)).toEqual(['1:user:Build a navbar', '2:assistant:Here is a navbar.', '3:user:Add a dropdown', '4:assistant:Dropdown added.']);
-    expect(messages[3]?.usage?.cacheReadInputTokens).toBe(50);
-    expect(store.allMessages('inst_fedcba9876543210fedcba9876543210')[0]).toMatchObject({ failed: true, error: 'API down (529)' });
-    expect(store.getInstance('inst_fedcba9876543210fedcba9876543210')).toMatchObject({ state: 'terminated', stateReason: 'limit:tokens', keepWorkspace: true, limits: { maxCostNanos: 1_000_000_000 } });
-    expect(store.listEvents('inst_0123456789abcdef0123456789abcdef')).toHaveLength(2);
+    expect(a?.subtree).toEqual({ tokens: 330, costNanos: 465000 });
+    const messages = await store.listMessages('inst_0123456789abcdef0123456789abcdef', { limit: 10, offset: 0 });
+    expect(messages.items.map((m) => `${m.seq}:${m.role}:${m.content}`)).toEqual(['1:user:Build a navbar', '2:assistant:Here is a navbar.', '3:user:Add a dropdown', '4:assistant:Dropdown added.']);
+    expect(messages.items[3]?.usage?.cacheReadInputTokens).toBe(50);
+    expect((await store.listMessages('inst_fedcba9876543210fedcba9876543210', { limit: 1, offset: 0 })).items[0]).toMatchObject({ failed: true, error: 'API down (529)' });
+    expect(await store.getInstance('inst_fedcba9876543210fedcba9876543210')).toMatchObject({ state: 'terminated', stateReason: 'limit:tokens', keepWorkspace: true, limits: { maxCostNanos: 1_000_000_000 } });
+    expect(await store.listEvents('inst_0123456789abcdef0123456789abcdef')).toHaveLength(2);
     // The migrated store takes the new features at once.
-    store.appendMessage('inst_0123456789abcdef0123456789abcdef', { role: 'user', content: 'more', at: 'now', retries: 1 });
-    expect(store.acquireLease('inst_0123456789abcdef0123456789abcdef', 'me', 0, 10)).toBe(true);
-    store.close();
+    await store.transaction(async (tx) => {
+      await tx.appendMessage('inst_0123456789abcdef0123456789abcdef', { role: 'user', content: 'more', at: 'now', retries: 1 });
+      expect(await tx.acquireLease('inst_0123456789abcdef0123456789abcdef', 'me', 0, 10)).toBe(true);
+    });
+    await store.close();
   });
 
-  it('refuses a database from a newer version, saying what to do', () => {
+  it('opens a frozen version-2 database: subtree spend, lifetimes, live flags and totals are derived; old reservations are dropped', async () => {
+    const store = new SqliteStore(fixture(2));
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    const parent = 'inst_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const child = 'inst_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+    const agent = 'inst_cccccccccccccccccccccccccccccccc';
+    // The parent's budget counts its child's spend: 2000 + 600 tokens, 9 + 3 millidollars.
+    expect(await store.getInstance(parent)).toMatchObject({ subtree: { tokens: 2600, costNanos: 12_000_000 }, held: { tokens: 0, nanos: 0 }, allowDelegation: true });
+    expect(await store.getInstance(child)).toMatchObject({ subtree: { tokens: 600, costNanos: 3_000_000 }, parentId: parent, depth: 1, limits: { maxCostNanos: null, timeoutMinutes: 30 } });
+    expect(await store.getInstance(agent)).toMatchObject({ backend: 'claude-code', costNanos: null, state: 'terminated', backendOptions: JSON.stringify({ permissions: { mode: 'acceptEdits' } }) });
+    expect(await store.totals()).toEqual({
+      instances: 3,
+      live: 2,
+      usage: { inputTokens: 2900, outputTokens: 700, cacheCreationInputTokens: 200, cacheCreation1hInputTokens: 0, cacheReadInputTokens: 800 },
+      costNanos: 12_000_000,
+      cacheSavingsNanos: 1_000_000,
+      unpriced: 1,
+      heldTokens: 0,
+      heldNanos: 0,
+    });
+    expect(await store.holdOwners()).toEqual([]);
+    // The child's lifetime (30 minutes from 10:00:30) ends before the parent's (60 minutes from 10:00).
+    expect((await store.expiredIdle(Date.parse('2026-11-26T10:45:00.000Z'), 10)).map((r) => r.id)).toEqual([child]);
+    const replies = await store.listMessages(parent, { limit: 10, offset: 0 });
+    expect(replies.items[1]).toMatchObject({ retries: 1, toolCalls: [{ name: 'spawn_child', isError: false }] });
+    expect(await store.getTask('task_eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee')).toMatchObject({ state: 'completed', result: { reply: 'Plan: backend, then frontend.' } });
+    expect(await store.getOwner('host-1:4242:123456')).toMatchObject({ pid: 4242 });
+    await store.close();
+  });
+
+  it.each(FIXTURES)('migrates version %i in numbered steps to the current schema', async (version) => {
+    const store = new SqliteStore(fixture(version));
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    await store.close();
+  });
+
+  it('refuses a database from a newer version, saying what to do', async () => {
     const path = dbPath();
-    new SqliteStore(path).close();
+    await new SqliteStore(path).close();
     const raw = new Database(path);
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
     expect(() => new SqliteStore(path)).toThrow(/newer claude-orchestrator/);
   });
 
-  it('keeps what was written across reopening, in WAL mode', () => {
+  it('keeps what was written across reopening, in WAL mode', async () => {
     const path = dbPath();
     const first = new SqliteStore(path);
-    first.insertInstance(record('inst_a'));
-    first.appendMessage('inst_a', { role: 'user', content: 'kept', at: 'now' });
-    first.close();
+    await first.transaction(async (tx) => {
+      await tx.insertInstance(record('inst_a'));
+      await tx.appendMessage('inst_a', { role: 'user', content: 'kept', at: 'now' });
+    });
+    await first.close();
     const second = new SqliteStore(path, { durable: true });
-    expect(second.allMessages('inst_a').map((m) => m.content)).toEqual(['kept']);
-    second.close();
+    expect((await second.conversation('inst_a')).map((m) => m.content)).toEqual(['kept']);
+    await second.close();
   });
 
-  it('lets two connections to one file share leases: only one holds a turn', () => {
+  it('lets two connections to one file share leases: only one holds a turn', async () => {
     const path = dbPath();
     const one = new SqliteStore(path);
     const two = new SqliteStore(path);
-    one.insertInstance(record('inst_a'));
-    expect(one.acquireLease('inst_a', 'server-1', 1000, 30_000)).toBe(true);
-    expect(two.acquireLease('inst_a', 'server-2', 1001, 30_000)).toBe(false);
-    expect(two.getInstance('inst_a')?.name).toBe('inst_a');
-    one.releaseLease('inst_a', 'server-1');
-    expect(two.acquireLease('inst_a', 'server-2', 1002, 30_000)).toBe(true);
-    one.close();
-    two.close();
+    const on = <T,>(store: SqliteStore, fn: (tx: Tx) => Promise<T>) => store.transaction(fn);
+    await on(one, (tx) => tx.insertInstance(record('inst_a')));
+    expect(await on(one, (tx) => tx.acquireLease('inst_a', 'server-1', 1000, 30_000))).toBe(true);
+    expect(await on(two, (tx) => tx.acquireLease('inst_a', 'server-2', 1001, 30_000))).toBe(false);
+    expect((await two.getInstance('inst_a'))?.name).toBe('inst_a');
+    await on(one, (tx) => tx.releaseLease('inst_a', 'server-1'));
+    expect(await on(two, (tx) => tx.acquireLease('inst_a', 'server-2', 1002, 30_000))).toBe(true);
+    await one.close();
+    await two.close();
+  });
+
+  it('serialises check-then-write transactions of two connections in one process without stalling either', async () => {
+    const path = dbPath();
+    const one = new SqliteStore(path);
+    const two = new SqliteStore(path);
+    // Each inserts only if the store holds fewer than 5 instances: at most 5 may exist, however they interleave.
+    const tryInsert = (store: SqliteStore, id: string) =>
+      store.transaction(async (tx) => {
+        const { instances } = await tx.totals();
+        await new Promise((r) => setImmediate(r));
+        if (instances < 5) await tx.insertInstance(record(id));
+      });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => tryInsert(i % 2 === 0 ? one : two, `inst_${i}`)));
+    expect((await one.totals()).instances).toBe(5);
+    await one.close();
+    await two.close();
+  });
+
+  it('runs every statement of a read or write on an index: none scans the instances', async () => {
+    const path = dbPath();
+    const statements = new Set<string>();
+    const store = new SqliteStore(path, { onStatement: (sql) => statements.add(sql) });
+    statements.clear(); // the migrations that built the schema are not the store's statements
+    await store.transaction(async (tx) => {
+      await tx.insertInstance(record('root'));
+      await tx.insertInstance(record('kid', { parentId: 'root', depth: 1 }));
+      await tx.addHold({ id: 'h', instanceId: 'kid', chain: ['kid', 'root'], owner: 'o', tokens: 1, nanos: 1, createdAt: 1 });
+      await tx.charge({ instanceId: 'kid', chain: ['kid', 'root'], usage: record('x').usage, costNanos: 1, cacheSavingsNanos: 0 });
+      await tx.removeHold('h');
+      await tx.appendMessage('kid', { role: 'user', content: 'x', at: 'now' });
+      await tx.updateInstance('kid', { turns: 1 });
+      await tx.acquireLease('kid', 'o', 1, 1);
+      await tx.deleteEndedBefore('2026-01-01', 10);
+    });
+    await store.chainOf('kid');
+    await store.childIds(['root']);
+    await store.countLiveChildren('root');
+    await store.listInstances({ includeTerminated: false, limit: 10, offset: 0 });
+    await store.instancesInStates(['busy'], 10);
+    await store.expiredIdle(0, 10);
+    await store.conversation('kid');
+    await store.lastMessage('kid');
+    await store.listMessages('kid', { limit: 10, offset: 0 });
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    const scans: string[] = [];
+    for (const sql of statements) {
+      if (!/^\s*(SELECT|UPDATE|DELETE|WITH|INSERT)/i.test(sql)) continue;
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...nullParams(sql)) as Array<{ detail: string }>;
+      for (const step of plan) if (/^SCAN (instances|messages|events|holds|tasks)\b/.test(step.detail) && !/USING (COVERING )?INDEX/.test(step.detail)) scans.push(`${step.detail} <- ${sql}`);
+    }
+    db.close();
+    expect(statements.size).toBeGreaterThan(20);
+    expect(scans).toEqual([]);
   });
 });
+
+/** Nulls for a statement's parameters, positional (?) or named (@x), so EXPLAIN can plan it. */
+function nullParams(sql: string): unknown[] {
+  const named = [...sql.matchAll(/@(\w+)/g)].map((m) => m[1] as string);
+  if (named.length > 0) return [Object.fromEntries(named.map((name) => [name, null]))];
+  return new Array((sql.match(/\?/g) ?? []).length).fill(null);
+}

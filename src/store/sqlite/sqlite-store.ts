@@ -8,6 +8,9 @@ import { SqliteOps } from './sqlite-ops.js';
 import { SqliteReads } from './sqlite-reads.js';
 import { SqliteTx } from './sqlite-tx.js';
 
+/** How long a transaction waits for another connection's write lock before giving up. */
+const LOCK_WAIT_MS = 10_000;
+
 export interface SqliteStoreOptions {
   /** `synchronous=FULL`: survive power loss, not just a killed process, at some write cost. */
   readonly durable?: boolean;
@@ -61,7 +64,7 @@ export class SqliteStore extends SqliteReads implements Store {
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const { result, callbacks } = await this.#exclusive(async () => {
-      this.#begin.run();
+      await this.#beginImmediate();
       const tx = new SqliteTx(this.ops);
       try {
         const value = await fn(tx);
@@ -75,6 +78,26 @@ export class SqliteStore extends SqliteReads implements Store {
     });
     for (const callback of callbacks) callback();
     return result;
+  }
+
+  /**
+   * Takes the database's write lock. Another connection holding it (another server, or another store on the
+   * same file in this process) makes us wait without blocking the event loop, so it can finish and commit.
+   */
+  async #beginImmediate(): Promise<void> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let waitMs = 1; ; waitMs = Math.min(50, waitMs * 2)) {
+      try {
+        this.#begin.run();
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
+        if (Date.now() >= deadline) {
+          throw new OrchestratorError('backend_unavailable', `The store is locked by another server for more than ${LOCK_WAIT_MS / 1000} s; try again.`, undefined, { cause: error });
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
   }
 
   async close(): Promise<void> {
@@ -112,12 +135,14 @@ function openDatabase(path: string, options: SqliteStoreOptions): Database.Datab
   } catch (error) {
     throw new OrchestratorError('internal', `Cannot open the store ${path}: ${(error as Error).message}. Check ORCHESTRATOR_DB / WORKSPACE_DIR.`);
   }
+  // Opening and migrating may wait (blocking) for another server starting at the same moment.
+  db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.durable ? 'FULL' : 'NORMAL'}`);
-  // Another server writing at the same moment makes us wait briefly instead of failing.
-  db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
+  // From here on a busy write lock is waited for asynchronously (see #beginImmediate); reads never wait in WAL mode.
+  db.pragma('busy_timeout = 5');
   return db;
 }
 

@@ -139,6 +139,41 @@ describe('send', () => {
     expect((await fx.orchestrator.getInstanceStatus({ instance_id })).state).toBe('idle');
   });
 
+  it('waits for the budget that a turn in flight holds, instead of failing or shrinking its reply to a sliver', async () => {
+    // One call's hold (its prompt and 8,192 output tokens at Sonnet's dearest rates, ~$0.082) leaves less of a
+    // $0.084 budget than a useful reply (MIN_OUTPUT_TOKENS) needs.
+    fx = orchestratorFixture({ maxTotalCostUsd: 0.084 });
+    const a = await fx.orchestrator.spawnInstance({ name: 'a' });
+    const b = await fx.orchestrator.spawnInstance({ name: 'b' });
+    let open!: () => void;
+    fx.backend.enqueue({ text: 'first', gate: new Promise((r) => (open = r)) }, { text: 'second' });
+    const first = fx.orchestrator.sendToInstance({ instance_id: a.instance_id, message: 'go' });
+    await expect.poll(() => fx.backend.calls.length).toBe(1);
+    expect((await fx.orchestrator.totals()).in_flight_cost_usd).toBeGreaterThan(0.08);
+    expect((await fx.orchestrator.getInstanceStatus({ instance_id: a.instance_id })).in_flight.tokens).toBeGreaterThan(8_192);
+    const second = fx.orchestrator.sendToInstance({ instance_id: b.instance_id, message: 'go too' });
+    // The second send is waiting for the hold, not failing, and has not reached the backend.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fx.backend.calls).toHaveLength(1);
+    open();
+    expect((await first).reply).toBe('first');
+    expect((await second).reply).toBe('second');
+    expect(fx.backend.calls.map((c) => c.maxTokens)).toEqual([8192, 8192]);
+  });
+
+  it('gives up waiting for held budget when the send times out, saying why', async () => {
+    fx = orchestratorFixture({ maxTotalCostUsd: 0.084 });
+    const a = await fx.orchestrator.spawnInstance({ name: 'a' });
+    const b = await fx.orchestrator.spawnInstance({ name: 'b' });
+    fx.backend.enqueue({ gate: new Promise(() => undefined) });
+    void fx.orchestrator.sendToInstance({ instance_id: a.instance_id, message: 'go' }).catch(() => undefined);
+    await expect.poll(() => fx.backend.calls.length).toBe(1);
+    await rejects(fx.orchestrator.sendToInstance({ instance_id: b.instance_id, message: 'go', timeout_seconds: 0.3 }), 'timeout', /waited .* for budget that model calls in flight still hold/);
+    // Nothing was written for the send that never started.
+    expect((await fx.orchestrator.getInstanceOutput({ instance_id: b.instance_id })).total).toBe(0);
+    expect((await fx.orchestrator.getInstanceStatus({ instance_id: b.instance_id })).state).toBe('idle');
+  });
+
   it('terminates on the cost limit', async () => {
     fx = orchestratorFixture();
     const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'x', max_cost: 0.01 });

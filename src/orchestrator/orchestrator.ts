@@ -68,7 +68,10 @@ export class Orchestrator {
     const ids = deps.ids ?? randomId;
     this.events = new EventBus((error, event) => log.error({ err: toOrchestratorError(error).message, event: event.type }, 'event listener failed'));
     const backends = new BackendSet({ ...(deps.backends ?? {}), ...(deps.backend ? { [deps.backend.kind]: deps.backend } : {}) }, { config: deps.config, logger: log });
-    const owner = currentOwner(new Date(clock.now()));
+    // One owner per orchestrator, not per process: two orchestrators in one process (a test, a library user)
+    // never share a lease. Whether it is gone is judged by its host, pid and process start, not its id.
+    const process = currentOwner(new Date(clock.now()));
+    const owner = { ...process, id: `${process.id}:${ids('owner').slice(-8)}` };
     const holds = new Holds({
       store: deps.store,
       events: this.events,
@@ -223,7 +226,9 @@ export class Orchestrator {
     const graceMs = options.graceMs ?? 0;
     if (graceMs > 0 && inFlight.size > 0) {
       this.#k.log.info({ turns: inFlight.size, graceMs }, 'letting running turns finish');
-      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      // The turns, and the tasks waiting on them, so a finished turn's answer reaches its caller.
+      const finished = Promise.allSettled([...inFlight]).then(() => this.tasks.settled());
+      await Promise.race([finished, new Promise((r) => setTimeout(r, graceMs).unref())]);
     }
     this.#shutdown.abort(new OrchestratorError('cancelled', 'The orchestrator is shutting down.'));
     await this.tasks.interruptAll('The server shut down while this task ran.');

@@ -119,7 +119,9 @@ export class Turns {
 
     // The first call's hold comes before anything is written: a send that can't get one leaves no trace.
     let calls!: TurnCalls;
-    const first: CallHold = await k.holds.acquire(id, { promptTokens }, signal, (charge) => calls.record(charge));
+    const first: CallHold = await k.holds.acquire(id, { promptTokens }, signal, (charge) => calls.record(charge)).catch(async (error: unknown) => {
+      throw await this.#refused(record, history, error);
+    });
     calls = new TurnCalls(k.holds, id, { hold: first, promptTokens });
     const started = k.clock.now();
     let userSeq = 0;
@@ -306,6 +308,23 @@ export class Turns {
       minOutputTokens: k.config.minOutputTokens,
     });
     return plan.kind === 'refuse' && plan.binding !== 'shared' ? plan.binding : null;
+  }
+
+  /**
+   * A send refused by the instance's own budget: if not even a one-word message with a useful reply fits any
+   * more, the instance is at its limit and ends (like one past it); otherwise only this message was too long.
+   */
+  async #refused(record: InstanceRecord, history: Conversation, error: unknown): Promise<unknown> {
+    const binding = error instanceof OrchestratorError ? error.details?.['binding'] : undefined;
+    if (binding !== 'limit:tokens' && binding !== 'limit:cost') return error;
+    const exhausted = await this.#exhausted(record, history);
+    if (!exhausted) return error;
+    await terminate(this.k, record.id, exhausted);
+    return new OrchestratorError(
+      'limit_exceeded',
+      `Instance ${record.id} was terminated because ${describeReason(exhausted)}: not even a one-word message with a reply of ${this.k.config.minOutputTokens} tokens (MIN_OUTPUT_TOKENS) fits what is left. Spawn a new instance to continue.`,
+      { reason: exhausted },
+    );
   }
 
   /** Throws a clear error if the instance can't take a turn now; terminates it first if it is past a limit. */

@@ -158,6 +158,11 @@ export class TaskRegistry {
     return task ? this.#copy(task) : undefined;
   }
 
+  /** Resolves when every task working now has ended (shutdown lets them finish within its grace period). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#tasks.values()].filter((t) => t.snapshot.state === 'working').map((t) => t.done));
+  }
+
   /** Waits until every task change so far is written to the store (before the store closes). */
   async flush(): Promise<void> {
     await Promise.all([...this.#tasks.values()].map((t) => t.saved));

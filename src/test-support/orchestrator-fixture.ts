@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiBackend } from '../backends/api/api-backend.js';
+import { ApiBackend, type ApiBackendOptions } from '../backends/api/api-backend.js';
 import { loadConfig, storePath, type Config } from '../config/load-config.js';
 import { silentLogger } from '../observability/logger.js';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
@@ -33,13 +33,21 @@ export function orchestratorFixture(overrides: Partial<Config> = {}): Fixture {
   return { orchestrator, backend, store, clock, config };
 }
 
-/** A real orchestrator with the real API backend, talking to a running simulator. */
-export function simulatorOrchestrator(simulatorUrl: string, overrides: Partial<Config> = {}): Orchestrator {
+/**
+ * A real orchestrator with the real API backend (no retries unless `backendOptions` asks), talking to a
+ * running simulator, on a SQLite file (`store` to share one with another orchestrator).
+ */
+export function simulatorOrchestrator(
+  simulatorUrl: string,
+  overrides: Partial<Config> = {},
+  backendOptions: Partial<ApiBackendOptions> = {},
+  store?: SqliteStore,
+): Orchestrator {
   const config = loadConfig({}, {}, { workspaceDir: mkdtempSync(join(tmpdir(), 'orch-ws-')), apiKey: 'sim-key', baseUrl: simulatorUrl, ...overrides });
   return new Orchestrator({
     config,
-    backend: new ApiBackend({ apiKey: config.apiKey, baseUrl: config.baseUrl, maxRetries: 0 }),
-    store: new SqliteStore(storePath(config)),
+    backend: new ApiBackend({ apiKey: config.apiKey, baseUrl: config.baseUrl, maxRetries: 0, ...backendOptions }),
+    store: store ?? new SqliteStore(storePath(config)),
     priceTable: BUILTIN_PRICE_TABLE,
     logger: silentLogger(),
   });

@@ -79,8 +79,9 @@ describe('REST', () => {
   });
 
   it('ends an instance at its token or cost limit on the real stack, and then refuses it with 409', async () => {
-    const small = (await execute('spawn_claude', { name: 'small', max_total_tokens: 400 })).body['structuredContent'].instance_id as string;
-    const cheap = (await execute('spawn_claude', { name: 'cheap', max_cost: 0.0015 })).body['structuredContent'].instance_id as string;
+    // Budgets that fit one turn with a useful reply (MIN_OUTPUT_TOKENS) but not a second one.
+    const small = (await execute('spawn_claude', { name: 'small', max_total_tokens: 600 })).body['structuredContent'].instance_id as string;
+    const cheap = (await execute('spawn_claude', { name: 'cheap', max_cost: 0.004 })).body['structuredContent'].instance_id as string;
     const a = await execute('send_to_instance', { instance_id: small, message: 'Explain the plan in detail.' });
     expect(a.body['structuredContent']).toMatchObject({ state: 'terminated', state_reason: 'limit:tokens' });
     const b = await execute('send_to_instance', { instance_id: cheap, message: 'Explain the plan in detail.' });

@@ -158,8 +158,9 @@ describe('claude-code backend: a real Claude Code agent', () => {
       expect(budget.usedTokens - totalTokens(last?.usage ?? ZERO_USAGE)).toBeLessThan(limit);
       // Refused calls never reached the API; every granted one ran its command.
       expect(kit.sim.requests).toHaveLength(budget.settled.length);
-      expect(result.toolCalls.length).toBeGreaterThanOrEqual(budget.settled.length - 1);
+      expect(result.toolCalls).toHaveLength(budget.settled.length);
       expect(result.toolCalls.every((call) => call.name === 'Bash' && !call.isError)).toBe(true);
+      expect(budget.settled.map((call) => call.usage).reduce(addUsage, ZERO_USAGE)).toEqual(result.usage);
     } finally {
       kit.sim.setScript(agentScript());
     }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../observability/logger.js';
-import { ClaudeCodeKit, TEST_API_KEY, turnSignal } from '../../test-support/claude-code-kit.js';
+import { ClaudeCodeKit, startHeaderRecorder, TEST_API_KEY, turnSignal } from '../../test-support/claude-code-kit.js';
+import { TestBudget } from '../../test-support/test-budget.js';
 import type { PermissionRequest } from '../backend.js';
 import { AGENT_MARKER_ENV } from './agent-registry.js';
 
@@ -16,7 +17,7 @@ afterAll(async () => {
   await kit.close();
 });
 
-const turn = (message: string) => ({ history: [], message, maxTokens: 4_096, tokenBudget: 1_000_000 });
+const turn = (message: string) => ({ history: [], message });
 
 /** Every file under a directory with its text (binary files too; we only search them). */
 function allFiles(dir: string): { path: string; text: string }[] {
@@ -49,6 +50,7 @@ describe('claude-code isolation', () => {
     const asked: PermissionRequest[] = [];
     const result = await session.turn(turn(`BASH /bin/sh -c 'touch ${traces}-bash'`), {
       signal: turnSignal(),
+      calls: new TestBudget(),
       askPermission: async (request) => {
         asked.push(request);
         return { allow: false };
@@ -66,14 +68,19 @@ describe('claude-code isolation', () => {
     await session.terminate?.();
   });
 
-  it('gives the agent an allowlisted environment of its own, and never writes the key to the workspace or the logs', async () => {
+  it('gives the agent an allowlisted environment of its own with a proxy token instead of the key, and never writes the key anywhere', async () => {
     const logged: string[] = [];
     const logger = createLogger('trace', new Writable({ write: (chunk, _enc, done) => done(void logged.push(String(chunk))) }));
     const env = { PATH: process.env['PATH'], HOME: '/home/someone', LANG: 'C.UTF-8', SERVER_SECRET: 'must-not-leak', ORCHESTRATOR_TOKEN: 'orchestrator-token-must-not-leak' };
     const spec = kit.spec();
-    const session = await kit.backend({ env, logger }).start(spec);
+    // Upstream of the model proxy, a hop that sees the credential the simulator only notes the presence of.
+    const upstream = await startHeaderRecorder(kit.sim.url);
+    kit.sim.reset();
+    const session = await kit.backend({ env, logger, baseUrl: upstream.url }).start(spec);
     const dump = join(spec.workspace, 'env.txt');
-    const result = await session.turn(turn(`BASH /bin/sh -c 'env > ${dump}'`), { signal: turnSignal(), askPermission: async () => ({ allow: true }) });
+    const budget = new TestBudget();
+    const result = await session.turn(turn(`BASH /bin/sh -c 'env > ${dump}'`), { signal: turnSignal(), calls: budget, askPermission: async () => ({ allow: true }) });
+    await upstream.close();
     expect(result.changedFiles).toEqual(['env.txt']);
 
     const seen = Object.fromEntries(readFileSync(dump, 'utf8').split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
@@ -82,12 +89,28 @@ describe('claude-code isolation', () => {
     expect(seen['HOME']).toBe(join(kit.workspaceDir, '.agents', 'homes', spec.instanceId));
     expect(seen['HOME']).not.toBe(env.HOME);
     expect(seen[AGENT_MARKER_ENV]).toMatch(new RegExp(`^${spec.instanceId}:`));
-    // The key reaches the agent's own process (it calls the API), but no file (workspace or agent home) and no log line.
+    // The real key never enters the agent's environment: it calls our model proxy with a token good only there...
+    expect(readFileSync(dump, 'utf8')).not.toContain(TEST_API_KEY);
+    const token = seen['ANTHROPIC_API_KEY'] as string;
+    expect(token).toMatch(/^orch-agent-[0-9a-f]{64}$/);
+    expect(seen['ANTHROPIC_BASE_URL']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(seen['ANTHROPIC_BASE_URL']).not.toBe(upstream.url);
+    // ...and the proxy, holding each call against the turn's budget, sends the real key upstream, never the token.
+    expect(budget.settled.length).toBeGreaterThan(0);
+    expect(upstream.seen).toHaveLength(kit.sim.requests.length);
+    expect(upstream.seen.map((headers) => headers['x-api-key'])).toEqual(upstream.seen.map(() => TEST_API_KEY));
+    expect(JSON.stringify(upstream.seen)).not.toContain(token);
+    expect(kit.sim.requests.every((r) => r.hasApiKey)).toBe(true);
+    // No file (workspace or agent home) and no log line holds the key or the token.
     execFileSync('rm', [dump]);
-    for (const file of [...allFiles(spec.workspace), ...allFiles(seen['HOME'] as string)]) expect(file.text, file.path).not.toContain(TEST_API_KEY);
+    for (const file of [...allFiles(spec.workspace), ...allFiles(seen['HOME'] as string)]) {
+      expect(file.text, file.path).not.toContain(TEST_API_KEY);
+      expect(file.text, file.path).not.toContain(token);
+    }
     await session.terminate?.();
     expect(existsSync(seen['HOME'] as string)).toBe(false);
     expect(logged.join('')).not.toContain(TEST_API_KEY);
+    expect(logged.join('')).not.toContain(token);
     expect(logged.length).toBeGreaterThan(0);
   });
 });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaudeCodeKit, lastToolResult, turnSignal } from '../../test-support/claude-code-kit.js';
+import { TestBudget } from '../../test-support/test-budget.js';
 import type { AskPermission, PermissionRequest } from '../backend.js';
 
 let kit: ClaudeCodeKit;
@@ -12,7 +13,7 @@ afterAll(async () => {
   await kit.close();
 });
 
-const turn = (message: string) => ({ history: [], message, maxTokens: 4_096, tokenBudget: 1_000_000 });
+const turn = (message: string) => ({ history: [], message });
 
 /** A shell command the default policy can't settle (it runs code), which leaves a trace when it runs. */
 const shellCommand = (workspace: string) => `BASH /bin/sh -c 'echo ran > ${join(workspace, 'shell-ran.txt')}'`;
@@ -26,7 +27,7 @@ describe('claude-code permissions: what the policy leaves open is asked, and nev
       asked.push(request);
       return { allow: true };
     };
-    const result = await session.turn(turn(shellCommand(spec.workspace)), { signal: turnSignal(), askPermission });
+    const result = await session.turn(turn(shellCommand(spec.workspace)), { signal: turnSignal(), calls: new TestBudget(), askPermission });
     expect(asked).toMatchObject([{ tool: 'Bash', input: { command: expect.stringContaining('echo ran') }, reason: expect.stringContaining('acceptEdits') }]);
     expect(existsSync(join(spec.workspace, 'shell-ran.txt'))).toBe(true);
     expect(result.permissionDenials).toEqual([]);
@@ -37,7 +38,7 @@ describe('claude-code permissions: what the policy leaves open is asked, and nev
   it("doesn't run the tool when the callback refuses; the result and the agent both say why", async () => {
     const spec = kit.spec();
     const session = await kit.backend().start(spec);
-    const result = await session.turn(turn(shellCommand(spec.workspace)), { signal: turnSignal(), askPermission: async () => ({ allow: false, message: 'not today' }) });
+    const result = await session.turn(turn(shellCommand(spec.workspace)), { signal: turnSignal(), calls: new TestBudget(), askPermission: async () => ({ allow: false, message: 'not today' }) });
     expect(existsSync(join(spec.workspace, 'shell-ran.txt'))).toBe(false);
     expect(result.permissionDenials).toMatchObject([{ tool: 'Bash', reason: 'the user refused (not today)' }]);
     expect(result.toolCalls).toMatchObject([{ name: 'Bash', isError: true }]);
@@ -48,7 +49,7 @@ describe('claude-code permissions: what the policy leaves open is asked, and nev
   it('denies at once when nobody can answer, and the turn completes', async () => {
     const spec = kit.spec();
     const session = await kit.backend().start(spec);
-    const result = await session.turn(turn(shellCommand(spec.workspace)), { signal: turnSignal() });
+    const result = await session.turn(turn(shellCommand(spec.workspace)), { signal: turnSignal(), calls: new TestBudget() });
     expect(existsSync(join(spec.workspace, 'shell-ran.txt'))).toBe(false);
     expect(result.permissionDenials).toMatchObject([{ tool: 'Bash', reason: expect.stringContaining('nobody can answer') }]);
     expect(result.stopReason).toBe('end_turn');
@@ -65,7 +66,7 @@ describe('claude-code permissions: what the policy leaves open is asked, and nev
           stopped = true;
         });
       });
-    const result = await session.turn(turn(shellCommand(spec.workspace)), { signal: turnSignal(), askPermission: never });
+    const result = await session.turn(turn(shellCommand(spec.workspace)), { signal: turnSignal(), calls: new TestBudget(), askPermission: never });
     expect(result.permissionDenials).toMatchObject([{ tool: 'Bash', reason: 'no answer within 0.3 s' }]);
     expect(stopped).toBe(true);
     expect(existsSync(join(spec.workspace, 'shell-ran.txt'))).toBe(false);
@@ -79,6 +80,7 @@ describe('claude-code permissions: what the policy leaves open is asked, and nev
     const asked: PermissionRequest[] = [];
     const result = await session.turn(turn(`WRITE ${outside} x`), {
       signal: turnSignal(),
+      calls: new TestBudget(),
       askPermission: async (request) => {
         asked.push(request);
         return { allow: false };
@@ -91,16 +93,16 @@ describe('claude-code permissions: what the policy leaves open is asked, and nev
   });
 
   it('follows the instance policy: allowed rules need no question, disallowed tools are refused even in acceptEdits', async () => {
-    const spec = kit.spec({ permissions: { mode: 'acceptEdits', allowedTools: ['Bash(/bin/sh -c:*)'], disallowedTools: ['Write'] } });
+    const spec = kit.spec({ options: { permissions: { mode: 'acceptEdits', allowed_tools: ['Bash(/bin/sh -c:*)'], disallowed_tools: ['Write'] } } });
     const session = await kit.backend().start(spec);
     const asked: PermissionRequest[] = [];
     const askPermission: AskPermission = async (request) => {
       asked.push(request);
       return { allow: true };
     };
-    await session.turn(turn(shellCommand(spec.workspace)), { signal: turnSignal(), askPermission });
+    await session.turn(turn(shellCommand(spec.workspace)), { signal: turnSignal(), calls: new TestBudget(), askPermission });
     expect(existsSync(join(spec.workspace, 'shell-ran.txt'))).toBe(true);
-    const write = await session.turn(turn(`WRITE ${join(spec.workspace, 'w.txt')} x`), { signal: turnSignal(), askPermission });
+    const write = await session.turn(turn(`WRITE ${join(spec.workspace, 'w.txt')} x`), { signal: turnSignal(), calls: new TestBudget(), askPermission });
     expect(existsSync(join(spec.workspace, 'w.txt'))).toBe(false);
     expect(write.toolCalls).toMatchObject([{ name: 'Write', isError: true }]);
     expect(asked).toEqual([]);

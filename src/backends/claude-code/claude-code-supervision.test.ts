@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { OrchestratorError } from '../../domain/errors.js';
 import { agentScript, ClaudeCodeKit, HOLD, holdRule, turnSignal } from '../../test-support/claude-code-kit.js';
+import { TestBudget } from '../../test-support/test-budget.js';
 import { compileForChild } from '../../test-support/compile-for-child.js';
 import type { ClaudeCodeSession } from './claude-code-session.js';
 import { isRunning } from './process-identity.js';
@@ -23,7 +24,7 @@ afterAll(async () => {
   await kit.close();
 });
 
-const turn = (message: string) => ({ history: [], message, maxTokens: 4_096, tokenBudget: 1_000_000 });
+const turn = (message: string) => ({ history: [], message });
 const allow = async () => ({ allow: true });
 
 /** Whether a process of the group still runs (an agent leads its own). Zombies don't run: a container's init may never reap them. */
@@ -47,7 +48,7 @@ describe('claude-code supervision: no agent process outlives its reason to run',
   it('kills an agent that keeps running after its result (a background task) when it is parked', async () => {
     const session = (await kit.backend({ timings: { idleMs: 500, exitGraceMs: 300 } }).start(kit.spec())) as ClaudeCodeSession;
     const pid = session.agentPid as number;
-    await session.turn(turn('BASHBG tail -f /dev/null'), { signal: turnSignal(), askPermission: allow });
+    await session.turn(turn('BASHBG tail -f /dev/null'), { signal: turnSignal(), calls: new TestBudget(), askPermission: allow });
     await expect.poll(() => tails(pid).length, { timeout: 20_000 }).toBe(1);
     const started = tails(pid);
 
@@ -61,7 +62,7 @@ describe('claude-code supervision: no agent process outlives its reason to run',
   it('terminate leaves no process behind: the agent, its group, and what it started in sessions of their own', async () => {
     const session = (await kit.backend().start(kit.spec())) as ClaudeCodeSession;
     const pid = session.agentPid as number;
-    await session.turn(turn('BASHBG tail -f /dev/null'), { signal: turnSignal(), askPermission: allow });
+    await session.turn(turn('BASHBG tail -f /dev/null'), { signal: turnSignal(), calls: new TestBudget(), askPermission: allow });
     await expect.poll(() => tails(pid).length, { timeout: 20_000 }).toBe(1);
     const started = tails(pid);
 
@@ -76,7 +77,8 @@ describe('claude-code supervision: no agent process outlives its reason to run',
     const session = (await kit.backend().start(kit.spec())) as ClaudeCodeSession;
     const pid = session.agentPid as number;
     const timeout = new AbortController();
-    const running = session.turn(turn('BASH tail -f /dev/null'), { signal: timeout.signal, askPermission: allow });
+    const budget = new TestBudget();
+    const running = session.turn(turn('BASH tail -f /dev/null'), { signal: timeout.signal, calls: budget, askPermission: allow });
     await expect.poll(() => tails(pid).length, { timeout: 20_000 }).toBe(1);
     const started = tails(pid);
 
@@ -86,8 +88,11 @@ describe('claude-code supervision: no agent process outlives its reason to run',
     expect(groupRuns(pid)).toBe(false);
     expect(started.filter(isRunning)).toEqual([]);
     expect(session.state).toBe('parked');
+    // The call that asked for the command was charged; nothing of the cut turn is left holding the budget.
+    await expect.poll(() => budget.open).toBe(0);
+    expect(budget.settled).toHaveLength(1);
 
-    const next = await session.turn(turn('are you back?'), { signal: turnSignal() });
+    const next = await session.turn(turn('are you back?'), { signal: turnSignal(), calls: new TestBudget() });
     expect(next.text).toContain('are you back?');
     expect(JSON.stringify(kit.sim.requests.at(-1)?.body.messages)).toContain('tail -f /dev/null');
     await session.terminate();

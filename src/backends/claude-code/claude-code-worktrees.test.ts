@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaudeCodeKit, turnSignal } from '../../test-support/claude-code-kit.js';
+import { TestBudget } from '../../test-support/test-budget.js';
 import { validateRepository, worktreeBranch } from './worktree.js';
 
 let kit: ClaudeCodeKit;
@@ -15,7 +16,7 @@ afterAll(async () => {
 });
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
-const turn = (message: string) => ({ history: [], message, maxTokens: 4_096, tokenBudget: 1_000_000 });
+const turn = (message: string) => ({ history: [], message });
 
 function newRepo(): string {
   const repo = realpathSync(mkdtempSync(join(tmpdir(), 'cc-repo-')));
@@ -31,14 +32,14 @@ describe('claude-code worktrees: several agents on one repository', () => {
   it('each agent edits its own worktree and branch without conflict; terminate commits the work and keeps the branch', async () => {
     const repo = newRepo();
     const backend = kit.backend();
-    const a = kit.spec({ repository: repo });
-    const b = kit.spec({ repository: repo });
+    const a = kit.spec({ options: { repository: repo } });
+    const b = kit.spec({ options: { repository: repo } });
     const [sa, sb] = await Promise.all([backend.start(a), backend.start(b)]);
 
     // The same file, changed differently by each, at the same time.
     const [ra, rb] = await Promise.all([
-      sa.turn(turn(`WRITE ${join(a.workspace, 'README.md')} from-a`), { signal: turnSignal() }),
-      sb.turn(turn(`WRITE ${join(b.workspace, 'README.md')} from-b`), { signal: turnSignal() }),
+      sa.turn(turn(`WRITE ${join(a.workspace, 'README.md')} from-a`), { signal: turnSignal(), calls: new TestBudget() }),
+      sb.turn(turn(`WRITE ${join(b.workspace, 'README.md')} from-b`), { signal: turnSignal(), calls: new TestBudget() }),
     ]);
     expect(ra.changedFiles).toEqual(['README.md']);
     expect(rb.changedFiles).toEqual(['README.md']);
@@ -48,9 +49,9 @@ describe('claude-code worktrees: several agents on one repository', () => {
     expect(git(a.workspace, 'branch', '--show-current')).toBe(worktreeBranch(a.instanceId));
 
     // A second turn lists only what that turn changed; ignored files don't count.
-    const again = await sa.turn(turn(`WRITE ${join(a.workspace, 'src', 'new.ts')} code`), { signal: turnSignal() });
+    const again = await sa.turn(turn(`WRITE ${join(a.workspace, 'src', 'new.ts')} code`), { signal: turnSignal(), calls: new TestBudget() });
     expect(again.changedFiles).toEqual(['src/new.ts']);
-    const ignored = await sa.turn(turn(`WRITE ${join(a.workspace, 'node_modules', 'x.js')} dep`), { signal: turnSignal() });
+    const ignored = await sa.turn(turn(`WRITE ${join(a.workspace, 'node_modules', 'x.js')} dep`), { signal: turnSignal(), calls: new TestBudget() });
     expect(ignored.changedFiles).toEqual([]);
 
     await Promise.all([sa.terminate?.(), sb.terminate?.()]);
@@ -68,10 +69,10 @@ describe('claude-code worktrees: several agents on one repository', () => {
 
   it('after a restart, releasing a terminated instance commits its worktree without starting an agent', async () => {
     const repo = newRepo();
-    const spec = kit.spec({ repository: repo });
+    const spec = kit.spec({ options: { repository: repo } });
     const before = kit.backend();
     const session = await before.start(spec);
-    await session.turn(turn(`WRITE ${join(spec.workspace, 'kept.txt')} survived`), { signal: turnSignal() });
+    await session.turn(turn(`WRITE ${join(spec.workspace, 'kept.txt')} survived`), { signal: turnSignal(), calls: new TestBudget() });
     // The server stops: its agents stop, the worktree stays for whoever continues the instance.
     await before.shutdown();
     expect(readFileSync(join(spec.workspace, 'kept.txt'), 'utf8')).toBe('survived\n');

@@ -1,12 +1,11 @@
-import { backendStatus } from './backends/registry.js';
+import { BACKENDS, backendStatus } from './backends/registry.js';
 import { storePath, type Config } from './config/load-config.js';
+import { toOrchestratorError } from './domain/errors.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createOrchestrator } from './library.js';
 import { ensureSafeWorkspaceBase } from './security/workspace-base.js';
 import type { Orchestrator } from './orchestrator/orchestrator.js';
 import { assertExposureAllowed } from './transports/exposure.js';
-import { startHttpServer } from './transports/http-server.js';
-import { startStdio } from './transports/stdio.js';
 
 export interface StartServerOptions {
   readonly config: Config;
@@ -32,17 +31,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // The store lives under WORKSPACE_DIR by default: refuse a squatted or shared directory before opening it.
   if (config.dbPath === undefined) await ensureSafeWorkspaceBase(config.workspaceDir);
   const orchestrator = createOrchestrator({ config, env: {}, logger });
-  // Right away rather than at the first tick: agents a killed server left behind end before we serve.
-  await orchestrator.healthCheck();
+  // Right away rather than at the first tick. Every operation waits for start-up recovery anyway; when a killed
+  // server left agents running, they end before we serve, otherwise serving need not wait for the check.
+  const firstCheck = orchestrator.healthCheck().catch((error: unknown) => logger.error({ err: toOrchestratorError(error).message }, 'start-up health check failed'));
+  if (BACKENDS.some((b) => b.hasLeftovers?.(config))) await firstCheck;
   if (!config.apiKey) logger.warn('ANTHROPIC_API_KEY is not set: the server runs, but spawn_claude and send_to_instance will answer with how to set it.');
 
   if (options.stdio) {
+    // Each transport loads only itself: stdio never loads the HTTP stack, nor HTTP the stdio one.
+    const { startStdio } = await import('./transports/stdio.js');
     const stdio = startStdio(orchestrator, logger);
     logger.info({ transport: 'stdio', workspaceDir: config.workspaceDir }, 'claude-orchestrator serving MCP on stdio');
     return {
       orchestrator,
       url: undefined,
       close: async (options = {}) => {
+        await firstCheck;
         await stdio.close();
         await orchestrator.close(options);
       },
@@ -57,9 +61,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
   let http;
   try {
+    const { startHttpServer } = await import('./transports/http-server.js');
     http = await startHttpServer({ orchestrator, logger, host: config.host, port: config.port, backends: backendStatus(config), security });
   } catch (error) {
     // Port in use, say: release the store and timers before reporting it.
+    await firstCheck;
     await orchestrator.close();
     throw error;
   }
@@ -69,6 +75,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     url: http.url,
     // Turns finish (or are cancelled) before connections close, so their callers still get the answer.
     close: async (options = {}) => {
+      await firstCheck;
       await orchestrator.close(options);
       await http.close();
     },

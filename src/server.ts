@@ -2,7 +2,6 @@ import { BACKENDS, backendStatus } from './backends/registry.js';
 import { storePath, type Config } from './config/load-config.js';
 import { toOrchestratorError } from './domain/errors.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { createOrchestrator } from './library.js';
 import { ensureSafeWorkspaceBase } from './security/workspace-base.js';
 import type { Orchestrator } from './orchestrator/orchestrator.js';
 import { assertExposureAllowed } from './transports/exposure.js';
@@ -22,6 +21,19 @@ export interface RunningServer {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
+/**
+ * The orchestrator of a server, with its first health check started right away rather than at the first tick.
+ * Every operation waits for start-up recovery anyway; when a killed server left agents running, they end
+ * before we serve, otherwise serving need not wait for the check.
+ */
+async function open(config: Config, logger: Logger): Promise<{ orchestrator: Orchestrator; firstCheck: Promise<unknown> }> {
+  const { createOrchestrator } = await import('./library.js');
+  const orchestrator = createOrchestrator({ config, env: {}, logger });
+  const firstCheck = orchestrator.healthCheck().catch((error: unknown) => logger.error({ err: toOrchestratorError(error).message }, 'start-up health check failed'));
+  if (BACKENDS.some((b) => b.hasLeftovers?.(config))) await firstCheck;
+  return { orchestrator, firstCheck };
+}
+
 /** Wires config → orchestrator → transport. The CLI's `serve` is this plus signal handling. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
@@ -30,17 +42,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if (!options.stdio) assertExposureAllowed(config.host, config.tokens, config.allowedHosts);
   // The store lives under WORKSPACE_DIR by default: refuse a squatted or shared directory before opening it.
   if (config.dbPath === undefined) await ensureSafeWorkspaceBase(config.workspaceDir);
-  const orchestrator = createOrchestrator({ config, env: {}, logger });
-  // Right away rather than at the first tick. Every operation waits for start-up recovery anyway; when a killed
-  // server left agents running, they end before we serve, otherwise serving need not wait for the check.
-  const firstCheck = orchestrator.healthCheck().catch((error: unknown) => logger.error({ err: toOrchestratorError(error).message }, 'start-up health check failed'));
-  if (BACKENDS.some((b) => b.hasLeftovers?.(config))) await firstCheck;
   if (!config.apiKey) logger.warn('ANTHROPIC_API_KEY is not set: the server runs, but spawn_claude and send_to_instance will answer with how to set it.');
 
   if (options.stdio) {
-    // Each transport loads only itself: stdio never loads the HTTP stack, nor HTTP the stdio one.
+    // Each transport loads only itself: stdio never loads the HTTP stack, nor HTTP the stdio one. The client's
+    // handshake needs no store, so it is answered first; every tool call waits for the orchestrator.
     const { startStdio } = await import('./transports/stdio.js');
-    const stdio = startStdio(orchestrator, logger);
+    let opened!: (orchestrator: Orchestrator) => void;
+    const ready = new Promise<Orchestrator>((resolve) => (opened = resolve));
+    const stdio = startStdio(() => ready, logger);
+    await new Promise((resolve) => setImmediate(resolve));
+    const { orchestrator, firstCheck } = await open(config, logger);
+    opened(orchestrator);
     logger.info({ transport: 'stdio', workspaceDir: config.workspaceDir }, 'claude-orchestrator serving MCP on stdio');
     return {
       orchestrator,
@@ -52,6 +65,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
     };
   }
+  const { orchestrator, firstCheck } = await open(config, logger);
   const security = {
     tokens: config.tokens,
     allowedHosts: config.allowedHosts,

@@ -11,11 +11,15 @@ const INSTRUCTIONS =
   'make several work together with coordinate_instances, read history with get_instance_output, watch tokens and cost with ' +
   'get_instance_status / list_instances, and end them with terminate_instance. Long work returns a task_id: follow it with get_task.';
 
+/** The orchestrator, or how to get it once it is ready (a stdio server answers the handshake before opening its store). */
+export type OrchestratorSource = Orchestrator | (() => Promise<Orchestrator>);
+
 /**
  * A fresh MCP server over the shared orchestrator. Cheap: the SDK builds one per HTTP request or stdio
  * connection, while all state lives in the orchestrator.
  */
-export function createMcpServer(orchestrator: Orchestrator): McpServer {
+export function createMcpServer(source: OrchestratorSource): McpServer {
+  const orchestrator = typeof source === 'function' ? source : () => Promise.resolve(source);
   const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
   for (const tool of TOOLS) {
     server.registerTool(
@@ -33,7 +37,7 @@ export function createMcpServer(orchestrator: Orchestrator): McpServer {
         const askPermission = elicitPermission(server, ctx, () => open);
         try {
           return (
-            await executeTool(orchestrator, tool.name, args, {
+            await executeTool(await orchestrator(), tool.name, args, {
               signal: ctx.mcpReq.signal,
               ...(onProgress ? { onProgress } : {}),
               ...(askPermission ? { askPermission } : {}),

@@ -5,7 +5,7 @@ import type { Usage } from '../domain/usage.js';
 import { cacheSavingsNanos } from '../pricing/cache-savings.js';
 import { costNanos, findPrice, usdToNanos } from '../pricing/cost.js';
 import type { PriceTable } from '../pricing/price-table.js';
-import type { Hold, Store } from '../store/store.js';
+import type { Hold, Store, Tx } from '../store/store.js';
 import { holdRates, planHold, type Binding } from './budget.js';
 import type { EventBus } from './events.js';
 
@@ -44,8 +44,17 @@ export class Holds {
     this.#deps = deps;
   }
 
-  /** Waits (abortably) for a hold for one call of `instanceId`; throws `limit_exceeded` with its binding when it can't fit. */
-  async acquire(instanceId: string, request: HoldRequest, signal: AbortSignal, onSettled?: (charge: CallCharge) => void): Promise<CallHold> {
+  /**
+   * Waits (abortably) for a hold for one call of `instanceId`; throws `limit_exceeded` with its binding when it
+   * can't fit. `withGrant` runs in the transaction that grants the hold (a turn's start is written with its
+   * first hold); if it throws, the hold is not taken.
+   */
+  async acquire(
+    instanceId: string,
+    request: HoldRequest,
+    signal: AbortSignal,
+    options: { readonly onSettled?: (charge: CallCharge) => void; readonly withGrant?: (tx: Tx) => Promise<void> } = {},
+  ): Promise<CallHold> {
     const { store, prices, settings } = this.#deps;
     const wanted = Math.max(1, Math.min(settings.maxOutputTokens, request.maxTokens ?? settings.maxOutputTokens));
     let waitingSince: number | undefined;
@@ -67,10 +76,11 @@ export class Holds {
         if (plan.kind !== 'grant') return { plan };
         const hold: Hold = { id: this.#deps.ids('hold'), instanceId, chain: chain.map((r) => r.id), owner: this.#deps.owner, tokens: plan.tokens, nanos: plan.nanos, createdAt: this.#deps.now() };
         await tx.addHold(hold);
+        await options.withGrant?.(tx);
         return { plan, hold, model: self.model };
       });
       const { plan } = outcome;
-      if (plan.kind === 'grant' && outcome.hold) return new GrantedHold(this, outcome.hold, plan.maxTokens, outcome.model ?? '', onSettled);
+      if (plan.kind === 'grant' && outcome.hold) return new GrantedHold(this, outcome.hold, plan.maxTokens, outcome.model ?? '', options.onSettled);
       if (plan.kind === 'refuse') throw new OrchestratorError('limit_exceeded', plan.reason, { binding: plan.binding satisfies Binding });
       waitingSince ??= this.#deps.now();
       await this.#nextRelease(signal);

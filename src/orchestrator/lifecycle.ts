@@ -1,10 +1,11 @@
 import { assertTransition, type InstanceRecord, type InstanceState, type TransitionReason } from '../domain/instance.js';
-import type { Tx } from '../store/store.js';
+import type { InstancePatch, Tx } from '../store/store.js';
 import type { EventBus } from './events.js';
 
 /**
  * The one place an instance changes state: checks the transition table, writes the new state with its
- * reason, records the lifecycle event, and publishes `instance.state_changed` once the transaction commits.
+ * reason (and any other fields that change with it, `also`), records the lifecycle event, and publishes
+ * `instance.state_changed` once the transaction commits.
  */
 export async function transition(
   tx: Tx,
@@ -14,11 +15,12 @@ export async function transition(
   reason: TransitionReason,
   at: string,
   detail?: string,
+  also: InstancePatch = {},
 ): Promise<InstanceRecord> {
   const current = await tx.getInstance(id);
   if (!current) throw new Error(`transition of unknown instance ${id}`);
   assertTransition(id, current.state, to);
-  const next = await tx.updateInstance(id, { state: to, stateReason: reason, stateChangedAt: at });
+  const next = await tx.patchInstance(current, { ...also, state: to, stateReason: reason, stateChangedAt: at });
   await tx.appendEvent({ instanceId: id, at, from: current.state, to, reason, ...(detail !== undefined ? { detail } : {}) });
   tx.onCommit(() => events.publish({ type: 'instance.state_changed', at, instanceId: id, from: current.state, to, reason, ...(detail !== undefined ? { detail } : {}) }));
   return next;

@@ -41,7 +41,7 @@ export class TurnCalls implements CallBudget {
       // The call's prompt is bigger than the first hold was taken for: hold it afresh.
       await first.hold.release();
     }
-    return this.holds.acquire(this.instanceId, request, signal, this.record);
+    return this.holds.acquire(this.instanceId, request, signal, { onSettled: this.record });
   }
 
   /** Frees the first hold if no call used it (the turn failed before its first model call). */

@@ -98,41 +98,48 @@ export class Turns {
       k.store.transaction((tx) => tx.renewLease(id, k.owner.id, k.clock.now(), k.leaseMs)).catch((error: unknown) => k.log.warn({ instanceId: id, err: toOrchestratorError(error).message }, 'lease renewal failed'));
     }, k.leaseMs / 3);
     renew.unref();
+    // The turn's last transaction releases the lease with everything else; if the turn never got that far, this does.
+    const lease = { held: true };
     try {
-      return await this.#turn(id, message, turnTimeout, timeoutMs, options);
+      return await this.#turn(id, message, turnTimeout, timeoutMs, options, lease);
     } finally {
       clearInterval(renew);
-      await k.store.transaction((tx) => tx.releaseLease(id, k.owner.id));
+      if (lease.held) await k.store.transaction((tx) => tx.releaseLease(id, k.owner.id));
     }
   }
 
-  async #turn(id: string, message: string, turnTimeout: AbortSignal, timeoutMs: number, options: SendOptions): Promise<SendResult> {
+  async #turn(id: string, message: string, turnTimeout: AbortSignal, timeoutMs: number, options: SendOptions, lease: { held: boolean }): Promise<SendResult> {
     const { k } = this;
     // Re-read after waiting: an earlier turn (here or on another server) may have ended the instance.
     const record = await findInstance(k.store, id);
-    await this.#checkUsable(record);
+    await this.#checkLimits(record);
     const session = await k.sessions.of(record);
     const history: Conversation = (await k.store.conversation(id)).map((m) => ({ role: m.role, content: m.content }));
     const lifetime = AbortSignal.timeout(Math.max(1, expiresAtMs(record) - k.clock.now()));
     const signal = AbortSignal.any([turnTimeout, lifetime, k.shutdown, ...(options.signal ? [options.signal] : [])]);
     const promptTokens = this.#promptTokens(record, [...history, { role: 'user', content: message }]);
 
-    // The first call's hold comes before anything is written: a send that can't get one leaves no trace.
+    // The first call's hold and the turn's start (busy, the user's message) are one transaction: a send that
+    // can't get its hold leaves no trace, and an acknowledged message is never lost.
     let calls!: TurnCalls;
-    const first: CallHold = await k.holds.acquire(id, { promptTokens }, signal, (charge) => calls.record(charge)).catch(async (error: unknown) => {
-      throw await this.#refused(record, history, error);
-    });
+    let userSeq = 0;
+    const first: CallHold = await k.holds
+      .acquire(id, { promptTokens }, signal, {
+        onSettled: (charge) => calls.record(charge),
+        withGrant: async (tx) => {
+          await transition(tx, k.events, id, 'busy', 'turn_started', isoNow(k));
+          const user = await tx.appendMessage(id, { role: 'user', content: message, at: isoNow(k) });
+          tx.onCommit(() => k.events.publish({ type: 'turn.started', at: user.at, instanceId: id, seq: user.seq, chars: message.length }));
+          userSeq = user.seq;
+        },
+      })
+      .catch(async (error: unknown) => {
+        throw await this.#refused(record, history, error);
+      });
     calls = new TurnCalls(k.holds, id, { hold: first, promptTokens });
     const started = k.clock.now();
-    let userSeq = 0;
     let result: TurnResult;
     try {
-      userSeq = await k.store.transaction(async (tx) => {
-        await transition(tx, k.events, id, 'busy', 'turn_started', isoNow(k));
-        const user = await tx.appendMessage(id, { role: 'user', content: message, at: isoNow(k) });
-        tx.onCommit(() => k.events.publish({ type: 'turn.started', at: user.at, instanceId: id, seq: user.seq, chars: message.length }));
-        return user.seq;
-      });
       k.log.info({ instanceId: id, chars: message.length, maxTokens: first.maxTokens }, 'turn started');
       result = await this.#callBackend(session, record, history, message, calls, signal, options);
     } catch (error) {
@@ -142,13 +149,13 @@ export class Turns {
         : turnTimeout.aborted
           ? timeoutError(id, timeoutMs)
           : toOrchestratorError(error);
-      if (userSeq > 0) await this.#failed(id, userSeq, failure, calls, k.clock.now() - started);
+      await this.#failed(id, userSeq, failure, calls, k.clock.now() - started, lease);
       k.log.warn({ instanceId: id, code: failure.code, err: failure.message }, 'turn failed');
       if (lifetime.aborted) await terminate(k, id, 'timeout');
       throw failure;
     }
     await calls.close();
-    return this.#completed(record, history, message, result, calls, userSeq);
+    return this.#completed(record, history, message, result, calls, userSeq, lease);
   }
 
   #callBackend(
@@ -179,14 +186,17 @@ export class Turns {
   }
 
   /** The failed turn stays in the history, marked, with what its finished calls were charged; the instance stays usable. */
-  async #failed(id: string, seq: number, failure: OrchestratorError, calls: TurnCalls, durationMs: number): Promise<void> {
+  async #failed(id: string, seq: number, failure: OrchestratorError, calls: TurnCalls, durationMs: number, lease: { held: boolean }): Promise<void> {
     const { k } = this;
     const charged = calls.calls > 0 ? { usage: calls.usage, costNanos: calls.costNanos } : {};
     await k.store.transaction(async (tx) => {
       await tx.updateMessage(id, seq, { failed: true, error: failure.message, ...charged });
       const current = await findInstance(tx, id);
-      await tx.updateInstance(id, { errorCount: current.errorCount + 1, lastError: failure.message, consecutiveFailures: current.consecutiveFailures + 1 });
-      if (current.state === 'busy') await transition(tx, k.events, id, 'idle', 'turn_finished', isoNow(k), 'turn failed');
+      const counts = { errorCount: current.errorCount + 1, lastError: failure.message, consecutiveFailures: current.consecutiveFailures + 1 };
+      if (current.state === 'busy') await transition(tx, k.events, id, 'idle', 'turn_finished', isoNow(k), 'turn failed', counts);
+      else await tx.patchInstance(current, counts);
+      await tx.releaseLease(id, k.owner.id);
+      lease.held = false;
       tx.onCommit(() =>
         k.events.publish({
           type: 'turn.settled',
@@ -205,7 +215,7 @@ export class Turns {
     });
   }
 
-  async #completed(record: InstanceRecord, history: Conversation, message: string, result: TurnResult, calls: TurnCalls, userSeq: number): Promise<SendResult> {
+  async #completed(record: InstanceRecord, history: Conversation, message: string, result: TurnResult, calls: TurnCalls, userSeq: number, lease: { held: boolean }): Promise<SendResult> {
     const { k } = this;
     const id = record.id;
     const usage = calls.usage;
@@ -225,13 +235,13 @@ export class Turns {
         ...(result.retries !== undefined && result.retries > 0 ? { retries: result.retries } : {}),
       });
       const before = await findInstance(tx, id);
-      await tx.updateInstance(id, {
+      const figures = {
         turns: before.turns + 1,
         totalResponseMs: before.totalResponseMs + result.durationMs,
         lastResponseMs: result.durationMs,
         consecutiveFailures: 0,
         ...(result.backendState !== undefined ? { backendState: result.backendState } : {}),
-      });
+      };
       tx.onCommit(() =>
         k.events.publish({
           type: 'turn.settled',
@@ -246,7 +256,10 @@ export class Turns {
           stopReason: result.stopReason,
         }),
       );
-      return before.state === 'busy' ? transition(tx, k.events, id, 'idle', 'turn_finished', isoNow(k)) : findInstance(tx, id);
+      await tx.releaseLease(id, k.owner.id);
+      lease.held = false;
+      // Terminated during the turn (its parent was, say): the figures are kept, the state is not touched.
+      return before.state === 'busy' ? transition(tx, k.events, id, 'idle', 'turn_finished', isoNow(k), undefined, figures) : tx.patchInstance(before, figures);
     });
     k.log.info({ instanceId: id, usage: usageView(usage), costUsd: nanosToUsd(turnCost), calls: calls.calls, ms: result.durationMs }, 'turn finished');
 
@@ -254,7 +267,7 @@ export class Turns {
     if (turnCost === null) warnings.push(`Model "${result.model}" has no known price: cost is unknown (null), not zero.`);
     if (result.stopReason === 'max_tokens') warnings.push('The reply was cut off at max_tokens (MAX_OUTPUT_TOKENS, or what the budgets had left for that call).');
     if (result.stopReason === BUDGET_EXHAUSTED) warnings.push(`The turn stopped before its next model call: the budget had no room left for it. What it produced so far is kept.`);
-    const breached = breachedLimit(after, k.clock.now()) ?? (await this.#exhausted(after, [...history, { role: 'user', content: message }, { role: 'assistant', content: result.text }]));
+    const breached = breachedLimit(after, k.clock.now()) ?? this.#exhausted(after, [...history, { role: 'user', content: message }, { role: 'assistant', content: result.text }]);
     if (breached) {
       await terminate(k, id, breached);
       after = await findInstance(k.store, id);
@@ -295,13 +308,13 @@ export class Turns {
   /**
    * The instance's own limit that leaves no room for even a one-word next turn with a useful reply (its
    * conversation alone no longer fits its token or cost budget): such an instance is at its limit and ends.
+   * Only its own budgets count here (a spent shared one ends no one), so this reads nothing from the store.
    */
-  async #exhausted(record: InstanceRecord, conversation: Conversation): Promise<TransitionReason | null> {
+  #exhausted(record: InstanceRecord, conversation: Conversation): TransitionReason | null {
     const { k } = this;
-    const [chain, totals] = await Promise.all([k.store.chainOf(record.id), k.store.totals()]);
     const plan = planHold({
-      chain,
-      global: { budgetNanos: usdToNanos(k.config.maxTotalCostUsd), spentNanos: totals.costNanos, heldNanos: totals.heldNanos },
+      chain: [record],
+      global: { budgetNanos: Number.POSITIVE_INFINITY, spentNanos: 0, heldNanos: 0 },
       rates: holdRates(k.prices, record.model),
       promptTokens: this.#promptTokens(record, [...conversation, { role: 'user', content: '.' }]),
       wantedMaxTokens: k.config.maxOutputTokens,
@@ -317,7 +330,7 @@ export class Turns {
   async #refused(record: InstanceRecord, history: Conversation, error: unknown): Promise<unknown> {
     const binding = error instanceof OrchestratorError ? error.details?.['binding'] : undefined;
     if (binding !== 'limit:tokens' && binding !== 'limit:cost') return error;
-    const exhausted = await this.#exhausted(record, history);
+    const exhausted = this.#exhausted(record, history);
     if (!exhausted) return error;
     await terminate(this.k, record.id, exhausted);
     return new OrchestratorError(
@@ -327,16 +340,20 @@ export class Turns {
     );
   }
 
-  /** Throws a clear error if the instance can't take a turn now; terminates it first if it is past a limit. */
+  /** Throws a clear error if the instance can't take a turn now (or the global budget is spent); terminates it first if it is past a limit. */
   async #checkUsable(record: InstanceRecord): Promise<void> {
-    const { k } = this;
+    await this.#checkLimits(record);
+    assertGlobalBudget((await this.k.store.totals()).costNanos, usdToNanos(this.k.config.maxTotalCostUsd));
+  }
+
+  /** Throws unless the instance can take a turn; terminates it first if it is past one of its own limits. */
+  async #checkLimits(record: InstanceRecord): Promise<void> {
     assertTakesTurns(record);
-    const breached = breachedLimit(record, k.clock.now());
+    const breached = breachedLimit(record, this.k.clock.now());
     if (breached) {
-      await terminate(k, record.id, breached);
+      await terminate(this.k, record.id, breached);
       throw new OrchestratorError('limit_exceeded', `Instance ${record.id} was terminated because ${describeReason(breached)}. Spawn a new instance to continue.`, { reason: breached });
     }
-    assertGlobalBudget((await k.store.totals()).costNanos, usdToNanos(k.config.maxTotalCostUsd));
   }
 }
 

@@ -107,8 +107,8 @@ export interface StoreReads {
   totals(): Promise<StoreTotals>;
 
   listMessages(instanceId: string, page: PageRequest): Promise<Page<ConversationMessage>>;
-  /** The messages a model sees: every message not marked failed, oldest first. */
-  conversation(instanceId: string): Promise<readonly ConversationMessage[]>;
+  /** What a model sees: the role and text of every message not marked failed, oldest first. */
+  conversation(instanceId: string): Promise<ReadonlyArray<Pick<ConversationMessage, 'role' | 'content'>>>;
   lastMessage(instanceId: string): Promise<ConversationMessage | undefined>;
   listEvents(instanceId: string): Promise<readonly LifecycleEvent[]>;
 
@@ -128,6 +128,8 @@ export interface StoreWrites {
   insertInstance(record: InstanceRecord): Promise<void>;
   /** Replaces fields of a stored instance and returns the new row; throws if the id is unknown. */
   updateInstance(id: string, patch: InstancePatch): Promise<InstanceRecord>;
+  /** Writes `current` with `patch` applied, where `current` was read in this same transaction (saves the re-read). */
+  patchInstance(current: InstanceRecord, patch: InstancePatch): Promise<InstanceRecord>;
   appendMessage(instanceId: string, message: NewMessage): Promise<ConversationMessage>;
   /** Replaces fields of one message (e.g. marking a user message whose turn failed). */
   updateMessage(instanceId: string, seq: number, patch: Partial<Omit<ConversationMessage, 'seq'>>): Promise<void>;

@@ -138,7 +138,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX instances_state ON instances(state, expires_at);
   CREATE INDEX instances_live_created ON instances(live, created_at);
   CREATE INDEX instances_created ON instances(created_at);
-  CREATE INDEX instances_ended ON instances(live, state_changed_at);
+  CREATE INDEX instances_ended ON instances(state_changed_at) WHERE live = 0;
   DROP TABLE reservations;
   CREATE TABLE holds (
     id TEXT PRIMARY KEY,
@@ -148,7 +148,7 @@ export const MIGRATIONS: readonly string[] = [
     tokens INTEGER NOT NULL,
     nanos INTEGER NOT NULL,
     created_at INTEGER NOT NULL
-  );
+  ) WITHOUT ROWID;
   CREATE INDEX holds_owner ON holds(owner);
   CREATE INDEX tasks_finished ON tasks(finished_at);
   CREATE TABLE totals (

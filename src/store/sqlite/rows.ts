@@ -228,3 +228,9 @@ export function messageParams(instanceId: string, m: ConversationMessage): Recor
     retries: m.retries ?? null,
   };
 }
+
+/** A message as a model sees it, from its two columns: checked by hand, since every turn reads the whole conversation. */
+export function toTurnMessage(row: { role: unknown; content: unknown }): Pick<ConversationMessage, 'role' | 'content'> {
+  if ((row.role !== 'user' && row.role !== 'assistant') || typeof row.content !== 'string') throw new Error(`A stored message is corrupt: role ${String(row.role)}, content of type ${typeof row.content}.`);
+  return { role: row.role, content: row.content };
+}

@@ -3,7 +3,7 @@ import { LIVE_STATES, type ConversationMessage, type InstanceRecord, type Instan
 import { totalTokens } from '../../domain/usage.js';
 import type { Owner } from '../owner.js';
 import type { Charge, Hold, InstancePatch, Lease, LifecycleEvent, NewMessage, Page, PageRequest, StoreTotals, StoredTask } from '../store.js';
-import { INSTANCE_COLUMNS, UPDATABLE_COLUMNS, messageParams, toMessage, toRecord, toRow } from './rows.js';
+import { INSTANCE_COLUMNS, UPDATABLE_COLUMNS, messageParams, toMessage, toRecord, toRow, toTurnMessage } from './rows.js';
 import { taskParams, toHold, toOwner, toTask, type HoldRow, type OwnerRow, type TaskRow } from './task-rows.js';
 
 const MESSAGE_COLUMNS = Object.keys(messageParams('', { seq: 0, role: 'user', content: '', at: '' }));
@@ -60,7 +60,7 @@ export class SqliteOps {
       lastMessage: p('SELECT * FROM messages WHERE instance_id = ? ORDER BY seq DESC LIMIT 1'),
       countMessages: p('SELECT COUNT(*) AS n FROM messages WHERE instance_id = ?'),
       pageMessages: p('SELECT * FROM messages WHERE instance_id = ? ORDER BY seq LIMIT ? OFFSET ?'),
-      conversation: p('SELECT * FROM messages WHERE instance_id = ? AND failed = 0 ORDER BY seq'),
+      conversation: p('SELECT role, content FROM messages WHERE instance_id = ? AND failed = 0 ORDER BY seq'),
       insertEvent: p('INSERT INTO events (instance_id, at, from_state, to_state, reason, detail) VALUES (?, ?, ?, ?, ?, ?)'),
       listEvents: p('SELECT * FROM events WHERE instance_id = ? ORDER BY rowid'),
       acquireLease: p('UPDATE instances SET lease_owner = ?, lease_expires_at = ? WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)'),
@@ -153,9 +153,14 @@ export class SqliteOps {
   updateInstance(id: string, patch: InstancePatch): InstanceRecord {
     const current = this.getInstance(id);
     if (!current) throw new Error(`instance ${id} is not stored`);
+    return this.patchInstance(current, patch);
+  }
+
+  patchInstance(current: InstanceRecord, patch: InstancePatch): InstanceRecord {
     const next: InstanceRecord = { ...current, ...patch };
     const row = toRow(next) as unknown as Record<string, unknown>;
-    this.#s.updateInstance.run(Object.fromEntries(['id', ...UPDATABLE_COLUMNS].map((c) => [c, row[c]])));
+    const changes = this.#s.updateInstance.run(Object.fromEntries(['id', ...UPDATABLE_COLUMNS].map((c) => [c, row[c]]))).changes;
+    if (changes !== 1) throw new Error(`instance ${current.id} is not stored`);
     return next;
   }
 
@@ -225,8 +230,10 @@ export class SqliteOps {
     return { items: this.#s.pageMessages.all(instanceId, page.limit, page.offset).map(toMessage), total: n };
   }
 
-  conversation(instanceId: string): ConversationMessage[] {
-    return this.#s.conversation.all(instanceId).map(toMessage);
+  conversation(instanceId: string): Array<Pick<ConversationMessage, 'role' | 'content'>> {
+    // Read on every turn, so only the two columns a model sees, each checked (a whole row's schema would cost
+    // more than the query on a long conversation).
+    return (this.#s.conversation.all(instanceId) as Array<{ role: unknown; content: unknown }>).map(toTurnMessage);
   }
 
   lastMessage(instanceId: string): ConversationMessage | undefined {

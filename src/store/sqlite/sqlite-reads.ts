@@ -53,7 +53,7 @@ export abstract class SqliteReads implements StoreReads {
     return this.run(() => this.ops.listMessages(instanceId, page));
   }
 
-  conversation(instanceId: string): Promise<readonly ConversationMessage[]> {
+  conversation(instanceId: string): Promise<ReadonlyArray<Pick<ConversationMessage, 'role' | 'content'>>> {
     return this.run(() => this.ops.conversation(instanceId));
   }
 

@@ -41,6 +41,10 @@ export class SqliteTx extends SqliteReads implements Tx {
     return this.run(() => this.ops.updateInstance(id, patch));
   }
 
+  patchInstance(current: InstanceRecord, patch: InstancePatch): Promise<InstanceRecord> {
+    return this.run(() => this.ops.patchInstance(current, patch));
+  }
+
   appendMessage(instanceId: string, message: NewMessage): Promise<ConversationMessage> {
     return this.run(() => this.ops.appendMessage(instanceId, message));
   }

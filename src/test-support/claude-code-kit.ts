@@ -1,6 +1,4 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { createServer, request, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionSpec } from '../backends/backend.js';
@@ -58,26 +56,6 @@ export class ClaudeCodeKit {
   }
 }
 
-/**
- * A real HTTP hop in front of `target` (the simulator) that keeps the headers of every request, credentials
- * included, which the simulator deliberately never stores: to see what our model proxy sends upstream.
- */
-export async function startHeaderRecorder(target: string): Promise<{ url: string; seen: IncomingHttpHeaders[]; close: () => Promise<void> }> {
-  const seen: IncomingHttpHeaders[] = [];
-  const server = createServer((req, res) => {
-    seen.push(req.headers);
-    const out = request(new URL(req.url ?? '/', target), { method: req.method ?? 'GET', headers: req.headers }, (reply) => {
-      res.writeHead(reply.statusCode ?? 502, reply.headers);
-      reply.pipe(res);
-    });
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 /** An abort signal for a turn that should never take long. */
 export function turnSignal(): AbortSignal {
   return AbortSignal.timeout(60_000);
@@ -130,3 +108,5 @@ export function holdRule(): { rule: ReplyRule; release: () => void } {
   // Case-sensitive and unlikely in any tool output, so only the scripted message matches.
   return { rule: { match: { lastUser: new RegExp(HOLD) }, reply: () => held.then(() => 'released') }, release };
 }
+
+export { startHeaderRecorder } from './header-recorder.js';

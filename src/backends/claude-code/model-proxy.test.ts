@@ -1,12 +1,11 @@
 import Anthropic, { type APIError } from '@anthropic-ai/sdk';
-import { createServer, request, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rejectOnAbort } from '../../async/reject-on-abort.js';
 import { OrchestratorError } from '../../domain/errors.js';
 import { usageFromApi } from '../../domain/usage.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/simulator.js';
 import { deferred } from '../../test-support/fake-port.js';
+import { startHeaderRecorder } from '../../test-support/header-recorder.js';
 import { rawRequest } from '../../test-support/http.js';
 import type { CallBudget, CallHold, HoldRequest, SettledCall } from '../call-budget.js';
 import { ModelProxy, type AgentRoute, type ProxyUpstream } from './model-proxy.js';
@@ -67,23 +66,6 @@ class RecordingBudget implements CallBudget {
   expectEachClosedOnce(): void {
     for (const h of this.holds) expect(h.settles.length + h.releases).toBe(1);
   }
-}
-
-/** A real HTTP hop in front of the simulator that keeps the credential headers the simulator deliberately never stores. */
-async function startHeaderRecorder(target: string): Promise<{ url: string; seen: IncomingHttpHeaders[]; close: () => Promise<void> }> {
-  const seen: IncomingHttpHeaders[] = [];
-  const server = createServer((req, res) => {
-    seen.push(req.headers);
-    const out = request(new URL(req.url ?? '/', target), { method: req.method ?? 'GET', headers: req.headers }, (reply) => {
-      res.writeHead(reply.statusCode ?? 502, reply.headers);
-      reply.pipe(res);
-    });
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /** Polls until `check` holds; fails after a generous deadline rather than sleeping a guessed time. */

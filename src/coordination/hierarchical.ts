@@ -2,44 +2,19 @@ import { OrchestratorError } from '../domain/errors.js';
 import { notRunResult, participantResult } from './participant-result.js';
 import { parsePlan, planWaves, type PlannedSubtask } from './plan.js';
 import { integrationPrompt, label, planPrompt, planRetryPrompt } from './prompts.js';
-import { runSubtasks, type SubtaskResult } from './subtasks.js';
+import type { HierarchicalResult, PlanAttempt, SubtaskResult } from './hierarchical-types.js';
+import { runSubtasks } from './subtasks.js';
 import { TurnRunner } from './turn-runner.js';
-import type { CoordinationContext, CoordinationRequest, CoordinationResultBase, ParticipantInfo, ParticipantResult } from './types.js';
+import type { CoordinationContext, CoordinationRequest, ParticipantInfo, ParticipantResult } from './types.js';
 import { describeTally, tallyFields } from './usage-sum.js';
 
-export type { SubtaskResult } from './subtasks.js';
+export type { HierarchicalResult, PlanAttempt, SubtaskResult } from './hierarchical-types.js';
 
 /** A plan gets one retry with the errors quoted back; a model that still ignores the format ends the run. */
 const PLAN_ATTEMPTS = 2;
 
 /** Kept of an unusable plan reply, so the result shows what the coordinator said without bloating it. */
 const MAX_REPLY_CHARS_KEPT = 2_000;
-
-export interface PlanAttempt {
-  attempt: number;
-  status: 'valid' | 'invalid' | 'failed' | 'cancelled';
-  /** Why the plan was not usable (validation errors), or why the turn failed; empty when valid. */
-  errors: string[];
-  /** The coordinator's reply when it was not a valid plan (truncated), so the user can see what it said. */
-  reply?: string;
-}
-
-export interface HierarchicalResult extends CoordinationResultBase {
-  coordination_type: 'hierarchical';
-  coordinator: ParticipantInfo;
-  /** 1 for the run that was asked for; 2 for a run nested in one of its sub-tasks, and so on. */
-  level: number;
-  plan_attempts: PlanAttempt[];
-  /** The validated plan, or null when the coordinator did not produce one. */
-  plan: PlannedSubtask[] | null;
-  /** Sub-task ids per wave, in the order the waves ran; each wave ran in parallel. */
-  waves: string[][];
-  /** One entry per planned sub-task, in plan order. */
-  subtasks: SubtaskResult[];
-  /** The coordinator's integration turn; null when there was no plan. */
-  integration: ParticipantResult | null;
-  final_answer: string | null;
-}
 
 /**
  * The coordinator splits the task into sub-tasks (JSON, validated, retried once), the participants do them

@@ -1,21 +1,10 @@
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
-import type { HierarchicalResult } from './hierarchical.js';
+import type { HierarchicalResult, SubtaskResult } from './hierarchical-types.js';
 import { notRunResult, participantResult } from './participant-result.js';
 import type { PlannedSubtask } from './plan.js';
 import { subtaskPrompt, type DependencyOutcome } from './prompts.js';
 import type { TurnRunner } from './turn-runner.js';
 import type { ParticipantInfo, ParticipantResult } from './types.js';
-
-/** One planned sub-task's outcome: who did it, and its reply or why there is none. */
-export interface SubtaskResult extends ParticipantResult {
-  subtask_id: string;
-  description: string;
-  depends_on: string[];
-  /** 1-based wave the sub-task ran in. */
-  wave: number;
-  /** When the assignee delegated to its own children: that nested run (its answer is this `reply`). */
-  nested?: HierarchicalResult;
-}
 
 /** Prepares a nested hierarchical run for `assignee` (started by calling the result), or undefined when it has no one to delegate to. */
 export type Delegate = (assignee: ParticipantInfo, message: string, runner: TurnRunner) => Promise<(() => Promise<HierarchicalResult>) | undefined>;

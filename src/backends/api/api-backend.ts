@@ -1,43 +1,12 @@
 import { DEFAULTS } from '../../config/defaults.js';
 import { OrchestratorError } from '../../domain/errors.js';
 import type { Backend, Session, SessionSpec, TurnInput, TurnOptions, TurnResult } from '../backend.js';
-import { AdaptiveConcurrencyLimiter, OpenLimiter, type LimiterClock, type RequestLimiter } from './concurrency-limiter.js';
-import type { PromptCaching } from './prompt-cache.js';
-import type { ApiRuntime } from './api-runtime.js';
-import type { RetryNotice } from './retrying-call.js';
-import type { Sleep } from '../../async/sleep.js';
+import { AdaptiveConcurrencyLimiter, OpenLimiter } from './concurrency-limiter.js';
+import type { ApiBackendOptions, ApiRuntime } from './api-options.js';
+
+export type { ApiBackendOptions } from './api-options.js';
 
 export { MAX_MODEL_CALLS_PER_TURN } from './limits.js';
-
-export interface ApiBackendOptions {
-  readonly apiKey: string | undefined;
-  readonly baseUrl: string | undefined;
-  /** Retries per model call on 408/409/429/5xx/529, connection resets and mid-reply errors (0 = none). */
-  readonly maxRetries?: number;
-  /** No retry starts this long after a model call's first attempt. */
-  readonly retryMaxSeconds?: number;
-  /** First backoff, doubling per retry up to retryMaxDelayMs; tests make both tiny. */
-  readonly retryBaseDelayMs?: number;
-  readonly retryMaxDelayMs?: number;
-  /** Ceiling of the adaptive limit on requests in flight (shared by every session of this backend). */
-  readonly maxInFlight?: number;
-  /** False sends every request at once, with no limiter (for comparison; default true). */
-  readonly adaptiveConcurrency?: boolean;
-  /** Default: on, 5-minute TTL. */
-  readonly promptCaching?: PromptCaching;
-  /** Monotonic ms for durations and the retry time bound (default performance.now). */
-  readonly now?: () => number;
-  /** Wall-clock ms, to read a retry-after given as an HTTP date (default Date.now). */
-  readonly wallNow?: () => number;
-  /** The wait between retries (default a real, abortable timer); tests record the delays instead. */
-  readonly sleep?: Sleep;
-  /** Jitter source for backoff (default Math.random). */
-  readonly random?: () => number;
-  /** Time for the limiter's retry-after pause (default real timers). */
-  readonly limiterClock?: LimiterClock;
-  /** Told before each retry's wait, with the instance it was for (for logs). */
-  readonly onRetry?: (notice: RetryNotice & { readonly instanceId: string }) => void;
-}
 
 /**
  * Instances that are conversations with the Messages API, streamed through the official SDK. This module is
@@ -103,4 +72,3 @@ class LazyApiSession implements Session {
   }
 }
 
-export type { RequestLimiter };

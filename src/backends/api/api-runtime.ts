@@ -2,15 +2,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import { DEFAULTS } from '../../config/defaults.js';
 import { sleep as realSleep } from '../../async/sleep.js';
 import type { Session, SessionSpec } from '../backend.js';
-import type { ApiBackendOptions } from './api-backend.js';
+import type { ApiBackendOptions, ApiRuntime } from './api-options.js';
 import { ApiSession } from './api-session.js';
 import type { RequestLimiter } from './concurrency-limiter.js';
 import type { CallRunner } from './retrying-call.js';
-
-/** What the api backend needs the SDK for, built once, on the first turn. */
-export interface ApiRuntime {
-  session(spec: SessionSpec): Session;
-}
 
 export function createApiRuntime(options: ApiBackendOptions, limiter: RequestLimiter): ApiRuntime {
   const client = new Anthropic({

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/load-config.js';
-import type { BackendContext, BackendDescriptor } from '../registry.js';
+import type { BackendContext, BackendDescriptor } from '../descriptor.js';
 
 /** Instances that are conversations with the Messages API (through @anthropic-ai/sdk, loaded on first turn). */
 export const apiBackendDescriptor = {

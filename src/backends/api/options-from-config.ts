@@ -1,5 +1,5 @@
 import type { Config } from '../../config/load-config.js';
-import type { ApiBackendOptions } from './api-backend.js';
+import type { ApiBackendOptions } from './api-options.js';
 
 /** The api backend's options from the server's settings (API_MAX_RETRIES, PROMPT_CACHING, ...). */
 export function apiBackendOptions(config: Config): ApiBackendOptions {

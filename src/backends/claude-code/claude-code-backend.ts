@@ -4,7 +4,7 @@ import { OrchestratorError } from '../../domain/errors.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
 import type { Backend, Session, SessionSpec } from '../backend.js';
 import { AgentHome } from './agent-home.js';
-import { agentsDir } from './descriptor.js';
+import { agentsDir } from './agents-dir.js';
 import { ModelProxy, type ProxyUpstream } from './model-proxy.js';
 import { sessionOptions } from './session-options.js';
 import { AgentRegistry, type ReapReport } from './agent-registry.js';

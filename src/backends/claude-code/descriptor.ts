@@ -1,14 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../../config/load-config.js';
-import type { BackendContext, BackendDescriptor } from '../registry.js';
+import type { BackendContext, BackendDescriptor } from '../descriptor.js';
+import { agentsDir } from './agents-dir.js';
 import { permissionPolicyInputSchema } from './permission-policy.js';
-
-/** Where agent records live: a server that died leaves them, and the next one to start ends their agents. */
-export function agentsDir(workspaceDir: string): string {
-  return join(workspaceDir, '.agents');
-}
 
 /** Instances that are real Claude Code agents working in their own workspace. */
 export const claudeCodeBackendDescriptor = {

@@ -1,13 +1,11 @@
 import type { AskPermission, Session, ToolExecution, TurnResult } from '../backends/backend.js';
-import { BUDGET_EXHAUSTED, estimateTokens, type CallHold } from '../backends/call-budget.js';
+import type { CallHold } from '../backends/call-budget.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { parseInput, sendInputSchema, type SendInput } from '../domain/inputs.js';
-import type { InstanceRecord, MessageRole, TransitionReason } from '../domain/instance.js';
+import type { InstanceRecord } from '../domain/instance.js';
 import { expiresAtMs } from '../domain/lifetime.js';
-import { usageView } from '../domain/usage.js';
-import { nanosToUsd, usdToNanos } from '../pricing/cost.js';
+import { usdToNanos } from '../pricing/cost.js';
 import { sleep } from '../async/sleep.js';
-import { holdRates, planHold } from './budget.js';
 import { DELEGATION_TOOLS } from './delegation.js';
 import { isoNow, type Kernel } from './kernel.js';
 import { transition } from './lifecycle.js';
@@ -16,6 +14,8 @@ import { findInstance } from './queries.js';
 import type { SendResult } from './results.js';
 import { terminate } from './terminate.js';
 import { TurnCalls } from './turn-calls.js';
+import { recordCompletedTurn, recordFailedTurn, sendResult, turnWarnings, type TurnLease } from './turn-end.js';
+import { exhaustedBy, promptTokensOf, type Conversation } from './turn-fit.js';
 
 export interface SendOptions {
   /** Aborts the turn (the instance stays usable). */
@@ -27,8 +27,6 @@ export interface SendOptions {
 
 /** Runs the delegation tools an instance's turn calls (see delegation.ts). */
 export type ToolExecutorFor = (record: InstanceRecord) => (name: string, input: unknown, signal: AbortSignal) => Promise<ToolExecution>;
-
-type Conversation = ReadonlyArray<{ readonly role: MessageRole; readonly content: string }>;
 
 /**
  * The turn pipeline: queue → lease → hold the first model call → write the user's message → the backend's
@@ -99,7 +97,7 @@ export class Turns {
     }, k.leaseMs / 3);
     renew.unref();
     // The turn's last transaction releases the lease with everything else; if the turn never got that far, this does.
-    const lease = { held: true };
+    const lease: TurnLease = { held: true };
     try {
       return await this.#turn(id, message, turnTimeout, timeoutMs, options, lease);
     } finally {
@@ -108,7 +106,7 @@ export class Turns {
     }
   }
 
-  async #turn(id: string, message: string, turnTimeout: AbortSignal, timeoutMs: number, options: SendOptions, lease: { held: boolean }): Promise<SendResult> {
+  async #turn(id: string, message: string, turnTimeout: AbortSignal, timeoutMs: number, options: SendOptions, lease: TurnLease): Promise<SendResult> {
     const { k } = this;
     // Re-read after waiting: an earlier turn (here or on another server) may have ended the instance.
     const record = await findInstance(k.store, id);
@@ -117,7 +115,7 @@ export class Turns {
     const history: Conversation = (await k.store.conversation(id)).map((m) => ({ role: m.role, content: m.content }));
     const lifetime = AbortSignal.timeout(Math.max(1, expiresAtMs(record) - k.clock.now()));
     const signal = AbortSignal.any([turnTimeout, lifetime, k.shutdown, ...(options.signal ? [options.signal] : [])]);
-    const promptTokens = this.#promptTokens(record, [...history, { role: 'user', content: message }]);
+    const promptTokens = promptTokensOf(k, record, [...history, { role: 'user', content: message }]);
 
     // The first call's hold and the turn's start (busy, the user's message) are one transaction: a send that
     // can't get its hold leaves no trace, and an acknowledged message is never lost.
@@ -149,7 +147,7 @@ export class Turns {
         : turnTimeout.aborted
           ? timeoutError(id, timeoutMs)
           : toOrchestratorError(error);
-      await this.#failed(id, userSeq, failure, calls, k.clock.now() - started, lease);
+      await recordFailedTurn(k, id, userSeq, failure, calls, k.clock.now() - started, lease);
       k.log.warn({ instanceId: id, code: failure.code, err: failure.message }, 'turn failed');
       if (lifetime.aborted) await terminate(k, id, 'timeout');
       throw failure;
@@ -185,142 +183,17 @@ export class Turns {
     );
   }
 
-  /** The failed turn stays in the history, marked, with what its finished calls were charged; the instance stays usable. */
-  async #failed(id: string, seq: number, failure: OrchestratorError, calls: TurnCalls, durationMs: number, lease: { held: boolean }): Promise<void> {
+  async #completed(record: InstanceRecord, history: Conversation, message: string, result: TurnResult, calls: TurnCalls, userSeq: number, lease: TurnLease): Promise<SendResult> {
     const { k } = this;
-    const charged = calls.calls > 0 ? { usage: calls.usage, costNanos: calls.costNanos } : {};
-    await k.store.transaction(async (tx) => {
-      await tx.updateMessage(id, seq, { failed: true, error: failure.message, ...charged });
-      const current = await findInstance(tx, id);
-      const counts = { errorCount: current.errorCount + 1, lastError: failure.message, consecutiveFailures: current.consecutiveFailures + 1 };
-      if (current.state === 'busy') await transition(tx, k.events, id, 'idle', 'turn_finished', isoNow(k), 'turn failed', counts);
-      else await tx.patchInstance(current, counts);
-      await tx.releaseLease(id, k.owner.id);
-      lease.held = false;
-      tx.onCommit(() =>
-        k.events.publish({
-          type: 'turn.settled',
-          at: isoNow(k),
-          instanceId: id,
-          seq,
-          outcome: 'failed',
-          usage: calls.usage,
-          costNanos: calls.costNanos,
-          durationMs: Math.round(durationMs),
-          calls: calls.calls,
-          stopReason: null,
-          error: { code: failure.code, message: failure.message },
-        }),
-      );
-    });
-  }
-
-  async #completed(record: InstanceRecord, history: Conversation, message: string, result: TurnResult, calls: TurnCalls, userSeq: number, lease: { held: boolean }): Promise<SendResult> {
-    const { k } = this;
-    const id = record.id;
-    const usage = calls.usage;
-    const turnCost = calls.costNanos;
-    // One transaction: the reply and the turn's figures (its calls were charged as they settled).
-    let after = await k.store.transaction(async (tx) => {
-      await tx.appendMessage(id, {
-        role: 'assistant',
-        content: result.text,
-        at: isoNow(k),
-        usage,
-        costNanos: turnCost,
-        durationMs: result.durationMs,
-        stopReason: result.stopReason,
-        model: result.model,
-        ...(result.toolCalls.length > 0 ? { toolCalls: result.toolCalls } : {}),
-        ...(result.retries !== undefined && result.retries > 0 ? { retries: result.retries } : {}),
-      });
-      const before = await findInstance(tx, id);
-      const figures = {
-        turns: before.turns + 1,
-        totalResponseMs: before.totalResponseMs + result.durationMs,
-        lastResponseMs: result.durationMs,
-        consecutiveFailures: 0,
-        ...(result.backendState !== undefined ? { backendState: result.backendState } : {}),
-      };
-      tx.onCommit(() =>
-        k.events.publish({
-          type: 'turn.settled',
-          at: isoNow(k),
-          instanceId: id,
-          seq: userSeq,
-          outcome: 'completed',
-          usage,
-          costNanos: turnCost,
-          durationMs: result.durationMs,
-          calls: calls.calls,
-          stopReason: result.stopReason,
-        }),
-      );
-      await tx.releaseLease(id, k.owner.id);
-      lease.held = false;
-      // Terminated during the turn (its parent was, say): the figures are kept, the state is not touched.
-      return before.state === 'busy' ? transition(tx, k.events, id, 'idle', 'turn_finished', isoNow(k), undefined, figures) : tx.patchInstance(before, figures);
-    });
-    k.log.info({ instanceId: id, usage: usageView(usage), costUsd: nanosToUsd(turnCost), calls: calls.calls, ms: result.durationMs }, 'turn finished');
-
-    const warnings: string[] = [];
-    if (turnCost === null) warnings.push(`Model "${result.model}" has no known price: cost is unknown (null), not zero.`);
-    if (result.stopReason === 'max_tokens') warnings.push('The reply was cut off at max_tokens (MAX_OUTPUT_TOKENS, or what the budgets had left for that call).');
-    if (result.stopReason === BUDGET_EXHAUSTED) warnings.push(`The turn stopped before its next model call: the budget had no room left for it. What it produced so far is kept.`);
-    const breached = breachedLimit(after, k.clock.now()) ?? this.#exhausted(after, [...history, { role: 'user', content: message }, { role: 'assistant', content: result.text }]);
+    let after = await recordCompletedTurn(k, record.id, result, calls, userSeq, lease);
+    const warnings = turnWarnings(result, calls.costNanos);
+    const breached = breachedLimit(after, k.clock.now()) ?? exhaustedBy(k, after, [...history, { role: 'user', content: message }, { role: 'assistant', content: result.text }]);
     if (breached) {
-      await terminate(k, id, breached);
-      after = await findInstance(k.store, id);
+      await terminate(k, record.id, breached);
+      after = await findInstance(k.store, record.id);
       warnings.push(`Instance terminated after this turn: ${describeReason(breached)}.`);
     }
-    return {
-      instance_id: id,
-      reply: result.text,
-      usage: usageView(usage),
-      cost_usd: nanosToUsd(turnCost),
-      cache_savings_usd: nanosToUsd(calls.cacheSavingsNanos),
-      duration_ms: result.durationMs,
-      stop_reason: result.stopReason,
-      model: result.model,
-      model_calls: calls.calls,
-      state: after.state,
-      state_reason: after.stateReason,
-      instance_usage: usageView(after.usage),
-      instance_cost_usd: nanosToUsd(after.costNanos),
-      ...(result.toolCalls.length > 0 ? { tool_calls: result.toolCalls.map((c) => ({ name: c.name, input: c.input, is_error: c.isError, result: c.result })) } : {}),
-      ...(result.retries !== undefined ? { retries: result.retries } : {}),
-      ...(result.changedFiles ? { changed_files: [...result.changedFiles] } : {}),
-      ...(result.permissionDenials && result.permissionDenials.length > 0
-        ? { permission_denials: result.permissionDenials.map((d) => ({ tool: d.tool, input: d.input, reason: d.reason })) }
-        : {}),
-      ...(result.agentCostUsd !== undefined ? { agent_cost_usd: result.agentCostUsd } : {}),
-      warnings,
-    };
-  }
-
-  /** Prompt tokens of the next call, estimated on the high side, plus what the backend adds to every call. */
-  #promptTokens(record: InstanceRecord, conversation: Conversation): number {
-    let chars = record.systemPrompt.length + (record.allowDelegation ? DELEGATION_TOOLS_CHARS : 0);
-    for (const m of conversation) chars += m.content.length;
-    return estimateTokens(chars, conversation.length) + this.k.backends.descriptor(record.backend).promptOverheadTokens;
-  }
-
-  /**
-   * The instance's own limit that leaves no room for even a one-word next turn with a useful reply (its
-   * conversation alone no longer fits its token or cost budget): such an instance is at its limit and ends.
-   * Only its own budgets count here (a spent shared one ends no one), so this reads nothing from the store.
-   */
-  #exhausted(record: InstanceRecord, conversation: Conversation): TransitionReason | null {
-    const { k } = this;
-    const plan = planHold({
-      chain: [record],
-      global: { budgetNanos: Number.POSITIVE_INFINITY, spentNanos: 0, heldNanos: 0 },
-      rates: holdRates(k.prices, record.model),
-      promptTokens: this.#promptTokens(record, [...conversation, { role: 'user', content: '.' }]),
-      wantedMaxTokens: k.config.maxOutputTokens,
-      minOutputTokens: k.config.minOutputTokens,
-    });
-    return plan.kind === 'refuse' && plan.binding !== 'shared' ? plan.binding : null;
+    return sendResult(after, result, calls, warnings);
   }
 
   /**
@@ -330,7 +203,7 @@ export class Turns {
   async #refused(record: InstanceRecord, history: Conversation, error: unknown): Promise<unknown> {
     const binding = error instanceof OrchestratorError ? error.details?.['binding'] : undefined;
     if (binding !== 'limit:tokens' && binding !== 'limit:cost') return error;
-    const exhausted = this.#exhausted(record, history);
+    const exhausted = exhaustedBy(this.k, record, history);
     if (!exhausted) return error;
     await terminate(this.k, record.id, exhausted);
     return new OrchestratorError(
@@ -356,9 +229,6 @@ export class Turns {
     }
   }
 }
-
-/** The delegation tools' definitions travel with every call of a delegating instance. */
-const DELEGATION_TOOLS_CHARS = JSON.stringify(DELEGATION_TOOLS).length;
 
 function timeoutError(id: string, timeoutMs: number): OrchestratorError {
   return new OrchestratorError('timeout', `No reply from instance ${id} within ${timeoutMs / 1000} s; the turn was aborted and the instance stays usable. Retry with a larger timeout_seconds.`);

@@ -1,39 +1,10 @@
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { randomId, type IdGenerator } from '../domain/ids.js';
 import type { StoredTask } from '../store/store.js';
+import { fromStored, interrupted, toStored } from './task-records.js';
+import type { ProgressReport, TaskKind, TaskSnapshot, TaskState } from './task-types.js';
 
-export type TaskState = 'working' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
-export type TaskKind = 'send' | 'coordinate';
-
-export interface TaskProgress {
-  message: string;
-  completed_turns: number;
-  total_turns: number | null;
-  tokens: number;
-  updated_at: string;
-}
-
-/** What get_task returns: plain JSON. `result` is the tool's normal result once the task completed. */
-export interface TaskSnapshot {
-  task_id: string;
-  kind: TaskKind;
-  state: TaskState;
-  label: string;
-  progress: TaskProgress;
-  created_at: string;
-  finished_at: string | null;
-  result?: object;
-  error?: { code: string; message: string };
-}
-
-export interface ProgressReport {
-  /** What just happened; absent to only add tokens. */
-  readonly message?: string;
-  readonly completedTurns?: number;
-  readonly totalTurns?: number;
-  /** Tokens used by this step, added to the task's running total. */
-  readonly addTokens?: number;
-}
+export type { ProgressReport, TaskKind, TaskProgress, TaskSnapshot, TaskState } from './task-types.js';
 
 type Work = (signal: AbortSignal, report: (update: ProgressReport) => void) => Promise<object>;
 
@@ -188,7 +159,6 @@ export class TaskRegistry {
     return this.#copy(task);
   }
 
-  /** Stops a working task and waits briefly for it to settle; a finished task is returned unchanged. */
   /**
    * Stops a working task and waits briefly for it to settle; a finished task is returned unchanged. With
    * `as: 'interrupted'` (shutdown) the task ends interrupted, to be retried, rather than cancelled.
@@ -212,7 +182,6 @@ export class TaskRegistry {
     return () => task.listeners.delete(listener);
   }
 
-  /** Cancels every working task (shutdown). */
   /** Stops every working task (shutdown): they end interrupted, and can be retried on any server. */
   async interruptAll(reason: string): Promise<void> {
     await Promise.all([...this.#tasks.values()].filter((t) => t.snapshot.state === 'working').map((t) => this.cancel(t.snapshot.task_id, reason, 'interrupted')));
@@ -234,15 +203,7 @@ export class TaskRegistry {
     const ids: string[] = [];
     for (const t of tasks) {
       if (t.owner === this.#owner || !(await isGone(t.owner))) continue;
-      await this.#store?.saveTask({
-        ...t,
-        state: 'interrupted',
-        finishedAt: this.#iso(),
-        error: {
-          code: 'interrupted',
-          message: `The server running this task stopped before it finished. Nothing was charged twice; finished turns are in the instances' output. To retry, run the same call again: ${JSON.stringify(t.request)}`,
-        },
-      });
+      await this.#store?.saveTask(interrupted(t, this.#iso()));
       ids.push(t.id);
     }
     return ids;
@@ -252,19 +213,7 @@ export class TaskRegistry {
     const store = this.#store;
     if (!store) return;
     const s = task.snapshot;
-    const stored: StoredTask = {
-      id: s.task_id,
-      kind: s.kind,
-      state: s.state,
-      label: s.label,
-      owner: this.#owner,
-      request: task.request,
-      progress: s.progress,
-      result: s.result,
-      error: s.error,
-      createdAt: s.created_at,
-      finishedAt: s.finished_at,
-    };
+    const stored = toStored(s, this.#owner, task.request);
     task.saved = task.saved.then(() => store.saveTask(stored)).catch((error: unknown) => this.#onPersistError(error, s.task_id));
   }
 
@@ -310,18 +259,4 @@ function abortMessage(signal: AbortSignal): string {
 
 function notFound(id: string, kept: number): OrchestratorError {
   return new OrchestratorError('not_found', `Task not found: ${JSON.stringify(id)}. Finished tasks are kept for the last ${kept} tasks of a server, and in its store.`);
-}
-
-function fromStored(t: StoredTask): TaskSnapshot {
-  return {
-    task_id: t.id,
-    kind: t.kind as TaskKind,
-    state: t.state as TaskState,
-    label: t.label,
-    progress: t.progress as TaskProgress,
-    created_at: t.createdAt,
-    finished_at: t.finishedAt,
-    ...(t.result !== undefined && t.result !== null ? { result: t.result as object } : {}),
-    ...(t.error !== undefined && t.error !== null ? { error: t.error as { code: string; message: string } } : {}),
-  };
 }

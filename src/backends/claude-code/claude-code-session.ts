@@ -2,9 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { OrchestratorError } from '../../domain/errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Session, SessionSpec, TurnInput, TurnOptions, TurnResult } from '../backend.js';
-import type { CallBudget, CallHold, HoldRequest } from '../call-budget.js';
 import { AgentHome, sessionIdFor } from './agent-home.js';
 import { agentArgs, agentEnv } from './agent-launch.js';
+import { AgentModelRoute } from './agent-model-route.js';
 import { AgentProcess } from './agent-process.js';
 import { AGENT_MARKER_ENV, type AgentRegistry } from './agent-registry.js';
 import { abortReason, runAgentTurn, type AgentTurnOutcome } from './agent-turn.js';
@@ -67,10 +67,8 @@ export class ClaudeCodeSession implements Session {
   #idle: NodeJS.Timeout | undefined;
   #busy = false;
   #closing: Promise<void> | undefined;
-  /** The running turn, as the agent's model calls see it through the proxy. */
-  #turn: { readonly calls: CallBudget; readonly signal: AbortSignal; refused: boolean } | undefined;
-  /** The agent's capability token at the proxy. */
-  readonly #token: string;
+  /** The agent's way to the model, through the proxy, held against the running turn. */
+  readonly #route: AgentModelRoute;
 
   private constructor(deps: SessionDeps, repository: string | undefined, policy: PermissionPolicy) {
     this.#deps = deps;
@@ -79,11 +77,7 @@ export class ClaudeCodeSession implements Session {
     this.#policy = policy;
     this.#repository = repository;
     this.#tracker = changeTracker(deps.spec.workspace, repository !== undefined ? this.#home.snapshotIndexFile : undefined);
-    this.#token = deps.proxy.register({
-      budget: { hold: (request, signal) => this.#holdCall(request, signal) },
-      signal: () => this.#turn?.signal,
-      onRefused: () => this.#refused(),
-    });
+    this.#route = new AgentModelRoute(deps.proxy, deps.spec.instanceId, () => this.#agent?.write(interruptLine(randomUUID())));
   }
 
   /** Prepares the agent's home and workspace and starts its process, so the first turn finds it warm. */
@@ -132,8 +126,7 @@ export class ClaudeCodeSession implements Session {
     if (options.signal.aborted) throw abortReason(options.signal);
     this.#busy = true;
     this.#clearIdle();
-    const turn = { calls: options.calls, signal: options.signal, refused: false };
-    this.#turn = turn;
+    this.#route.begin(options.calls, options.signal);
     const started = this.#deps.now();
     try {
       await this.#parking;
@@ -162,26 +155,12 @@ export class ClaudeCodeSession implements Session {
       }
       this.#transcript = await this.#home.transcript(this.#sessionId);
       const changedFiles = await this.#changed(before, outcome);
-      return toTurnResult(outcome, { changedFiles, durationMs: Math.round(this.#deps.now() - started), requestedModel: this.#deps.spec.model, budgetExhausted: turn.refused });
+      return toTurnResult(outcome, { changedFiles, durationMs: Math.round(this.#deps.now() - started), requestedModel: this.#deps.spec.model, budgetExhausted: this.#route.end().refused });
     } finally {
-      this.#turn = undefined;
+      this.#route.end();
       this.#busy = false;
       if (!this.#closing) this.#armIdle();
     }
-  }
-
-  /** A model call of the agent, arriving at the proxy: held against the running turn's budget; none outside a turn. */
-  #holdCall(request: HoldRequest, signal: AbortSignal): Promise<CallHold> {
-    const turn = this.#turn;
-    if (!turn) return Promise.reject(new OrchestratorError('invalid_state', `Instance ${this.#deps.spec.instanceId} is not running a turn: its agent may not call the model now.`));
-    return turn.calls.hold(request, signal);
-  }
-
-  /** The budget refused the agent's next model call: stop the agent there; the turn keeps what it produced. */
-  #refused(): void {
-    if (!this.#turn || this.#turn.refused) return;
-    this.#turn.refused = true;
-    this.#agent?.write(interruptLine(randomUUID()));
   }
 
   /** Stops the agent (server shutdown). The workspace, worktree and transcript stay for a resume. */
@@ -209,7 +188,7 @@ export class ClaudeCodeSession implements Session {
         const { exitGraceMs, killGraceMs } = this.#deps.timings;
         if (agent) await (now || this.#busy ? agent.kill(killGraceMs) : agent.stop(exitGraceMs, killGraceMs));
       } finally {
-        this.#deps.proxy.unregister(this.#token);
+        this.#route.close();
         this.#deps.onClosed(this);
       }
     })();
@@ -245,7 +224,7 @@ export class ClaudeCodeSession implements Session {
       executable: this.#deps.executable,
       args: agentArgs({ model: spec.model, policy: this.#policy, sessionId: this.#sessionId, resume, home: this.#home }),
       cwd: spec.workspace,
-      env: agentEnv(this.#deps.sourceEnv, this.#home, { baseUrl: this.#deps.proxy.url, token: this.#token }, marker),
+      env: agentEnv(this.#deps.sourceEnv, this.#home, { baseUrl: this.#route.baseUrl, token: this.#route.token }, marker),
       marker: { name: AGENT_MARKER_ENV, value: marker },
     });
     const identity = { host: this.#deps.host, pid: agent.pid, startTime: processStartTime(agent.pid) };

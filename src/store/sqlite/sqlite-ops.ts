@@ -3,88 +3,18 @@ import { LIVE_STATES, type ConversationMessage, type InstanceRecord, type Instan
 import { totalTokens } from '../../domain/usage.js';
 import type { Owner } from '../owner.js';
 import type { Charge, Hold, InstancePatch, Lease, LifecycleEvent, NewMessage, Page, PageRequest, StoreTotals, StoredTask } from '../store.js';
-import { INSTANCE_COLUMNS, UPDATABLE_COLUMNS, messageParams, toMessage, toRecord, toRow, toTurnMessage } from './rows.js';
+import { UPDATABLE_COLUMNS, messageParams, toMessage, toRecord, toRow, toTurnMessage } from './rows.js';
+import { prepareStatements, type Statements } from './sqlite-statements.js';
 import { taskParams, toHold, toOwner, toTask, type HoldRow, type OwnerRow, type TaskRow } from './task-rows.js';
 
-const MESSAGE_COLUMNS = Object.keys(messageParams('', { seq: 0, role: 'user', content: '', at: '' }));
-
-/**
- * Every statement the store runs, prepared once, run synchronously (better-sqlite3). Each is a lookup by key
- * or an index range with a bound: none reads every instance. The async Store and Tx wrap these.
- */
+/** The store's operations, run synchronously (better-sqlite3) on statements prepared once; the async Store and Tx wrap these. */
 export class SqliteOps {
   readonly #db: Database.Database;
-  readonly #s;
+  readonly #s: Statements;
 
   constructor(db: Database.Database) {
     this.#db = db;
-    const p = (sql: string) => db.prepare(sql);
-    const cols = INSTANCE_COLUMNS.join(', ');
-    this.#s = {
-      insertInstance: p(`INSERT INTO instances (${cols}) VALUES (${INSTANCE_COLUMNS.map((c) => `@${c}`).join(', ')})`),
-      updateInstance: p(`UPDATE instances SET ${UPDATABLE_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`),
-      getInstance: p('SELECT * FROM instances WHERE id = ?'),
-      chainOf: p(
-        `WITH RECURSIVE chain(id, level) AS (SELECT ?, 0 UNION ALL SELECT i.parent_id, chain.level + 1 FROM chain JOIN instances i ON i.id = chain.id WHERE i.parent_id IS NOT NULL)
-         SELECT instances.* FROM chain JOIN instances ON instances.id = chain.id ORDER BY chain.level`,
-      ),
-      listLive: p('SELECT * FROM instances WHERE live = 1 ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?'),
-      listAll: p('SELECT * FROM instances ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?'),
-      children: p('SELECT * FROM instances WHERE parent_id = ? ORDER BY rowid'),
-      childIds: p('SELECT id, parent_id FROM instances WHERE parent_id IN (SELECT value FROM json_each(?)) ORDER BY rowid'),
-      liveChildren: p('SELECT * FROM instances WHERE parent_id = ? AND live = 1 ORDER BY rowid'),
-      countLiveChildren: p('SELECT COUNT(*) AS n FROM instances WHERE parent_id = ? AND live = 1'),
-      inStates: p(`SELECT * FROM instances WHERE state IN (SELECT value FROM json_each(?)) LIMIT ?`),
-      expiredIdle: p(`SELECT * FROM instances WHERE state = 'idle' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
-      totals: p('SELECT * FROM totals WHERE id = 1'),
-      addHeld: p('UPDATE instances SET held_tokens = held_tokens + ?, held_nanos = held_nanos + ? WHERE id = ?'),
-      addTotalHeld: p('UPDATE totals SET held_tokens = held_tokens + ?, held_nanos = held_nanos + ? WHERE id = 1'),
-      chargeOwn: p(
-        `UPDATE instances SET input_tokens = input_tokens + @input, output_tokens = output_tokens + @output,
-           cache_creation_input_tokens = cache_creation_input_tokens + @cacheWrite, cache_creation_1h_input_tokens = cache_creation_1h_input_tokens + @cacheWrite1h,
-           cache_read_input_tokens = cache_read_input_tokens + @cacheRead,
-           cost_nanos = CASE WHEN cost_nanos IS NULL OR @cost IS NULL THEN NULL ELSE cost_nanos + @cost END,
-           cache_savings_nanos = CASE WHEN cache_savings_nanos IS NULL OR @savings IS NULL THEN NULL ELSE cache_savings_nanos + @savings END
-         WHERE id = @id`,
-      ),
-      chargeSubtree: p('UPDATE instances SET subtree_tokens = subtree_tokens + ?, subtree_cost_nanos = subtree_cost_nanos + ? WHERE id = ?'),
-      insertHold: p('INSERT INTO holds (id, instance_id, chain, owner, tokens, nanos, created_at) VALUES (@id, @instance_id, @chain, @owner, @tokens, @nanos, @created_at)'),
-      getHold: p('SELECT * FROM holds WHERE id = ?'),
-      deleteHold: p('DELETE FROM holds WHERE id = ?'),
-      holdOwners: p('SELECT DISTINCT owner FROM holds'),
-      holdsOf: p('SELECT * FROM holds WHERE owner = ? LIMIT ?'),
-      insertMessage: p(`INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${MESSAGE_COLUMNS.map((c) => `@${c}`).join(', ')})`),
-      updateMessage: p(`UPDATE messages SET ${MESSAGE_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE instance_id = @instance_id AND seq = @seq`),
-      maxSeq: p('SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE instance_id = ?'),
-      getMessage: p('SELECT * FROM messages WHERE instance_id = ? AND seq = ?'),
-      lastMessage: p('SELECT * FROM messages WHERE instance_id = ? ORDER BY seq DESC LIMIT 1'),
-      countMessages: p('SELECT COUNT(*) AS n FROM messages WHERE instance_id = ?'),
-      pageMessages: p('SELECT * FROM messages WHERE instance_id = ? ORDER BY seq LIMIT ? OFFSET ?'),
-      conversation: p('SELECT role, content FROM messages WHERE instance_id = ? AND failed = 0 ORDER BY seq'),
-      insertEvent: p('INSERT INTO events (instance_id, at, from_state, to_state, reason, detail) VALUES (?, ?, ?, ?, ?, ?)'),
-      listEvents: p('SELECT * FROM events WHERE instance_id = ? ORDER BY rowid'),
-      acquireLease: p('UPDATE instances SET lease_owner = ?, lease_expires_at = ? WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)'),
-      renewLease: p('UPDATE instances SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?'),
-      releaseLease: p('UPDATE instances SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?'),
-      leaseOf: p('SELECT lease_owner, lease_expires_at FROM instances WHERE id = ?'),
-      saveTask: p(
-        `INSERT INTO tasks (id, kind, state, label, owner, request, progress, result, error, created_at, finished_at)
-         VALUES (@id, @kind, @state, @label, @owner, @request, @progress, @result, @error, @created_at, @finished_at)
-         ON CONFLICT(id) DO UPDATE SET state = @state, progress = @progress, result = @result, error = @error, finished_at = @finished_at, owner = @owner`,
-      ),
-      getTask: p('SELECT * FROM tasks WHERE id = ?'),
-      listTasks: p('SELECT * FROM tasks WHERE state = ? LIMIT ?'),
-      deleteTasks: p("DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE finished_at IS NOT NULL AND finished_at < ? AND state != 'working' LIMIT ?)"),
-      registerOwner: p('INSERT OR REPLACE INTO owners (id, host, pid, process_start, started_at) VALUES (?, ?, ?, ?, ?)'),
-      getOwner: p('SELECT * FROM owners WHERE id = ?'),
-      endedBefore: p(
-        `SELECT id FROM instances i WHERE live = 0 AND state_changed_at < ?
-         AND NOT EXISTS (SELECT 1 FROM instances c WHERE c.parent_id = i.id) LIMIT ?`,
-      ),
-      deleteMessages: p('DELETE FROM messages WHERE instance_id = ?'),
-      deleteEvents: p('DELETE FROM events WHERE instance_id = ?'),
-      deleteInstance: p('DELETE FROM instances WHERE id = ?'),
-    };
+    this.#s = prepareStatements(db);
   }
 
   getInstance(id: string): InstanceRecord | undefined {

@@ -1,6 +1,7 @@
 import type { CallHold, HoldRequest, SettledCall } from '../backends/call-budget.js';
 import { OrchestratorError } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
+import type { InstanceRecord } from '../domain/instance.js';
 import type { Usage } from '../domain/usage.js';
 import { cacheSavingsNanos } from '../pricing/cache-savings.js';
 import { costNanos, findPrice, usdToNanos } from '../pricing/cost.js';
@@ -53,7 +54,7 @@ export class Holds {
     instanceId: string,
     request: HoldRequest,
     signal: AbortSignal,
-    options: { readonly onSettled?: (charge: CallCharge) => void; readonly withGrant?: (tx: Tx) => Promise<void> } = {},
+    options: { readonly onSettled?: (charge: CallCharge) => void; readonly withGrant?: (tx: Tx, instance: InstanceRecord) => Promise<void> } = {},
   ): Promise<CallHold> {
     const { store, prices, settings } = this.#deps;
     const wanted = Math.max(1, Math.min(settings.maxOutputTokens, request.maxTokens ?? settings.maxOutputTokens));
@@ -76,7 +77,7 @@ export class Holds {
         if (plan.kind !== 'grant') return { plan };
         const hold: Hold = { id: this.#deps.ids('hold'), instanceId, chain: chain.map((r) => r.id), owner: this.#deps.owner, tokens: plan.tokens, nanos: plan.nanos, createdAt: this.#deps.now() };
         await tx.addHold(hold);
-        await options.withGrant?.(tx);
+        await options.withGrant?.(tx, self);
         return { plan, hold, model: self.model };
       });
       const { plan } = outcome;

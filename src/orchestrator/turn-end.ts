@@ -25,7 +25,7 @@ export async function recordFailedTurn(k: Kernel, id: string, seq: number, failu
     await tx.updateMessage(id, seq, { failed: true, error: failure.message, ...charged });
     const current = await findInstance(tx, id);
     const counts = { errorCount: current.errorCount + 1, lastError: failure.message, consecutiveFailures: current.consecutiveFailures + 1 };
-    if (current.state === 'busy') await transition(tx, k.events, id, 'idle', 'turn_finished', isoNow(k), 'turn failed', counts);
+    if (current.state === 'busy') await transition(tx, k.events, current, 'idle', 'turn_finished', isoNow(k), 'turn failed', counts);
     else await tx.patchInstance(current, counts);
     await tx.releaseLease(id, k.owner.id);
     lease.held = false;
@@ -92,7 +92,7 @@ export async function recordCompletedTurn(k: Kernel, id: string, result: TurnRes
     await tx.releaseLease(id, k.owner.id);
     lease.held = false;
     // Terminated during the turn (its parent was, say): the figures are kept, the state is not touched.
-    return before.state === 'busy' ? transition(tx, k.events, id, 'idle', 'turn_finished', isoNow(k), undefined, figures) : tx.patchInstance(before, figures);
+    return before.state === 'busy' ? transition(tx, k.events, before, 'idle', 'turn_finished', isoNow(k), undefined, figures) : tx.patchInstance(before, figures);
   });
   k.log.info({ instanceId: id, usage: usageView(usage), costUsd: nanosToUsd(turnCost), calls: calls.calls, ms: result.durationMs }, 'turn finished');
   return after;

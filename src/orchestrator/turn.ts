@@ -124,8 +124,8 @@ export class Turns {
     const first: CallHold = await k.holds
       .acquire(id, { promptTokens }, signal, {
         onSettled: (charge) => calls.record(charge),
-        withGrant: async (tx) => {
-          await transition(tx, k.events, id, 'busy', 'turn_started', isoNow(k));
+        withGrant: async (tx, instance) => {
+          await transition(tx, k.events, instance, 'busy', 'turn_started', isoNow(k));
           const user = await tx.appendMessage(id, { role: 'user', content: message, at: isoNow(k) });
           tx.onCommit(() => k.events.publish({ type: 'turn.started', at: user.at, instanceId: id, seq: user.seq, chars: message.length }));
           userSeq = user.seq;

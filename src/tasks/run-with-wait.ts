@@ -35,7 +35,7 @@ export async function runWithWait(
   waitSeconds: number | undefined,
   request: unknown = null,
 ): Promise<object> {
-  const started = tasks.start(kind, label, work, request);
+  const started = tasks.start(kind, label, work, request, { publish: false });
   const id = started.task_id;
   const waitMs = waitSeconds !== undefined ? waitSeconds * 1000 : context.onProgress ? Number.POSITIVE_INFINITY : DEFAULTS.waitSeconds * 1000;
   const stopWatching = watchProgress(tasks, id, context);
@@ -44,6 +44,8 @@ export async function runWithWait(
   context.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const snapshot = await tasks.wait(id, waitMs, context.signal);
+    // Still working: its id goes out in a handle, so from now on the store keeps it for any server to answer.
+    if (snapshot.state === 'working') await tasks.publish(id);
     return settle(snapshot);
   } finally {
     context.signal?.removeEventListener('abort', onAbort);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OrchestratorError } from '../domain/errors.js';
+import { MemoryStore } from '../store/memory-store.js';
 import { TaskRegistry } from './task-registry.js';
 
 function deferred<T>() {
@@ -98,5 +99,24 @@ describe('TaskRegistry', () => {
     }
     await expect(tasks.get(ids[0] ?? '')).rejects.toThrow(/not found/);
     expect((await tasks.get(ids[2] ?? '')).state).toBe('completed');
+  });
+
+  it('keeps an unpublished task out of the store until its id is handed out, then writes every change in order', async () => {
+    const store = new MemoryStore();
+    const tasks = new TaskRegistry({ store: { saveTask: (t) => store.transaction((tx) => tx.saveTask(t)), getTask: (id) => store.getTask(id) }, owner: 'me' });
+    const quick = tasks.start('send', 'quick', async () => ({ done: 1 }), null, { publish: false });
+    await tasks.wait(quick.task_id, Number.POSITIVE_INFINITY);
+    await tasks.flush();
+    expect(await store.getTask(quick.task_id)).toBeUndefined();
+
+    let finish!: () => void;
+    const slow = tasks.start('send', 'slow', () => new Promise<object>((resolve) => (finish = () => resolve({ done: 2 }))), { tool: 'send_to_instance' }, { publish: false });
+    await tasks.publish(slow.task_id);
+    expect(await store.getTask(slow.task_id)).toMatchObject({ state: 'working', owner: 'me', request: { tool: 'send_to_instance' } });
+    finish();
+    await tasks.wait(slow.task_id, Number.POSITIVE_INFINITY);
+    await tasks.flush();
+    expect(await store.getTask(slow.task_id)).toMatchObject({ state: 'completed', result: { done: 2 } });
+    await store.close();
   });
 });

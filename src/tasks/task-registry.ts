@@ -19,6 +19,8 @@ interface Task {
   readonly listeners: Set<(snapshot: TaskSnapshot) => void>;
   /** The last write of this task to the store: writes of one task go in order. */
   saved: Promise<void>;
+  /** Whether the store keeps this task (once anyone but its caller may ask for it). */
+  published: boolean;
 }
 
 /** Where tasks are kept beyond this process (the store), so other servers and later runs can read them. */
@@ -65,8 +67,12 @@ export class TaskRegistry {
     this.#onPersistError = options.onPersistError ?? ((error, taskId) => process.emitWarning(`Task ${taskId} could not be saved: ${(error as Error).message}`));
   }
 
-  /** `request` is the call that started the task (`{tool, arguments}`), kept so an interrupted task can be retried. */
-  start(kind: TaskKind, label: string, work: Work, request: unknown = null): TaskSnapshot {
+  /**
+   * `request` is the call that started the task (`{tool, arguments}`), kept so an interrupted task can be
+   * retried. With `publish: false` the task is written to the store only once `publish` is called: a task
+   * that ends while its caller waits never leaves this process (nobody else learns its id).
+   */
+  start(kind: TaskKind, label: string, work: Work, request: unknown = null, options: { readonly publish?: boolean } = {}): TaskSnapshot {
     const id = this.#ids('task');
     const controller = new AbortController();
     const signal = controller.signal;
@@ -80,7 +86,7 @@ export class TaskRegistry {
       created_at: this.#iso(),
       finished_at: null,
     };
-    const task: Task = { snapshot, request, controller, listeners, done: Promise.resolve(), saved: Promise.resolve() };
+    const task: Task = { snapshot, request, controller, listeners, done: Promise.resolve(), saved: Promise.resolve(), published: options.publish ?? true };
     this.#tasks.set(id, task);
     this.#persist(task);
 
@@ -112,6 +118,15 @@ export class TaskRegistry {
       },
     );
     return this.#copy(task);
+  }
+
+  /** Writes a task to the store from now on (its id is about to be handed out); resolves once it is written. */
+  async publish(id: string): Promise<void> {
+    const task = this.#task(id);
+    if (task.published) return task.saved;
+    task.published = true;
+    this.#persist(task);
+    await task.saved;
   }
 
   /** A task of this server, or one the store knows (another server's, or from before a restart). */
@@ -211,7 +226,7 @@ export class TaskRegistry {
 
   #persist(task: Task): void {
     const store = this.#store;
-    if (!store) return;
+    if (!store || !task.published) return;
     const s = task.snapshot;
     const stored = toStored(s, this.#owner, task.request);
     task.saved = task.saved.then(() => store.saveTask(stored)).catch((error: unknown) => this.#onPersistError(error, s.task_id));

@@ -114,6 +114,8 @@ export const MIGRATIONS: readonly string[] = [
   //    columns; global totals kept by triggers in the same transaction as each change; per-instance subtree
   //    spend and holds of calls in flight (budgets read the instance's chain, never the tree); holds per model
   //    call replace per-turn reservations (a reservation left by a gone server is dropped: its turn is over).
+  //    Messages and lifecycle events become WITHOUT ROWID tables keyed by (instance, seq): a turn writes two of
+  //    each, and a table that is its own key index writes one page for each where a rowid table writes two.
   `
   ALTER TABLE instances ADD COLUMN live INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE instances ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
@@ -149,8 +151,48 @@ export const MIGRATIONS: readonly string[] = [
     nanos INTEGER NOT NULL,
     created_at INTEGER NOT NULL
   ) WITHOUT ROWID;
-  CREATE INDEX holds_owner ON holds(owner);
   CREATE INDEX tasks_finished ON tasks(finished_at);
+  CREATE TABLE messages_v3 (
+    instance_id TEXT NOT NULL REFERENCES instances(id),
+    seq INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    content TEXT NOT NULL,
+    at TEXT NOT NULL,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    cache_creation_input_tokens INTEGER,
+    cache_creation_1h_input_tokens INTEGER,
+    cache_read_input_tokens INTEGER,
+    cost_nanos INTEGER,
+    duration_ms INTEGER,
+    stop_reason TEXT,
+    model TEXT,
+    failed INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    tool_calls TEXT,
+    retries INTEGER,
+    PRIMARY KEY (instance_id, seq)
+  ) WITHOUT ROWID;
+  INSERT INTO messages_v3 (instance_id, seq, role, content, at, input_tokens, output_tokens, cache_creation_input_tokens, cache_creation_1h_input_tokens,
+      cache_read_input_tokens, cost_nanos, duration_ms, stop_reason, model, failed, error, tool_calls, retries)
+    SELECT instance_id, seq, role, content, at, input_tokens, output_tokens, cache_creation_input_tokens, cache_creation_1h_input_tokens,
+      cache_read_input_tokens, cost_nanos, duration_ms, stop_reason, model, failed, error, tool_calls, retries FROM messages;
+  DROP TABLE messages;
+  ALTER TABLE messages_v3 RENAME TO messages;
+  CREATE TABLE events_v3 (
+    instance_id TEXT NOT NULL REFERENCES instances(id),
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT,
+    PRIMARY KEY (instance_id, seq)
+  ) WITHOUT ROWID;
+  INSERT INTO events_v3 (instance_id, seq, at, from_state, to_state, reason, detail)
+    SELECT instance_id, ROW_NUMBER() OVER (PARTITION BY instance_id ORDER BY rowid), at, from_state, to_state, reason, detail FROM events;
+  DROP TABLE events;
+  ALTER TABLE events_v3 RENAME TO events;
   CREATE TABLE totals (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     instances INTEGER NOT NULL,

@@ -11,6 +11,8 @@ import { taskParams, toHold, toOwner, toTask, type HoldRow, type OwnerRow, type 
 export class SqliteOps {
   readonly #db: Database.Database;
   readonly #s: Statements;
+  /** UPDATE statements by the columns they set. */
+  readonly #patches = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -86,10 +88,23 @@ export class SqliteOps {
     return this.patchInstance(current, patch);
   }
 
+  /**
+   * Writes only the columns the patch changes (a state change touches its two indexes, not all five), with
+   * one prepared statement per set of columns.
+   */
   patchInstance(current: InstanceRecord, patch: InstancePatch): InstanceRecord {
     const next: InstanceRecord = { ...current, ...patch };
-    const row = toRow(next) as unknown as Record<string, unknown>;
-    const changes = this.#s.updateInstance.run(Object.fromEntries(['id', ...UPDATABLE_COLUMNS].map((c) => [c, row[c]]))).changes;
+    const before = toRow(current) as unknown as Record<string, unknown>;
+    const after = toRow(next) as unknown as Record<string, unknown>;
+    const columns = UPDATABLE_COLUMNS.filter((c) => after[c] !== before[c]);
+    if (columns.length === 0) return next;
+    const key = columns.join(',');
+    let statement = this.#patches.get(key);
+    if (!statement) {
+      statement = this.#db.prepare(`UPDATE instances SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`);
+      this.#patches.set(key, statement);
+    }
+    const changes = statement.run(Object.fromEntries(['id', ...columns].map((c) => [c, after[c]]))).changes;
     if (changes !== 1) throw new Error(`instance ${current.id} is not stored`);
     return next;
   }
@@ -172,7 +187,7 @@ export class SqliteOps {
   }
 
   appendEvent(event: LifecycleEvent): void {
-    this.#s.insertEvent.run(event.instanceId, event.at, event.from, event.to, event.reason, event.detail ?? null);
+    this.#s.insertEvent.run({ id: event.instanceId, at: event.at, from: event.from, to: event.to, reason: event.reason, detail: event.detail ?? null });
   }
 
   listEvents(instanceId: string): LifecycleEvent[] {

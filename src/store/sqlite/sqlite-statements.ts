@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { INSTANCE_COLUMNS, UPDATABLE_COLUMNS, messageParams } from './rows.js';
+import { INSTANCE_COLUMNS, messageParams } from './rows.js';
 
 export const MESSAGE_COLUMNS = Object.keys(messageParams('', { seq: 0, role: 'user', content: '', at: '' }));
 
@@ -11,7 +11,6 @@ function sql() {
   const cols = INSTANCE_COLUMNS.join(', ');
   return {
     insertInstance: `INSERT INTO instances (${cols}) VALUES (${INSTANCE_COLUMNS.map((c) => `@${c}`).join(', ')})`,
-    updateInstance: `UPDATE instances SET ${UPDATABLE_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
     getInstance: 'SELECT * FROM instances WHERE id = ?',
     chainOf:
       `WITH RECURSIVE chain(id, level) AS (SELECT ?, 0 UNION ALL SELECT i.parent_id, chain.level + 1 FROM chain JOIN instances i ON i.id = chain.id WHERE i.parent_id IS NOT NULL)
@@ -48,8 +47,9 @@ function sql() {
     countMessages: 'SELECT COUNT(*) AS n FROM messages WHERE instance_id = ?',
     pageMessages: 'SELECT * FROM messages WHERE instance_id = ? ORDER BY seq LIMIT ? OFFSET ?',
     conversation: 'SELECT role, content FROM messages WHERE instance_id = ? AND failed = 0 ORDER BY seq',
-    insertEvent: 'INSERT INTO events (instance_id, at, from_state, to_state, reason, detail) VALUES (?, ?, ?, ?, ?, ?)',
-    listEvents: 'SELECT * FROM events WHERE instance_id = ? ORDER BY rowid',
+    insertEvent:
+      'INSERT INTO events (instance_id, seq, at, from_state, to_state, reason, detail) VALUES (@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE instance_id = @id), @at, @from, @to, @reason, @detail)',
+    listEvents: 'SELECT * FROM events WHERE instance_id = ? ORDER BY seq',
     acquireLease: 'UPDATE instances SET lease_owner = ?, lease_expires_at = ? WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at <= ?)',
     renewLease: 'UPDATE instances SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?',
     releaseLease: 'UPDATE instances SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?',

@@ -40,7 +40,8 @@
 //           coordinationConcurrency 100, apiMaxInFlight 100, 100 api instances; wall ms of 'parallel' vs
 //           'sequential' and the speedup. If the code rejects 100 participants (DEFAULTS.maxParticipants), the
 //           error is printed and the largest allowed count is used instead (said in the output); a 50-participant
-//           row is always measured too, so old and new code can be compared like for like. The simulator runs in a
+//           row is always measured too, so old and new code can be compared like for like. Then the floor: as many
+//           direct @anthropic-ai/sdk calls all at once, no orchestrator. The simulator runs in a
 //           forked child by default (so it does not share the orchestrator's event loop); BENCH_FANOUT_SIM=inproc
 //           runs it in this process.
 import { fork, spawn } from 'node:child_process';
@@ -327,10 +328,13 @@ async function partScale() {
   const warmup = scaled(10, 2);
   const sim = await startSimulator();
   const configs = [
-    { key: 'small', total: 10, live: 1 },
+    // Both stores fill a first page of LIST_PAGE live instances, so the list compares like with like: a page
+    // of 50 views weighs more than a page of 1 whatever the store holds.
+    { key: 'small', total: 10, live: 9 },
     { key: 'big', total: 10_000, live: 1_000 },
   ];
   const ops = ['spawn', 'send', 'status', 'list'];
+  const LIST_PAGE = 5;
   try {
     for (const c of configs) {
       c.ws = tempDir(`kernel-scale-${c.key}-`);
@@ -343,7 +347,7 @@ async function partScale() {
       c.listedPageSize = Array.isArray(first.instances) ? first.instances.length : undefined;
       c.storedTotal = first.totals?.instances_total;
       if (typeof first.total === 'number' && first.total !== c.live) throw new Error(`[scale ${c.key}] list_instances reports ${first.total} live instances, seeded ${c.live}`);
-      c.ms = { spawn: [], send: [], status: [], list: [], terminate: [] };
+      c.ms = { spawn: [], send: [], status: [], list: [], terminate: [], list_default_page: [] };
     }
     const round = async (c, i, keep) => {
       const { client } = c.server;
@@ -351,8 +355,10 @@ async function partScale() {
       const term = await timed(() => call(client, 'terminate_instance', { instance_id: spawned.value.instance_id }));
       const send = await timed(() => call(client, 'send_to_instance', { instance_id: c.liveId, message: 'Status?' }));
       const status = await timed(() => call(client, 'get_instance_status', { instance_id: c.liveId }));
-      const list = await timed(() => call(client, 'list_instances', {}));
+      const list = await timed(() => call(client, 'list_instances', { limit: LIST_PAGE }));
+      const fullPage = await timed(() => call(client, 'list_instances', {}));
       if (!keep) return;
+      c.ms.list_default_page.push(fullPage.ms);
       c.ms.spawn.push(spawned.ms);
       c.ms.terminate.push(term.ms);
       c.ms.send.push(send.ms);
@@ -369,7 +375,7 @@ async function partScale() {
       transport: 'mcp-stdio',
       rounds,
       warmup_rounds: warmup,
-      note: 'spawn is followed by an unmeasured terminate of the new instance; send/status go to one fixed live instance; list is the first page with the default limit',
+      note: `spawn is followed by a measured terminate of the new instance; send/status go to one fixed live instance; list is the first page of ${LIST_PAGE} (both stores fill it); list_default_page is the default page (50 in the big store, 9 in the small), reported but not a like-for-like ratio`,
       stores: {},
       p50_ratio_big_over_small: {},
     };
@@ -485,7 +491,7 @@ function timeToExit(args, env) {
   });
 }
 
-function timeToInitialize(protocolVersion) {
+function timeToInitialize(protocolVersion, script = CLI, args = ['--stdio']) {
   const ws = tempDir('kernel-startup-ws-');
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', WORKSPACE_DIR: ws, LOG_LEVEL: 'silent' };
   const request = JSON.stringify({
@@ -496,7 +502,7 @@ function timeToInitialize(protocolVersion) {
   });
   return new Promise((res, rej) => {
     const t = performance.now();
-    const child = spawn(process.execPath, [CLI, '--stdio'], { env, stdio: ['pipe', 'pipe', 'pipe'], cwd: tmpdir() });
+    const child = spawn(process.execPath, [script, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], cwd: tmpdir() });
     trackPid(child.pid);
     let out = '';
     let err = '';
@@ -537,25 +543,56 @@ function timeToInitialize(protocolVersion) {
   });
 }
 
+/**
+ * The floor of any server on our MCP SDK: one tool, stdio, bundled and minified the way our bin is (esbuild, a
+ * dev dependency), written to a temp dir. Undefined when esbuild is not installed.
+ */
+async function buildReferenceServer() {
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    return undefined;
+  }
+  const dir = tempDir('kernel-ref-server-');
+  const entry = join(ROOT, '.kernel-ref-server.mjs');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(
+    entry,
+    "import { McpServer } from '@modelcontextprotocol/server';\nimport { serveStdio } from '@modelcontextprotocol/server/stdio';\nimport { z } from 'zod';\n" +
+      "serveStdio(() => { const s = new McpServer({ name: 'one-tool', version: '1' }, { capabilities: { tools: {} } }); " +
+      "s.registerTool('echo', { inputSchema: z.object({ text: z.string() }) }, async (a) => ({ content: [{ type: 'text', text: a.text }] })); return s; }, {});\n",
+  );
+  try {
+    await esbuild.build({ entryPoints: [entry], outfile: join(dir, 'server.mjs'), bundle: true, platform: 'node', format: 'esm', target: 'node20', minify: true, logLevel: 'silent' });
+  } finally {
+    rmSync(entry, { force: true });
+  }
+  return join(dir, 'server.mjs');
+}
+
 async function partStartup() {
   const mcp = await import('@modelcontextprotocol/client');
   const protocolVersion = mcp.LATEST_PROTOCOL_VERSION ?? '2025-06-18';
   const runs = scaled(20, 3);
   const warmups = 2;
   const bareEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  const ms = { bare_node: [], cli_version: [], stdio_initialize: [] };
+  const reference = await buildReferenceServer();
+  const ms = { bare_node: [], cli_version: [], stdio_initialize: [], one_tool_server_initialize: [] };
   let negotiated;
   let version;
   for (let i = 0; i < warmups + runs; i++) {
     const bare = await timeToExit(['-e', ''], bareEnv);
     const ver = await timeToExit([CLI, '--version'], bareEnv);
     const init = await timeToInitialize(protocolVersion);
+    const ref = reference ? await timeToInitialize(protocolVersion, reference, []) : undefined;
     negotiated = init.line.result?.protocolVersion;
     version = ver.out.trim();
     if (i < warmups) continue;
     ms.bare_node.push(bare.ms);
     ms.cli_version.push(ver.ms);
     ms.stdio_initialize.push(init.ms);
+    if (ref) ms.one_tool_server_initialize.push(ref.ms);
   }
   const p50 = (k) => stats(ms[k]).p50;
   return {
@@ -565,9 +602,10 @@ async function partStartup() {
     protocol_version_sent: protocolVersion,
     protocol_version_answered: negotiated,
     cli_version_output: version,
-    note: 'stdio_initialize: spawn -> first stdout line (the initialize result), fresh WORKSPACE_DIR per run; bare_node and cli_version: spawn -> exit',
-    ms: { bare_node: stats(ms.bare_node), cli_version: stats(ms.cli_version), stdio_initialize: stats(ms.stdio_initialize) },
+    note: 'stdio_initialize: spawn -> first stdout line (the initialize result), fresh WORKSPACE_DIR per run; bare_node and cli_version: spawn -> exit; one_tool_server_initialize: a one-tool server on the same MCP SDK, bundled the same way (the floor for any server on it)',
+    ms: { bare_node: stats(ms.bare_node), cli_version: stats(ms.cli_version), stdio_initialize: stats(ms.stdio_initialize), one_tool_server_initialize: reference ? stats(ms.one_tool_server_initialize) : null },
     p50_ratio_stdio_initialize_over_bare_node: r3(p50('stdio_initialize') / p50('bare_node')),
+    p50_ratio_one_tool_server_over_bare_node: reference ? r3(p50('one_tool_server_initialize') / p50('bare_node')) : null,
     p50_ratio_cli_version_over_bare_node: r3(p50('cli_version') / p50('bare_node')),
   };
 }
@@ -707,7 +745,16 @@ async function partFanout() {
     }
     rows.push(primary);
     if (primary.participants !== 50) rows.push(await measure(50));
+    // The floor: the same number of calls made straight with @anthropic-ai/sdk, all at once, no orchestrator.
+    const { default: Anthropic } = await import('@anthropic-ai/sdk');
+    const sdk = new Anthropic({ apiKey: 'bench', baseURL: sim.url, maxRetries: 0 });
+    const direct = () => sdk.messages.stream({ model: 'claude-sonnet-5-5', max_tokens: 8192, system: 'You are a software architect.', messages: [{ role: 'user', content: 'Review this design.' }] }).finalMessage();
+    const directRuns = [];
+    for (let k = 0; k < PARALLEL_REPS; k++) directRuns.push((await timed(() => Promise.all(Array.from({ length: primary.participants }, direct)))).ms);
+    const directMs = stats(directRuns).p50;
+    const sdkFloor = { calls: primary.participants, parallel_ms: Math.round(directMs), runs_ms: directRuns.map(Math.round), best_speedup_possible: r3(primary.sequential_ms / directMs) };
     return {
+      sdk_floor: sdkFloor,
       part: 'fanout',
       simulator: mode === 'child' ? 'forked child process' : 'in this process',
       model_call_latency_ms: LATENCY,
@@ -743,7 +790,7 @@ function summary(results) {
       for (const op of Object.keys(r.p50_ratio_big_over_small)) {
         const s = r.stores.small.ms[op];
         const b = r.stores.big.ms[op];
-        add('scale', `${op} p50 ms 10/1 -> 10k/1k`, `${s.p50} -> ${b.p50}  (x${r.p50_ratio_big_over_small[op]})`);
+        add('scale', `${op} p50 ms 10/9 -> 10k/1k`, `${s.p50} -> ${b.p50}  (x${r.p50_ratio_big_over_small[op]})`);
       }
       add('scale', 'server connect ms 10 -> 10k', `${r.stores.small.server_connect_ms} -> ${r.stores.big.server_connect_ms}`);
     } else if (r.part === 'idle') {
@@ -754,11 +801,13 @@ function summary(results) {
       add('startup', 'bare node -e p50 ms', String(r.ms.bare_node.p50));
       add('startup', 'cli --version p50 ms', `${r.ms.cli_version.p50}  (x${r.p50_ratio_cli_version_over_bare_node} bare)`);
       add('startup', 'stdio initialize p50 ms', `${r.ms.stdio_initialize.p50}  (x${r.p50_ratio_stdio_initialize_over_bare_node} bare)`);
+      if (r.ms.one_tool_server_initialize) add('startup', 'one-tool server, same SDK, p50 ms', `${r.ms.one_tool_server_initialize.p50}  (x${r.p50_ratio_one_tool_server_over_bare_node} bare)`);
     } else if (r.part === 'fanout') {
       for (const row of r.rows) {
         add('fanout', `${row.participants} parallel / sequential ms`, `${row.parallel_ms} / ${row.sequential_ms}  (x${row.speedup}, max in flight ${row.parallel_max_in_flight_at_simulator})`);
       }
       if (r.fallback) add('fanout', 'note', `${r.fallback.wanted} participants rejected; used ${r.fallback.used}`);
+      if (r.sdk_floor) add('fanout', `${r.sdk_floor.calls} direct SDK calls at once ms`, `${r.sdk_floor.parallel_ms}  (sequential / this = x${r.sdk_floor.best_speedup_possible}: the most any orchestrator could reach)`);
       add('fanout', 'simulator', r.simulator);
     }
   }

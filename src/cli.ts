@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-import { helpText } from './cli/help.js';
-import { parseArgs } from './cli/parse-args.js';
 import { OrchestratorError } from './domain/errors.js';
 import { VERSION } from './version.js';
 
 async function main(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv);
-  // Each command loads only what it runs: --version and --help load neither the server nor the SDK.
+  // The version needs nothing else loaded.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const args = (await import('./cli/parse-args.js')).parseArgs(argv);
+  // Each command loads only what it runs: --help loads neither the server nor the SDK.
   switch (args.command) {
     case 'help':
-      process.stdout.write(`${helpText()}\n`);
+      process.stdout.write(`${(await import('./cli/help.js')).helpText()}\n`);
       return;
     case 'version':
       process.stdout.write(`${VERSION}\n`);

@@ -26,8 +26,8 @@ async function timedTurn(session, message) {
   const t = performance.now();
   let first;
   await session.turn(
-    { history: [], message, maxTokens: 4096, tokenBudget: 1_000_000 },
-    { signal: AbortSignal.timeout(120_000), onEvent: (e) => { if (e.type === 'text' && first === undefined) first = performance.now() - t; } },
+    { history: [], message },
+    { signal: AbortSignal.timeout(120_000), calls: { async hold() { return { maxTokens: 4096, async settle() {}, async release() {} }; } }, onEvent: (e) => { if (e.type === 'text' && first === undefined) first = performance.now() - t; } },
   );
   return { first: first ?? performance.now() - t, total: performance.now() - t };
 }
@@ -56,7 +56,7 @@ const spec = () => {
   const instanceId = `inst_${(++n).toString(16).padStart(32, '0')}`;
   const workspace = join(workspaceDir, instanceId);
   mkdirSync(workspace);
-  return { instanceId, model: MODEL, systemPrompt: 'You are a senior backend developer.', workspace };
+  return { instanceId, model: MODEL, systemPrompt: 'You are a senior backend developer.', workspace, options: {} };
 };
 
 const startMs = [];

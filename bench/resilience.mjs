@@ -13,6 +13,9 @@ const RATE_LIMIT = { requestsPerSecond: 40, burst: 5 };
 const LATENCY_MS = 50;
 const MODEL = 'claude-sonnet-5-5';
 
+/** Every model call gets a hold of `maxTokens` (the backend alone is measured here; the orchestrator's holds are kernel.mjs's). */
+const openBudget = (maxTokens) => ({ async hold() { return { maxTokens, async settle() {}, async release() {} }; } });
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -25,8 +28,8 @@ async function fanOut(adaptiveConcurrency) {
   const started = performance.now();
   const turns = await Promise.allSettled(
     Array.from({ length: FAN_OUT }, async (_, i) => {
-      const session = await backend.start({ instanceId: `inst_${i}`, model: MODEL, systemPrompt: 'You are a code reviewer.', workspace: '/tmp' });
-      return session.turn({ history: [], message: `Review module ${i}.`, maxTokens: 200, tokenBudget: 100_000 }, { signal: new AbortController().signal });
+      const session = await backend.start({ instanceId: `inst_${i}`, model: MODEL, systemPrompt: 'You are a code reviewer.', workspace: '/tmp', options: {} });
+      return session.turn({ history: [], message: `Review module ${i}.` }, { signal: new AbortController().signal, calls: openBudget(200) });
     }),
   );
   const wallMs = performance.now() - started;
@@ -62,14 +65,14 @@ async function cachingRows() {
   for (const enabled of [true, false]) {
     const sim = await startSimulator();
     const backend = new ApiBackend({ apiKey: 'bench', baseUrl: sim.url, promptCaching: { enabled, ttl: '5m' } });
-    const session = await backend.start({ instanceId: 'inst_cache', model: MODEL, systemPrompt: system, workspace: '/tmp' });
+    const session = await backend.start({ instanceId: 'inst_cache', model: MODEL, systemPrompt: system, workspace: '/tmp', options: {} });
     const history = [];
     let cost = 0;
     let saved = 0;
     const perTurn = [];
     for (let turn = 1; turn <= 5; turn++) {
       const message = `Review part ${turn} of the change.`;
-      const r = await session.turn({ history: [...history], message, maxTokens: 300, tokenBudget: 1_000_000 }, { signal: new AbortController().signal });
+      const r = await session.turn({ history: [...history], message }, { signal: new AbortController().signal, calls: openBudget(300) });
       history.push({ role: 'user', content: message }, { role: 'assistant', content: r.text });
       cost += costNanos(BUILTIN_PRICE_TABLE, MODEL, r.usage);
       saved += cacheSavingsNanos(BUILTIN_PRICE_TABLE, MODEL, r.usage);

@@ -16,8 +16,10 @@ export const claudeCodeBackendDescriptor = {
   delegation: { supported: false, why: 'allow_delegation is for api instances: a Claude Code agent has its own Task tool for subagents.' },
   // An API key, or a Claude subscription token (`claude setup-token`) in the server's environment.
   configured: (config: Config) => config.apiKey !== undefined || Boolean(process.env['CLAUDE_CODE_OAUTH_TOKEN']),
-  // Claude Code sends its own system prompt and tool definitions (about 13–15k tokens) with every model call.
-  promptOverheadTokens: 16_000,
+  // Claude Code sends its own system prompt and tool definitions with every model call: ~15k tokens as billed,
+  // ~21k as the model proxy estimates them from their size (on the high side). The turn's first hold counts
+  // the estimate, so the agent's first call fits it.
+  promptOverheadTokens: 21_000,
   async load({ config, logger }: BackendContext) {
     const { claudeCodeBackendFromConfig } = await import('./claude-code-backend.js');
     return claudeCodeBackendFromConfig(config, logger);

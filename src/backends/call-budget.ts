@@ -26,6 +26,8 @@ export interface CallHold {
 export interface HoldRequest {
   /** Tokens the prompt may take, estimated on the high side (see estimateTokens). */
   readonly promptTokens: number;
+  /** The model the call asks for, when it may not be the instance's (a Claude Code subagent): the dearer one prices the hold. */
+  readonly model?: string;
   /** The output cap the caller wants; the hold may grant less. Default: the configured MAX_OUTPUT_TOKENS. */
   readonly maxTokens?: number;
 }
@@ -44,9 +46,15 @@ export interface CallBudget {
 export const BUDGET_EXHAUSTED = 'budget_exhausted';
 
 /**
- * Tokens a prompt may take, from its length in characters, on the high side (about three characters a
- * token, plus a fixed overhead), so a hold covers at least what the call can really cost.
+ * Tokens a prompt may take, from its size in UTF-8 bytes, on the high side (about three bytes a token for
+ * English, and at least a token per character for scripts such as CJK, plus a fixed overhead per message), so
+ * a hold covers at least what the call can really cost.
  */
-export function estimateTokens(chars: number, parts = 1): number {
-  return Math.ceil(chars / 3) + 8 * parts + 32;
+export function estimateTokens(bytes: number, parts = 1): number {
+  return Math.ceil(bytes / 3) + 8 * parts + 32;
+}
+
+/** The UTF-8 size of a text, what estimateTokens takes. */
+export function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
 }

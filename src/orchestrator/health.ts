@@ -20,6 +20,7 @@ export interface HealthReport {
  */
 export async function healthCheck(k: Kernel, tasks: TaskRegistry, running: (instanceId: string) => boolean): Promise<HealthReport> {
   const recovered = await recover(k, tasks, running);
+  await k.holds.retryDeferred();
   await Promise.all((await k.backends.active()).map((b) => b.healthCheck?.()));
   const terminated = await enforceLifetimes(k, running);
   const cutoff = new Date(k.clock.now() - k.config.retentionDays * 86_400_000).toISOString();

@@ -1,13 +1,13 @@
 import type { CallHold, HoldRequest, SettledCall } from '../backends/call-budget.js';
 import { OrchestratorError } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
-import type { InstanceRecord } from '../domain/instance.js';
+import { isLive, type InstanceRecord } from '../domain/instance.js';
 import type { Usage } from '../domain/usage.js';
 import { cacheSavingsNanos } from '../pricing/cache-savings.js';
 import { costNanos, findPrice, usdToNanos } from '../pricing/cost.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import type { Hold, Store, Tx } from '../store/store.js';
-import { holdRates, planHold, type Binding } from './budget.js';
+import { holdRates, planHold, type Binding, type HoldRates } from './budget.js';
 import type { EventBus } from './events.js';
 
 export interface HoldsDeps {
@@ -21,7 +21,12 @@ export interface HoldsDeps {
   readonly settings: { readonly maxOutputTokens: number; readonly minOutputTokens: number; readonly maxTotalCostUsd: number };
   /** How often a call waiting for budget looks again, for holds released by other servers on the store. */
   readonly pollMs: number;
+  /** Told when a settlement or release could not be written yet (it is kept and written again later). */
+  readonly onDeferred: (error: unknown, holdId: string) => void;
 }
+
+/** Waits between attempts to write a settlement that failed (the store locked, say), before it is kept for later. */
+const SETTLE_RETRY_MS = [50, 200, 800];
 
 /** What a settled call was charged: for the turn that made it. */
 export interface CallCharge {
@@ -40,6 +45,8 @@ export interface CallCharge {
 export class Holds {
   readonly #deps: HoldsDeps;
   readonly #waiters = new Set<() => void>();
+  /** Settlements and releases the store refused every time so far: written again by the health check. */
+  readonly #deferred = new Map<string, (tx: Tx) => Promise<void>>();
 
   constructor(deps: HoldsDeps) {
     this.#deps = deps;
@@ -65,11 +72,17 @@ export class Holds {
         const chain = await tx.chainOf(instanceId);
         const self = chain[0];
         if (!self) throw new OrchestratorError('not_found', `Instance not found: ${JSON.stringify(instanceId)}.`, { instance_id: instanceId });
+        // Terminated in the middle of its turn (its parent was, say): it makes no more calls.
+        if (!isLive(self.state) || self.state === 'terminating') {
+          throw new OrchestratorError('invalid_state', `Instance ${instanceId} is ${self.state}: it makes no more model calls.`, { instance_id: instanceId, state: self.state });
+        }
         const totals = await tx.totals();
         const plan = planHold({
           chain,
           global: { budgetNanos: usdToNanos(settings.maxTotalCostUsd), spentNanos: totals.costNanos, heldNanos: totals.heldNanos },
-          rates: holdRates(prices, self.model),
+          // A call may ask for another model than the instance's (an agent's subagent): the dearer one prices its
+          // hold, as the settlement will price it (an unpriced one is priced as the instance's model).
+          rates: dearer(holdRates(prices, self.model), request.model !== undefined ? holdRates(prices, request.model) : null),
           promptTokens: request.promptTokens,
           wantedMaxTokens: wanted,
           minOutputTokens: settings.minOutputTokens,
@@ -90,11 +103,11 @@ export class Holds {
 
   /** Charges a call and frees its hold in one transaction; publishes `call.settled`. */
   async settle(hold: Hold, maxTokens: number, instanceModel: string, call: SettledCall): Promise<CallCharge> {
-    const { store, prices, events } = this.#deps;
+    const { prices, events } = this.#deps;
     // The model that answered sets the price; an answer from a model we can't price is priced as the instance's.
     const model = findPrice(prices, call.model) ? call.model : instanceModel;
     const charge: CallCharge = { usage: call.usage, costNanos: costNanos(prices, model, call.usage), cacheSavingsNanos: cacheSavingsNanos(prices, model, call.usage), model: call.model };
-    await store.transaction(async (tx) => {
+    await this.#land(hold.id, async (tx) => {
       // Recovery may have released a hold whose server looked gone; the call is still charged once.
       await tx.removeHold(hold.id);
       await tx.charge({ instanceId: hold.instanceId, chain: hold.chain, usage: charge.usage, costNanos: charge.costNanos, cacheSavingsNanos: charge.cacheSavingsNanos });
@@ -117,10 +130,45 @@ export class Holds {
 
   /** Frees a hold whose call produced no usage. */
   async release(hold: Hold): Promise<void> {
-    await this.#deps.store.transaction(async (tx) => {
+    await this.#land(hold.id, async (tx) => {
       await tx.removeHold(hold.id);
     });
     this.#wake();
+  }
+
+  /** Writes again the settlements and releases the store refused before; returns how many are still waiting. */
+  async retryDeferred(): Promise<number> {
+    for (const [holdId, write] of [...this.#deferred]) {
+      try {
+        await this.#deps.store.transaction(write);
+        this.#deferred.delete(holdId);
+      } catch (error) {
+        this.#deps.onDeferred(error, holdId);
+      }
+    }
+    if (this.#deferred.size === 0) this.#wake();
+    return this.#deferred.size;
+  }
+
+  /**
+   * A call's settlement or release must land: the call was made (and paid for). Each is one transaction, so
+   * writing it again charges once; a store that keeps refusing gets it again at the next health check.
+   */
+  async #land(holdId: string, write: (tx: Tx) => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#deps.store.transaction(write);
+        return;
+      } catch (error) {
+        const wait = SETTLE_RETRY_MS[attempt];
+        if (wait === undefined) {
+          this.#deferred.set(holdId, write);
+          this.#deps.onDeferred(error, holdId);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   /** Wakes callers waiting for budget (after holds were freed elsewhere in this process, e.g. by recovery). */
@@ -144,6 +192,7 @@ export class Holds {
       const timer = setTimeout(done, this.#deps.pollMs);
       this.#waiters.add(done);
       signal.addEventListener('abort', done, { once: true });
+      if (signal.aborted) done();
     });
   }
 
@@ -159,6 +208,12 @@ export class Holds {
   }
 }
 
+/** Rates that cover either model's price. */
+function dearer(a: HoldRates | null, b: HoldRates | null): HoldRates | null {
+  if (!a || !b) return a ?? b;
+  return { prompt: Math.max(a.prompt, b.prompt), output: Math.max(a.output, b.output) };
+}
+
 /** A granted hold: settled or released exactly once. */
 class GrantedHold implements CallHold {
   #done = false;
@@ -172,7 +227,9 @@ class GrantedHold implements CallHold {
   ) {}
 
   async settle(call: SettledCall): Promise<void> {
-    if (this.#claim()) this.onSettled?.(await this.holds.settle(this.hold, this.maxTokens, this.instanceModel, call));
+    if (!this.#claim()) return;
+    const charge = await this.holds.settle(this.hold, this.maxTokens, this.instanceModel, call);
+    this.onSettled?.(charge);
   }
 
   async release(): Promise<void> {

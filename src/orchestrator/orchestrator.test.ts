@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OrchestratorError } from '../domain/errors.js';
 import { usageFromApi } from '../domain/usage.js';
 import { orchestratorFixture, type Fixture } from '../test-support/orchestrator-fixture.js';
-import { estimateTokens } from '../backends/call-budget.js';
+import { estimateTokens, utf8Bytes } from '../backends/call-budget.js';
 
 let fx: Fixture;
 afterEach(async () => {
@@ -12,7 +12,7 @@ afterEach(async () => {
 
 /** The first hold's prompt estimate for a conversation of these message texts. */
 function promptOf(system: string, contents: readonly string[]): number {
-  return estimateTokens(system.length + contents.reduce((n, c) => n + c.length, 0), contents.length);
+  return estimateTokens(utf8Bytes(system) + contents.reduce((n, c) => n + utf8Bytes(c), 0), contents.length);
 }
 
 async function systemPrompt(id: string): Promise<string> {

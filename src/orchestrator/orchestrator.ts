@@ -81,6 +81,7 @@ export class Orchestrator {
       owner: owner.id,
       settings: deps.config,
       pollMs: DEFAULTS.holdPollMs,
+      onDeferred: (error, holdId) => log.error({ holdId, err: toOrchestratorError(error).message }, 'a model call could not be settled yet: it is kept and written again at the next health check'),
     });
     this.#k = {
       config: deps.config,

@@ -41,7 +41,9 @@ export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (i
     if (running(r.id)) continue;
     const lease = await store.leaseOf(r.id);
     const stale = Date.parse(r.stateChangedAt) < nowMs - k.leaseMs;
-    const orphan = lease ? lease.owner !== k.owner.id && ((await gone(lease.owner)) || lease.expiresAt <= nowMs) : r.state === 'busy' || stale;
+    // Our own lease on a busy instance with no turn of ours running is left by a turn whose last write failed.
+    const ours = lease?.owner === k.owner.id;
+    const orphan = lease ? (ours ? r.state === 'busy' : (await gone(lease.owner)) || lease.expiresAt <= nowMs) : r.state === 'busy' || stale;
     if (!orphan) continue;
     const after = await store.transaction(async (tx) => {
       // Another server may have taken it back meanwhile.
@@ -53,8 +55,8 @@ export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (i
         const last = await tx.lastMessage(r.id);
         const note = 'Interrupted: the server running this turn stopped before the reply. The model calls it finished are charged; send the message again to retry.';
         if (last?.role === 'user' && !last.failed) await tx.updateMessage(r.id, last.seq, { failed: true, error: note });
-        await tx.updateInstance(r.id, { errorCount: r.errorCount + 1, lastError: note });
-        next = await transition(tx, k.events, r.id, 'idle', 'turn_finished', at, 'interrupted by a server stop');
+        await tx.patchInstance(current, { errorCount: current.errorCount + 1, lastError: note });
+        next = await transition(tx, k.events, r.id, 'idle', 'turn_finished', at, 'interrupted: the server running this turn stopped, or its last write failed');
       } else if (r.state === 'spawning') {
         next = await transition(tx, k.events, r.id, 'failed', 'error', at, 'the server spawning it stopped');
       } else {

@@ -28,7 +28,9 @@ export async function recordFailedTurn(k: Kernel, id: string, seq: number, failu
     if (current.state === 'busy') await transition(tx, k.events, current, 'idle', 'turn_finished', isoNow(k), 'turn failed', counts);
     else await tx.patchInstance(current, counts);
     await tx.releaseLease(id, k.owner.id);
-    lease.held = false;
+    tx.onCommit(() => {
+      lease.held = false;
+    });
     tx.onCommit(() =>
       k.events.publish({
         type: 'turn.settled',
@@ -90,7 +92,10 @@ export async function recordCompletedTurn(k: Kernel, id: string, result: TurnRes
       }),
     );
     await tx.releaseLease(id, k.owner.id);
-    lease.held = false;
+    // Released only once this commits: if it doesn't, the turn's `finally` releases the lease itself.
+    tx.onCommit(() => {
+      lease.held = false;
+    });
     // Terminated during the turn (its parent was, say): the figures are kept, the state is not touched.
     return before.state === 'busy' ? transition(tx, k.events, before, 'idle', 'turn_finished', isoNow(k), undefined, figures) : tx.patchInstance(before, figures);
   });

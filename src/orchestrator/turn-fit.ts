@@ -1,4 +1,4 @@
-import { estimateTokens } from '../backends/call-budget.js';
+import { estimateTokens, utf8Bytes } from '../backends/call-budget.js';
 import type { InstanceRecord, MessageRole, TransitionReason } from '../domain/instance.js';
 import { holdRates, planHold } from './budget.js';
 import { DELEGATION_TOOLS } from './delegation.js';
@@ -7,13 +7,13 @@ import type { Kernel } from './kernel.js';
 export type Conversation = ReadonlyArray<{ readonly role: MessageRole; readonly content: string }>;
 
 /** The delegation tools' definitions travel with every call of a delegating instance. */
-const DELEGATION_TOOLS_CHARS = JSON.stringify(DELEGATION_TOOLS).length;
+const DELEGATION_TOOLS_BYTES = utf8Bytes(JSON.stringify(DELEGATION_TOOLS));
 
 /** Prompt tokens of a call over this conversation, estimated on the high side, plus what the backend adds to every call. */
 export function promptTokensOf(k: Kernel, record: InstanceRecord, conversation: Conversation): number {
-  let chars = record.systemPrompt.length + (record.allowDelegation ? DELEGATION_TOOLS_CHARS : 0);
-  for (const m of conversation) chars += m.content.length;
-  return estimateTokens(chars, conversation.length) + k.backends.descriptor(record.backend).promptOverheadTokens;
+  let bytes = utf8Bytes(record.systemPrompt) + (record.allowDelegation ? DELEGATION_TOOLS_BYTES : 0);
+  for (const m of conversation) bytes += utf8Bytes(m.content);
+  return estimateTokens(bytes, conversation.length) + k.backends.descriptor(record.backend).promptOverheadTokens;
 }
 
 /**

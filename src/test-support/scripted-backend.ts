@@ -1,5 +1,5 @@
 import type { Backend, Session, SessionSpec, TurnInput, TurnOptions, TurnResult } from '../backends/backend.js';
-import { estimateTokens } from '../backends/call-budget.js';
+import { estimateTokens, utf8Bytes } from '../backends/call-budget.js';
 import { OrchestratorError } from '../domain/errors.js';
 import { usageFromApi, type Usage } from '../domain/usage.js';
 
@@ -41,8 +41,8 @@ export class ScriptedBackend implements Backend {
     return {
       async turn(input: TurnInput, options: TurnOptions): Promise<TurnResult> {
         const step = next();
-        const chars = spec.systemPrompt.length + input.message.length + input.history.reduce((n, m) => n + m.content.length, 0);
-        const hold = await options.calls.hold({ promptTokens: estimateTokens(chars, input.history.length + 1) }, options.signal);
+        const bytes = utf8Bytes(spec.systemPrompt) + utf8Bytes(input.message) + input.history.reduce((n, m) => n + utf8Bytes(m.content), 0);
+        const hold = await options.calls.hold({ promptTokens: estimateTokens(bytes, input.history.length + 1) }, options.signal);
         calls.push({ spec, input, maxTokens: hold.maxTokens });
         try {
           if (step.gate) {

@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { OrchestratorError } from '../../domain/errors.js';
 import { addUsage, usageFromApi, ZERO_USAGE, type Usage } from '../../domain/usage.js';
 import type { Session, SessionSpec, ToolCallRecord, TurnInput, TurnOptions, TurnResult } from '../backend.js';
-import { BUDGET_EXHAUSTED, estimateTokens, type CallHold } from '../call-budget.js';
+import { BUDGET_EXHAUSTED, estimateTokens, utf8Bytes, type CallHold } from '../call-budget.js';
 import { fromApiError } from './api-errors.js';
 import { MAX_MODEL_CALLS_PER_TURN } from './limits.js';
 import { systemParam, withConversationBreakpoint, type PromptCaching } from './prompt-cache.js';
@@ -123,8 +123,8 @@ export class ApiSession implements Session {
 
 /** A call's prompt size for its hold: the system prompt, the messages (tool results included) and the tools, as sent. */
 function promptEstimate(system: string, messages: readonly Anthropic.MessageParam[], tools: TurnInput['tools']): number {
-  let chars = system.length;
-  for (const m of messages) chars += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content).length;
-  if (tools) chars += JSON.stringify(tools).length;
-  return estimateTokens(chars, messages.length);
+  let bytes = utf8Bytes(system);
+  for (const m of messages) bytes += utf8Bytes(typeof m.content === 'string' ? m.content : JSON.stringify(m.content));
+  if (tools) bytes += utf8Bytes(JSON.stringify(tools));
+  return estimateTokens(bytes, messages.length);
 }

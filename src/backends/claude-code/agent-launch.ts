@@ -61,6 +61,8 @@ export interface AgentEndpoint {
  * never enters the agent's environment), and the marker that lets a reaper find everything it started.
  */
 export function agentEnv(source: Readonly<Record<string, string | undefined>>, home: AgentHome, endpoint: AgentEndpoint, marker: string): Record<string, string> {
+  // The proxy is on loopback: a corporate HTTP(S)_PROXY passed on to the agent must not be asked to reach it.
+  const noProxy = ['127.0.0.1', 'localhost', '::1', ...(source['NO_PROXY'] ?? source['no_proxy'] ?? '').split(',').filter(Boolean)].join(',');
   return childEnv(source, {
     set: {
       PATH: source['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
@@ -72,6 +74,8 @@ export function agentEnv(source: Readonly<Record<string, string | undefined>>, h
       XDG_CACHE_HOME: join(home.path, '.cache'),
       ANTHROPIC_API_KEY: endpoint.token,
       ANTHROPIC_BASE_URL: endpoint.baseUrl,
+      NO_PROXY: noProxy,
+      no_proxy: noProxy,
       // No telemetry, error reports or auto-update from a governed agent; nothing leaves but model calls.
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       DISABLE_AUTOUPDATER: '1',

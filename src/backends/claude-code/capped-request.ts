@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { estimateTokens } from '../call-budget.js';
+import { estimateTokens, utf8Bytes } from '../call-budget.js';
 
 /** The API's smallest extended-thinking budget; a smaller one is a 400. */
 export const MIN_THINKING_BUDGET_TOKENS = 1024;
@@ -41,9 +41,9 @@ export function parseMessagesBody(text: string): ParsedBody {
 
 /** Tokens the call's prompt may take (system, messages and tools), on the high side, as a hold needs. */
 export function promptTokensOf(body: MessagesBody): number {
-  const chars = JSON.stringify([body.system ?? null, body.messages, body.tools ?? null]).length;
-  // One part per message: each carries a few tokens of framing the character count does not see.
-  return estimateTokens(chars, Math.max(1, body.messages.length));
+  const bytes = utf8Bytes(JSON.stringify([body.system ?? null, body.messages, body.tools ?? null]));
+  // One part per message: each carries a few tokens of framing the size does not see.
+  return estimateTokens(bytes, Math.max(1, body.messages.length));
 }
 
 /**

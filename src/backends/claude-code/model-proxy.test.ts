@@ -135,7 +135,8 @@ describe('ModelProxy: every model call of a Claude Code agent held against its b
       expect(settled?.usage[expectCache === 'write' ? 'cacheCreation1hInputTokens' : 'cacheReadInputTokens']).toBeGreaterThan(1_000);
     }
     expect(sim.requests.map((r) => r.path)).toEqual(['/v1/messages?beta=true', '/v1/messages?beta=true']);
-    expect(budget.holds[0]?.request).toEqual({ promptTokens: expect.any(Number) as number, maxTokens: 1_000 });
+    // The model the call asks for travels with the hold: a dearer one than the instance's prices it.
+    expect(budget.holds[0]?.request).toEqual({ promptTokens: expect.any(Number) as number, maxTokens: 1_000, model: 'claude-sonnet-5-5' });
     expect(budget.holds[0]?.request.promptTokens).toBeGreaterThan(6_000 / 3);
   });
 

@@ -161,7 +161,10 @@ export class ModelProxy {
     if (!parsed.ok) return sendApiError(res, 400, 'invalid_request_error', parsed.message);
     let hold: CallHold;
     try {
-      hold = await route.budget.hold({ promptTokens: promptTokensOf(parsed.body), maxTokens: parsed.body.max_tokens }, call.signal);
+      hold = await route.budget.hold(
+        { promptTokens: promptTokensOf(parsed.body), maxTokens: parsed.body.max_tokens, ...(parsed.body.model !== undefined ? { model: parsed.body.model } : {}) },
+        call.signal,
+      );
     } catch (error) {
       return this.#refuse(res, route, error);
     }

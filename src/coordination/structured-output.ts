@@ -1,3 +1,4 @@
+import { errorMessage } from '../domain/errors.js';
 import type { z } from 'zod';
 
 export type Structured<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly string[] };
@@ -71,7 +72,7 @@ function parseObject(candidate: string): Structured<Record<string, unknown>> {
   try {
     value = JSON.parse(candidate);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return { ok: false, errors: [`the text between { and } is not valid JSON (${reason})`] };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, errors: ['expected a JSON object'] };

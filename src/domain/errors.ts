@@ -43,9 +43,13 @@ export function httpStatusFor(code: ErrorCode): number {
   return HTTP_STATUS[code];
 }
 
+/** The message of any thrown value. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Any thrown value as an OrchestratorError; unknown failures become `internal` with their message kept. */
 export function toOrchestratorError(error: unknown): OrchestratorError {
   if (error instanceof OrchestratorError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new OrchestratorError('internal', `Internal error: ${message}`, undefined, { cause: error });
+  return new OrchestratorError('internal', `Internal error: ${errorMessage(error)}`, undefined, { cause: error });
 }

@@ -6,10 +6,11 @@ import type { SendResult } from './results.js';
 import type { SendOptions } from './turn.js';
 import type { InstanceView } from './views.js';
 
-/** The two operations coordination needs of the orchestrator: a real turn, and an instance's status. */
+/** What coordination needs of the orchestrator: a real turn, an instance's status, and its children's. */
 export interface TeamAccess {
   send(input: SendInput, options: SendOptions): Promise<SendResult>;
   status(id: string): Promise<InstanceView>;
+  children(id: string): Promise<readonly InstanceView[]>;
 }
 
 /**
@@ -28,7 +29,7 @@ export function coordinationPort(team: TeamAccess, report: (update: ProgressRepo
       return info(await team.status(instanceId));
     },
     async childrenOf(instanceId: string): Promise<readonly ParticipantInfo[]> {
-      const children = await Promise.all((await team.status(instanceId)).children.map((id) => team.status(id)));
+      const children = await team.children(instanceId);
       return children.filter((c) => c.state === 'idle' || c.state === 'busy').map(info);
     },
   };

@@ -13,7 +13,7 @@ export interface DelegationPort {
   spawn(input: SpawnInput): Promise<SpawnResult>;
   send(input: SendInput, options: { readonly signal: AbortSignal }): Promise<SendResult>;
   output(input: OutputInput): Promise<OutputResult>;
-  status(id: string): Promise<InstanceView>;
+  children(id: string): Promise<readonly InstanceView[]>;
 }
 
 /** Default wait for a reply from another instance; short enough that two instances messaging each other can't hang for long. */
@@ -125,7 +125,7 @@ async function run(port: DelegationPort, self: InstanceRecord, name: string, raw
       return { instance_id: page.instance_id, state: page.state, total: page.total, messages: page.messages.map((m) => ({ role: m.role, content: m.content })) };
     }
     case 'list_children': {
-      const children = await Promise.all((await port.status(self.id)).children.map((id) => port.status(id)));
+      const children = await port.children(self.id);
       return {
         children: children.map((c) => ({ instance_id: c.instance_id, name: c.name, role: c.role, state: c.state, turns: c.turns, total_tokens: c.usage.total_tokens, cost_usd: c.cost_usd })),
       };

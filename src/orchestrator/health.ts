@@ -1,11 +1,8 @@
 import { toOrchestratorError } from '../domain/errors.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
 import type { Kernel } from './kernel.js';
-import { recoverOrphans, type Recovered } from './recovery.js';
+import { BATCH, recoverOrphans, type Recovered } from './recovery.js';
 import { terminate } from './terminate.js';
-
-/** Work one health check does at most per kind; what is left waits for the next check. */
-const BATCH = 500;
 
 export interface HealthReport {
   readonly terminated: string[];

@@ -124,7 +124,7 @@ export class Holds {
         }),
       );
     });
-    this.#wake();
+    this.wake();
     return charge;
   }
 
@@ -133,7 +133,7 @@ export class Holds {
     await this.#land(hold.id, async (tx) => {
       await tx.removeHold(hold.id);
     });
-    this.#wake();
+    this.wake();
   }
 
   /** Writes again the settlements and releases the store refused before; returns how many are still waiting. */
@@ -146,7 +146,7 @@ export class Holds {
         this.#deps.onDeferred(error, holdId);
       }
     }
-    if (this.#deferred.size === 0) this.#wake();
+    if (this.#deferred.size === 0) this.wake();
     return this.#deferred.size;
   }
 
@@ -171,12 +171,8 @@ export class Holds {
     }
   }
 
-  /** Wakes callers waiting for budget (after holds were freed elsewhere in this process, e.g. by recovery). */
+  /** Wakes callers waiting for budget (after holds were freed here, or elsewhere in this process, e.g. by recovery). */
   wake(): void {
-    this.#wake();
-  }
-
-  #wake(): void {
     for (const waiter of [...this.#waiters]) waiter();
   }
 

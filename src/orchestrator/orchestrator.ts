@@ -17,7 +17,7 @@ import { EventBus } from './events.js';
 import { enforceLifetimes, healthCheck, recover, type HealthReport } from './health.js';
 import { Holds } from './holds.js';
 import type { Clock, Kernel } from './kernel.js';
-import { findInstance, instanceOutput, instanceStatus, listInstances, totals } from './queries.js';
+import { childViews, findInstance, instanceOutput, instanceStatus, listInstances, totals } from './queries.js';
 import type { Recovered } from './recovery.js';
 import type { GlobalTotals, ListResult, OutputResult, SendResult, SpawnResult, TerminateResult } from './results.js';
 import { Sessions } from './sessions.js';
@@ -246,6 +246,7 @@ export class Orchestrator {
   readonly #team: TeamAccess = {
     send: (input, options) => this.sendToInstance(input, options),
     status: (id) => this.getInstanceStatus({ instance_id: id }),
+    children: (id) => childViews(this.#k, id),
   };
 
   /** What an instance's delegation tools may do: the client's operations, under the same rules. */
@@ -254,7 +255,7 @@ export class Orchestrator {
     spawn: (input) => this.spawnInstance(input),
     send: (input, options) => this.sendToInstance(input, options),
     output: (input) => this.getInstanceOutput(input),
-    status: (id) => this.getInstanceStatus({ instance_id: id }),
+    children: (id) => childViews(this.#k, id),
   };
 
   async #open(): Promise<void> {

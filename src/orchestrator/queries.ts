@@ -24,6 +24,13 @@ export async function instanceStatus(k: Kernel, raw: InstanceRef): Promise<Insta
   return instanceView(record, children.get(record.id) ?? []);
 }
 
+/** The views of an instance's children, oldest first: two reads however many children it has. */
+export async function childViews(k: Kernel, id: string): Promise<InstanceView[]> {
+  const children = await k.store.childrenOf(id);
+  const theirs = await k.store.childIds(children.map((c) => c.id));
+  return children.map((c) => instanceView(c, theirs.get(c.id) ?? []));
+}
+
 /** A page of instances, newest first, paged in the store, with the global totals from its counters. */
 export async function listInstances(k: Kernel, raw: ListInput = {}): Promise<ListResult> {
   const input = parseInput(listInputSchema, raw);

@@ -6,8 +6,8 @@ import { transition } from './lifecycle.js';
 import { breachedLimit } from './limits.js';
 import { terminate } from './terminate.js';
 
-/** How many of each kind of leftover one pass takes back; the next health check takes the rest. */
-const BATCH = 500;
+/** How many of each kind of leftover (or of any other work) one health check takes; the next one takes the rest. */
+export const BATCH = 500;
 
 export interface Recovered {
   readonly instances: string[];
@@ -55,12 +55,14 @@ export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (i
         const last = await tx.lastMessage(r.id);
         const note = 'Interrupted: the server running this turn stopped before the reply. The model calls it finished are charged; send the message again to retry.';
         if (last?.role === 'user' && !last.failed) await tx.updateMessage(r.id, last.seq, { failed: true, error: note });
-        await tx.patchInstance(current, { errorCount: current.errorCount + 1, lastError: note });
-        next = await transition(tx, k.events, r.id, 'idle', 'turn_finished', at, 'interrupted: the server running this turn stopped, or its last write failed');
+        next = await transition(tx, k.events, current, 'idle', 'turn_finished', at, 'interrupted: the server running this turn stopped, or its last write failed', {
+          errorCount: current.errorCount + 1,
+          lastError: note,
+        });
       } else if (r.state === 'spawning') {
-        next = await transition(tx, k.events, r.id, 'failed', 'error', at, 'the server spawning it stopped');
+        next = await transition(tx, k.events, current, 'failed', 'error', at, 'the server spawning it stopped');
       } else {
-        next = await transition(tx, k.events, r.id, 'terminated', r.stateReason, at, 'finished after the terminating server stopped');
+        next = await transition(tx, k.events, current, 'terminated', r.stateReason, at, 'finished after the terminating server stopped');
       }
       if (lease) await tx.releaseLease(r.id, lease.owner);
       return next;

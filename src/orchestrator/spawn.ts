@@ -97,8 +97,7 @@ export async function spawnInstance(k: Kernel, raw: SpawnInput): Promise<SpawnRe
   } catch (error) {
     const failure = toOrchestratorError(error);
     await k.store.transaction(async (tx) => {
-      await tx.updateInstance(id, { errorCount: 1, lastError: failure.message });
-      await transition(tx, k.events, id, 'failed', 'error', isoNow(k), failure.message);
+      await transition(tx, k.events, id, 'failed', 'error', isoNow(k), failure.message, { errorCount: 1, lastError: failure.message });
       await tx.releaseLease(id, k.owner.id);
     });
     throw failure;

@@ -14,7 +14,7 @@ export class TurnCalls implements CallBudget {
   #costNanos: number | null = 0;
   #savingsNanos: number | null = 0;
   #settled = 0;
-  #models: string[] = [];
+  #lastModel = '';
 
   constructor(
     private readonly holds: Holds,
@@ -30,7 +30,7 @@ export class TurnCalls implements CallBudget {
     this.#costNanos = addCost(this.#costNanos, charge.costNanos);
     this.#savingsNanos = addCost(this.#savingsNanos, charge.cacheSavingsNanos);
     this.#settled += 1;
-    this.#models.push(charge.model);
+    this.#lastModel = charge.model;
   };
 
   async hold(request: HoldRequest, signal: AbortSignal): Promise<CallHold> {
@@ -70,6 +70,6 @@ export class TurnCalls implements CallBudget {
 
   /** The model of the last settled call ('' before any). */
   get lastModel(): string {
-    return this.#models.at(-1) ?? '';
+    return this.#lastModel;
   }
 }

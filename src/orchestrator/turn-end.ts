@@ -4,6 +4,7 @@ import type { OrchestratorError } from '../domain/errors.js';
 import type { InstanceRecord } from '../domain/instance.js';
 import { usageView } from '../domain/usage.js';
 import { nanosToUsd } from '../pricing/cost.js';
+import type { Tx } from '../store/store.js';
 import { isoNow, type Kernel } from './kernel.js';
 import { transition } from './lifecycle.js';
 import { findInstance } from './queries.js';
@@ -13,6 +14,14 @@ import type { TurnCalls } from './turn-calls.js';
 /** The turn's lease on its instance; the turn's last transaction releases it along with everything else. */
 export interface TurnLease {
   held: boolean;
+}
+
+/** Releases the turn's lease in its last transaction, marked released only once that commits (else the turn's `finally` releases it). */
+async function releaseLease(tx: Tx, k: Kernel, id: string, lease: TurnLease): Promise<void> {
+  await tx.releaseLease(id, k.owner.id);
+  tx.onCommit(() => {
+    lease.held = false;
+  });
 }
 
 /**
@@ -27,10 +36,7 @@ export async function recordFailedTurn(k: Kernel, id: string, seq: number, failu
     const counts = { errorCount: current.errorCount + 1, lastError: failure.message, consecutiveFailures: current.consecutiveFailures + 1 };
     if (current.state === 'busy') await transition(tx, k.events, current, 'idle', 'turn_finished', isoNow(k), 'turn failed', counts);
     else await tx.patchInstance(current, counts);
-    await tx.releaseLease(id, k.owner.id);
-    tx.onCommit(() => {
-      lease.held = false;
-    });
+    await releaseLease(tx, k, id, lease);
     tx.onCommit(() =>
       k.events.publish({
         type: 'turn.settled',
@@ -91,11 +97,7 @@ export async function recordCompletedTurn(k: Kernel, id: string, result: TurnRes
         stopReason: result.stopReason,
       }),
     );
-    await tx.releaseLease(id, k.owner.id);
-    // Released only once this commits: if it doesn't, the turn's `finally` releases the lease itself.
-    tx.onCommit(() => {
-      lease.held = false;
-    });
+    await releaseLease(tx, k, id, lease);
     // Terminated during the turn (its parent was, say): the figures are kept, the state is not touched.
     return before.state === 'busy' ? transition(tx, k.events, before, 'idle', 'turn_finished', isoNow(k), undefined, figures) : tx.patchInstance(before, figures);
   });

@@ -25,6 +25,13 @@ export interface SendOptions {
   readonly onText?: (text: string) => void;
 }
 
+/** What ends a send: its own timeout, and that or shutdown or the caller's abort (`waitSignal`). */
+interface TurnBounds {
+  readonly timeout: AbortSignal;
+  readonly timeoutMs: number;
+  readonly waitSignal: AbortSignal;
+}
+
 /** Runs the delegation tools an instance's turn calls (see delegation.ts). */
 export type ToolExecutorFor = (record: InstanceRecord) => (name: string, input: unknown, signal: AbortSignal) => Promise<ToolExecution>;
 
@@ -70,7 +77,7 @@ export class Turns {
     const timeoutMs = (input.timeout_seconds ?? k.config.sendTimeoutSeconds) * 1000;
     const timeout = AbortSignal.timeout(timeoutMs);
     const waitSignal = AbortSignal.any([timeout, k.shutdown, ...(options.signal ? [options.signal] : [])]);
-    const turn = k.queue.run(id, waitSignal, () => this.#leased(id, input.message, timeout, timeoutMs, options));
+    const turn = k.queue.run(id, waitSignal, () => this.#leased(id, input.message, { timeout, timeoutMs, waitSignal }, options));
     this.#inFlight.add(turn);
     try {
       return await turn;
@@ -84,12 +91,11 @@ export class Turns {
   }
 
   /** Holds the instance's turn lease (another server on the store may be running a turn of it) for the whole turn. */
-  async #leased(id: string, message: string, turnTimeout: AbortSignal, timeoutMs: number, options: SendOptions): Promise<SendResult> {
+  async #leased(id: string, message: string, bounds: TurnBounds, options: SendOptions): Promise<SendResult> {
     const { k } = this;
-    const waitSignal = AbortSignal.any([turnTimeout, k.shutdown, ...(options.signal ? [options.signal] : [])]);
     let waitMs = 25;
     while (!(await k.store.transaction((tx) => tx.acquireLease(id, k.owner.id, k.clock.now(), k.leaseMs)))) {
-      await sleep(waitMs, waitSignal);
+      await sleep(waitMs, bounds.waitSignal);
       waitMs = Math.min(1_000, waitMs * 2);
     }
     const renew = setInterval(() => {
@@ -99,14 +105,14 @@ export class Turns {
     // The turn's last transaction releases the lease with everything else; if the turn never got that far, this does.
     const lease: TurnLease = { held: true };
     try {
-      return await this.#turn(id, message, turnTimeout, timeoutMs, options, lease);
+      return await this.#turn(id, message, bounds, options, lease);
     } finally {
       clearInterval(renew);
       if (lease.held) await k.store.transaction((tx) => tx.releaseLease(id, k.owner.id));
     }
   }
 
-  async #turn(id: string, message: string, turnTimeout: AbortSignal, timeoutMs: number, options: SendOptions, lease: TurnLease): Promise<SendResult> {
+  async #turn(id: string, message: string, bounds: TurnBounds, options: SendOptions, lease: TurnLease): Promise<SendResult> {
     const { k } = this;
     // Re-read after waiting: an earlier turn (here or on another server) may have ended the instance.
     const record = await findInstance(k.store, id);
@@ -114,7 +120,7 @@ export class Turns {
     const session = await k.sessions.of(record);
     const history: Conversation = (await k.store.conversation(id)).map((m) => ({ role: m.role, content: m.content }));
     const lifetime = AbortSignal.timeout(Math.max(1, expiresAtMs(record) - k.clock.now()));
-    const signal = AbortSignal.any([turnTimeout, lifetime, k.shutdown, ...(options.signal ? [options.signal] : [])]);
+    const signal = AbortSignal.any([bounds.waitSignal, lifetime]);
     const promptTokens = promptTokensOf(k, record, [...history, { role: 'user', content: message }]);
 
     // The first call's hold and the turn's start (busy, the user's message) are one transaction: a send that
@@ -144,8 +150,8 @@ export class Turns {
       await calls.close();
       const failure = lifetime.aborted
         ? new OrchestratorError('limit_exceeded', `Instance ${id} reached the end of its lifetime (timeout_minutes=${record.limits.timeoutMinutes}) during the turn and was terminated.`)
-        : turnTimeout.aborted
-          ? timeoutError(id, timeoutMs)
+        : bounds.timeout.aborted
+          ? timeoutError(id, bounds.timeoutMs)
           : toOrchestratorError(error);
       await recordFailedTurn(k, id, userSeq, failure, calls, k.clock.now() - started, lease);
       k.log.warn({ instanceId: id, code: failure.code, err: failure.message }, 'turn failed');

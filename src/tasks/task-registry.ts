@@ -131,8 +131,8 @@ export class TaskRegistry {
 
   /** A task of this server, or one the store knows (another server's, or from before a restart). */
   async get(id: string): Promise<TaskSnapshot> {
-    const task = this.#tasks.get(id);
-    if (task) return this.#copy(task);
+    const local = this.local(id);
+    if (local) return local;
     const stored = await this.#store?.getTask(id);
     if (stored) return fromStored(stored);
     throw notFound(id, this.#keepFinished);

@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { errorMessage } from '../../domain/errors.js';
 import { retryAfterMs } from './retry-after.js';
 
 /** What went wrong with one Messages API call, in the terms the retry policy and the limiter decide on. */
@@ -58,8 +59,8 @@ export function classifyFailure(error: unknown, wallNowMs: number): ApiFailure {
   }
   // A connection dropped while the body streams surfaces as a plain error ("terminated") whose cause is
   // the socket failure.
-  if (isConnectionFailure(error)) return { kind: 'connection', message: describe(error), midStream: true };
-  return { kind: 'other', message: describe(error) };
+  if (isConnectionFailure(error)) return { kind: 'connection', message: errorMessage(error), midStream: true };
+  return { kind: 'other', message: errorMessage(error) };
 }
 
 function isConnectionFailure(error: unknown): boolean {
@@ -71,8 +72,4 @@ function isConnectionFailure(error: unknown): boolean {
     current = current.cause;
   }
   return false;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

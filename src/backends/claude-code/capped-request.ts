@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { errorMessage } from '../../domain/errors.js';
 import { estimateTokens, utf8Bytes } from '../call-budget.js';
 
 /** The API's smallest extended-thinking budget; a smaller one is a 400. */
@@ -31,7 +32,7 @@ export function parseMessagesBody(text: string): ParsedBody {
   try {
     json = JSON.parse(text) as unknown;
   } catch (error) {
-    return { ok: false, message: `The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, message: `The request body is not valid JSON: ${errorMessage(error)}` };
   }
   const parsed = messagesBodySchema.safeParse(json);
   if (parsed.success) return { ok: true, body: parsed.data };

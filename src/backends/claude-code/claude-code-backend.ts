@@ -37,7 +37,6 @@ export interface ClaudeCodeBackendOptions {
  */
 export class ClaudeCodeBackend implements Backend {
   readonly kind = 'claude-code' as const;
-  /** Claude Code sends its own system prompt and tool definitions (about 13–15k tokens) with every model call. */
   readonly #options: ClaudeCodeBackendOptions;
   readonly #owner: ProcessIdentity;
   readonly #registry: AgentRegistry;

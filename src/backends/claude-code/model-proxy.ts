@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OrchestratorError } from '../../domain/errors.js';
+import { errorMessage, OrchestratorError } from '../../domain/errors.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
 import type { CallBudget, CallHold } from '../call-budget.js';
 import { cappedBody, parseMessagesBody, promptTokensOf } from './capped-request.js';
@@ -119,9 +119,9 @@ export class ModelProxy {
     const task = this.#handle(req, res, controller)
       .catch((error: unknown) => {
         // A bug here must answer this agent, not take the server (and every other agent) down.
-        this.#logger.error({ err: describe(error) }, 'model proxy: request failed');
+        this.#logger.error({ err: errorMessage(error) }, 'model proxy: request failed');
         if (res.headersSent) res.destroy();
-        else sendApiError(res, 500, 'api_error', `claude-orchestrator model proxy failed: ${describe(error)}`);
+        else sendApiError(res, 500, 'api_error', `claude-orchestrator model proxy failed: ${errorMessage(error)}`);
       })
       .finally(() => this.#inFlight.delete(controller));
     this.#inFlight.set(controller, task);
@@ -189,20 +189,20 @@ export class ModelProxy {
       if (seen === undefined) await hold.release();
       else await hold.settle({ usage: seen.usage, model: seen.model ?? requestedModel ?? 'unknown', durationMs: Math.max(0, Math.round(durationMs)) });
     } catch (error) {
-      this.#logger.error({ err: describe(error), settled: seen !== undefined }, 'model proxy: closing a hold failed');
+      this.#logger.error({ err: errorMessage(error), settled: seen !== undefined }, 'model proxy: closing a hold failed');
     }
   }
 
   /** A 400, which Claude Code does not retry, so a spent budget ends the agent's calls instead of looping. */
   #refuse(res: ServerResponse, route: AgentRoute, error: unknown): void {
-    const message = describe(error);
+    const message = errorMessage(error);
     this.#logger.info({ reason: message }, 'model proxy: call refused');
     sendApiError(res, 400, 'invalid_request_error', `claude-orchestrator refused this model call: ${message}`);
     if (!(error instanceof OrchestratorError) || error.code !== 'limit_exceeded') return;
     try {
       route.onRefused(error);
     } catch (failure) {
-      this.#logger.error({ err: describe(failure) }, 'model proxy: onRefused failed');
+      this.#logger.error({ err: errorMessage(failure) }, 'model proxy: onRefused failed');
     }
   }
 }
@@ -233,8 +233,4 @@ function listen(server: Server, host: string): Promise<number> {
       resolve((server.address() as AddressInfo).port);
     });
   });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -115,9 +115,8 @@ export class SqliteOps {
   }
 
   removeHold(id: string): Hold | undefined {
-    const row = this.#s.getHold.get(id) as HoldRow | undefined;
-    if (!row) return undefined;
-    const hold = toHold(row);
+    const hold = this.getHold(id);
+    if (!hold) return undefined;
     this.#s.deleteHold.run(id);
     this.#shiftHeld(hold, -1);
     return hold;
@@ -253,9 +252,5 @@ export class SqliteOps {
       this.#s.deleteInstance.run(id);
     }
     return ids.length;
-  }
-
-  get database(): Database.Database {
-    return this.#db;
   }
 }

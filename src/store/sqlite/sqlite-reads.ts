@@ -3,6 +3,15 @@ import type { Owner } from '../owner.js';
 import type { Hold, Lease, LifecycleEvent, Page, PageRequest, StoreReads, StoreTotals, StoredTask } from '../store.js';
 import type { SqliteOps } from './sqlite-ops.js';
 
+/** Runs a synchronous store operation now, as a promise (a throw becomes a rejection). */
+export function runNow<T>(op: () => T): Promise<T> {
+  try {
+    return Promise.resolve(op());
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
 /**
  * The reads of the SQLite store, for the store itself and for a transaction. `run` says when a read may
  * run: on the store, when no transaction of this process is open (so it never sees uncommitted writes); in

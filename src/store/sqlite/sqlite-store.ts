@@ -5,7 +5,7 @@ import { OrchestratorError } from '../../domain/errors.js';
 import type { Store, Tx } from '../store.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { SqliteOps } from './sqlite-ops.js';
-import { SqliteReads } from './sqlite-reads.js';
+import { runNow, SqliteReads } from './sqlite-reads.js';
 import { SqliteTx } from './sqlite-tx.js';
 
 /** How long a transaction waits for another connection's write lock before giving up. */
@@ -52,13 +52,7 @@ export class SqliteStore extends SqliteReads implements Store {
   }
 
   protected run<T>(read: () => T): Promise<T> {
-    if (!this.#active && this.#waiting === 0) {
-      try {
-        return Promise.resolve(read());
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-    }
+    if (!this.#active && this.#waiting === 0) return runNow(read);
     return this.#exclusive(async () => read());
   }
 

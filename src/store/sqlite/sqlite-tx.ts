@@ -2,7 +2,7 @@ import type { ConversationMessage, InstanceRecord } from '../../domain/instance.
 import type { Owner } from '../owner.js';
 import type { Charge, Hold, InstancePatch, LifecycleEvent, NewMessage, StoredTask, Tx } from '../store.js';
 import type { SqliteOps } from './sqlite-ops.js';
-import { SqliteReads } from './sqlite-reads.js';
+import { runNow, SqliteReads } from './sqlite-reads.js';
 
 /** One open SQLite transaction: reads and writes run at once on its connection; commit callbacks wait. */
 export class SqliteTx extends SqliteReads implements Tx {
@@ -16,11 +16,7 @@ export class SqliteTx extends SqliteReads implements Tx {
   protected run<T>(op: () => T): Promise<T> {
     // A transaction's object must not outlive it: a late write would land outside any transaction.
     if (!this.#open) return Promise.reject(new Error('store transaction used after it ended'));
-    try {
-      return Promise.resolve(op());
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return runNow(op);
   }
 
   /** Ends the transaction's life; returns the callbacks to run once it committed. */

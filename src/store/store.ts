@@ -64,6 +64,22 @@ export interface StoreTotals {
   readonly heldNanos: number;
 }
 
+/**
+ * What /metrics counts, kept by the store in the same transaction as each change. Monotonic: retention that
+ * deletes old instances or tasks never lowers them; a restarted server reads them back. Except `tasks`: the
+ * number of stored tasks in each state now.
+ */
+export interface StoreCounters {
+  readonly instancesCreated: number;
+  /** Instances that ended (terminated or failed), by the reason they ended with. */
+  readonly instancesEnded: Readonly<Record<string, number>>;
+  readonly turns: { readonly completed: number; readonly failed: number };
+  readonly tokens: { readonly input: number; readonly output: number; readonly cacheWrite: number; readonly cacheRead: number };
+  /** Spend of priced calls. */
+  readonly costNanos: number;
+  readonly tasks: Readonly<Record<string, number>>;
+}
+
 /** A task as stored: its snapshot plus who runs it and the call that started it (for retries). */
 export interface StoredTask {
   readonly id: string;
@@ -105,6 +121,8 @@ export interface StoreReads {
   /** Idle instances whose lifetime ended at or before `nowMs`. */
   expiredIdle(nowMs: number, limit: number): Promise<readonly InstanceRecord[]>;
   totals(): Promise<StoreTotals>;
+  /** The counters /metrics serves: one small read, however much is stored. */
+  counters(): Promise<StoreCounters>;
 
   listMessages(instanceId: string, page: PageRequest): Promise<Page<ConversationMessage>>;
   /** What a model sees: the role and text of every message not marked failed, oldest first. */

@@ -227,6 +227,66 @@ export const MIGRATIONS: readonly string[] = [
       unpriced = unpriced - (OLD.cost_nanos IS NULL) WHERE id = 1;
   END;
   `,
+  // 4: counters for /metrics, kept by triggers in the same transaction as each change, so a scrape reads one
+  //    small table and a restarted server resumes its totals. Monotonic (retention never lowers them):
+  //    instances created, instances ended by reason, turns by outcome, tokens by kind, priced cost. Plus
+  //    `tasks`, the number of tasks in each state now (it goes down when a task moves on or is deleted).
+  //    Seeded from what is stored (instances deleted by retention before this migration are not counted).
+  `
+  CREATE TABLE counters (
+    metric TEXT NOT NULL,
+    label TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    PRIMARY KEY (metric, label)
+  ) WITHOUT ROWID;
+  INSERT INTO counters (metric, label, value)
+    SELECT 'instances_created', '', COUNT(*) FROM instances
+    UNION ALL SELECT 'turns', 'completed', COALESCE(SUM(turns), 0) FROM instances
+    UNION ALL SELECT 'turns', 'failed', COUNT(*) FROM messages WHERE role = 'user' AND failed = 1
+    UNION ALL SELECT 'tokens', 'input', COALESCE(SUM(input_tokens), 0) FROM instances
+    UNION ALL SELECT 'tokens', 'output', COALESCE(SUM(output_tokens), 0) FROM instances
+    UNION ALL SELECT 'tokens', 'cache_write', COALESCE(SUM(cache_creation_input_tokens), 0) FROM instances
+    UNION ALL SELECT 'tokens', 'cache_read', COALESCE(SUM(cache_read_input_tokens), 0) FROM instances
+    UNION ALL SELECT 'cost_nanos', '', COALESCE(SUM(cost_nanos), 0) FROM instances;
+  INSERT INTO counters (metric, label, value) SELECT 'instances_ended', state_reason, COUNT(*) FROM instances WHERE live = 0 GROUP BY state_reason;
+  INSERT INTO counters (metric, label, value) SELECT 'tasks', state, COUNT(*) FROM tasks GROUP BY state;
+  CREATE TRIGGER counters_on_insert AFTER INSERT ON instances BEGIN
+    UPDATE counters SET value = value + 1 WHERE metric = 'instances_created' AND label = '';
+    INSERT INTO counters (metric, label, value) SELECT 'instances_ended', NEW.state_reason, 1 WHERE NEW.live = 0
+      ON CONFLICT (metric, label) DO UPDATE SET value = value + 1;
+    UPDATE counters SET value = value + CASE label WHEN 'input' THEN NEW.input_tokens WHEN 'output' THEN NEW.output_tokens
+      WHEN 'cache_write' THEN NEW.cache_creation_input_tokens ELSE NEW.cache_read_input_tokens END
+      WHERE metric = 'tokens' AND NEW.input_tokens + NEW.output_tokens + NEW.cache_creation_input_tokens + NEW.cache_read_input_tokens > 0;
+    UPDATE counters SET value = value + NEW.cost_nanos WHERE metric = 'cost_nanos' AND label = '' AND NEW.cost_nanos > 0;
+    UPDATE counters SET value = value + NEW.turns WHERE metric = 'turns' AND label = 'completed' AND NEW.turns > 0;
+  END;
+  CREATE TRIGGER counters_on_end AFTER UPDATE OF live ON instances WHEN OLD.live = 1 AND NEW.live = 0 BEGIN
+    INSERT INTO counters (metric, label, value) SELECT 'instances_ended', NEW.state_reason, 1 WHERE 1
+      ON CONFLICT (metric, label) DO UPDATE SET value = value + 1;
+  END;
+  CREATE TRIGGER counters_on_charge AFTER UPDATE OF input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_nanos ON instances BEGIN
+    UPDATE counters SET value = value + MAX(0, CASE label WHEN 'input' THEN NEW.input_tokens - OLD.input_tokens WHEN 'output' THEN NEW.output_tokens - OLD.output_tokens
+      WHEN 'cache_write' THEN NEW.cache_creation_input_tokens - OLD.cache_creation_input_tokens ELSE NEW.cache_read_input_tokens - OLD.cache_read_input_tokens END)
+      WHERE metric = 'tokens';
+    UPDATE counters SET value = value + NEW.cost_nanos - OLD.cost_nanos WHERE metric = 'cost_nanos' AND label = '' AND NEW.cost_nanos > OLD.cost_nanos;
+  END;
+  CREATE TRIGGER counters_on_turn AFTER UPDATE OF turns ON instances WHEN NEW.turns > OLD.turns BEGIN
+    UPDATE counters SET value = value + NEW.turns - OLD.turns WHERE metric = 'turns' AND label = 'completed';
+  END;
+  CREATE TRIGGER counters_on_failed_turn AFTER UPDATE OF failed ON messages WHEN NEW.role = 'user' AND NEW.failed = 1 AND OLD.failed = 0 BEGIN
+    UPDATE counters SET value = value + 1 WHERE metric = 'turns' AND label = 'failed';
+  END;
+  CREATE TRIGGER counters_on_task_insert AFTER INSERT ON tasks BEGIN
+    INSERT INTO counters (metric, label, value) SELECT 'tasks', NEW.state, 1 WHERE 1 ON CONFLICT (metric, label) DO UPDATE SET value = value + 1;
+  END;
+  CREATE TRIGGER counters_on_task_state AFTER UPDATE OF state ON tasks WHEN NEW.state != OLD.state BEGIN
+    UPDATE counters SET value = value - 1 WHERE metric = 'tasks' AND label = OLD.state;
+    INSERT INTO counters (metric, label, value) SELECT 'tasks', NEW.state, 1 WHERE 1 ON CONFLICT (metric, label) DO UPDATE SET value = value + 1;
+  END;
+  CREATE TRIGGER counters_on_task_delete AFTER DELETE ON tasks BEGIN
+    UPDATE counters SET value = value - 1 WHERE metric = 'tasks' AND label = OLD.state;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import { LIVE_STATES, type ConversationMessage, type InstanceRecord, type InstanceState } from '../../domain/instance.js';
 import { totalTokens } from '../../domain/usage.js';
 import type { Owner } from '../owner.js';
-import type { Charge, Hold, InstancePatch, Lease, LifecycleEvent, NewMessage, Page, PageRequest, StoreTotals, StoredTask } from '../store.js';
+import type { Charge, Hold, InstancePatch, Lease, LifecycleEvent, NewMessage, Page, PageRequest, StoreCounters, StoreTotals, StoredTask } from '../store.js';
+import { toCounters, type CounterRow } from './counter-rows.js';
 import { UPDATABLE_COLUMNS, messageParams, toMessage, toRecord, toRow, toTurnMessage } from './rows.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import { taskParams, toHold, toOwner, toTask, type HoldRow, type OwnerRow, type TaskRow } from './task-rows.js';
@@ -76,6 +77,10 @@ export class SqliteOps {
       heldTokens: n('held_tokens'),
       heldNanos: n('held_nanos'),
     };
+  }
+
+  counters(): StoreCounters {
+    return toCounters(this.#s.counters.all() as CounterRow[]);
   }
 
   insertInstance(record: InstanceRecord): void {

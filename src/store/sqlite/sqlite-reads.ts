@@ -1,6 +1,6 @@
 import type { ConversationMessage, InstanceRecord, InstanceState } from '../../domain/instance.js';
 import type { Owner } from '../owner.js';
-import type { Hold, Lease, LifecycleEvent, Page, PageRequest, StoreReads, StoreTotals, StoredTask } from '../store.js';
+import type { Hold, Lease, LifecycleEvent, Page, PageRequest, StoreCounters, StoreReads, StoreTotals, StoredTask } from '../store.js';
 import type { SqliteOps } from './sqlite-ops.js';
 
 /** Runs a synchronous store operation now, as a promise (a throw becomes a rejection). */
@@ -56,6 +56,10 @@ export abstract class SqliteReads implements StoreReads {
 
   totals(): Promise<StoreTotals> {
     return this.run(() => this.ops.totals());
+  }
+
+  counters(): Promise<StoreCounters> {
+    return this.run(() => this.ops.counters());
   }
 
   listMessages(instanceId: string, page: PageRequest): Promise<Page<ConversationMessage>> {

@@ -24,6 +24,7 @@ function sql() {
     inStates: `SELECT * FROM instances WHERE state IN (SELECT value FROM json_each(?)) LIMIT ?`,
     expiredIdle: `SELECT * FROM instances WHERE state = 'idle' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
     totals: 'SELECT * FROM totals WHERE id = 1',
+    counters: 'SELECT metric, label, value FROM counters',
     addHeld: 'UPDATE instances SET held_tokens = held_tokens + ?, held_nanos = held_nanos + ? WHERE id = ?',
     addTotalHeld: 'UPDATE totals SET held_tokens = held_tokens + ?, held_nanos = held_nanos + ? WHERE id = 1',
     chargeOwn:

@@ -20,7 +20,7 @@ function fixture(version: number): string {
 }
 
 /** Every frozen fixture of an older schema, by version. Add one with each new migration. */
-const FIXTURES = [1, 2];
+const FIXTURES = [1, 2, 3];
 
 describe('SqliteStore', () => {
   it('opens a frozen version-1 database and migrates it without losing anything', async () => {
@@ -71,6 +71,40 @@ describe('SqliteStore', () => {
     expect(replies.items[1]).toMatchObject({ retries: 1, toolCalls: [{ name: 'spawn_child', isError: false }] });
     expect(await store.getTask('task_eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee')).toMatchObject({ state: 'completed', result: { reply: 'Plan: backend, then frontend.' } });
     expect(await store.getOwner('host-1:4242:123456')).toMatchObject({ pid: 4242 });
+    await store.close();
+  });
+
+  it('opens a frozen version-3 database: the counters of /metrics are seeded from what is stored, and count on from there', async () => {
+    const store = new SqliteStore(fixture(3));
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(await store.counters()).toEqual({
+      instancesCreated: 5,
+      instancesEnded: { requested: 1, 'limit:cost': 1, error: 1 },
+      turns: { completed: 5, failed: 1 },
+      tokens: { input: 5900, output: 1700, cacheWrite: 200, cacheRead: 800 },
+      costNanos: 17_000_000,
+      tasks: { completed: 1, working: 1, failed: 1 },
+    });
+    // Nothing else moved: the totals the kernel kept are the same.
+    expect(await store.totals()).toMatchObject({ instances: 5, live: 2, costNanos: 17_000_000, unpriced: 1 });
+    const child = 'inst_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+    await store.transaction(async (tx) => {
+      await tx.insertInstance(record('inst_new'));
+      await tx.charge({ instanceId: child, chain: [child], usage: { ...record('x').usage, inputTokens: 100, outputTokens: 10 }, costNanos: 1_000, cacheSavingsNanos: 0 });
+      await tx.updateInstance(child, { turns: 2 });
+      await tx.updateInstance('inst_new', { state: 'terminated', stateReason: 'requested' });
+      await tx.saveTask({ ...(await tx.getTask('task_ffffffffffffffffffffffffffffffff'))!, state: 'completed' });
+    });
+    // Retention deletes ended instances: the monotonic counters stay.
+    await store.transaction((tx) => tx.deleteEndedBefore('2030-01-01T00:00:00.000Z', 100));
+    expect(await store.counters()).toEqual({
+      instancesCreated: 6,
+      instancesEnded: { requested: 2, 'limit:cost': 1, error: 1 },
+      turns: { completed: 6, failed: 1 },
+      tokens: { input: 6000, output: 1710, cacheWrite: 200, cacheRead: 800 },
+      costNanos: 17_001_000,
+      tasks: { completed: 2, working: 0, failed: 1 },
+    });
     await store.close();
   });
 
@@ -156,6 +190,7 @@ describe('SqliteStore', () => {
     await store.listInstances({ includeTerminated: false, limit: 10, offset: 0 });
     await store.instancesInStates(['busy'], 10);
     await store.expiredIdle(0, 10);
+    await store.counters();
     await store.conversation('kid');
     await store.lastMessage('kid');
     await store.listMessages('kid', { limit: 10, offset: 0 });

@@ -2,6 +2,7 @@ import { BACKENDS, backendStatus } from './backends/registry.js';
 import { storePath, type Config } from './config/load-config.js';
 import { toOrchestratorError } from './domain/errors.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { startTracing } from './observability/start-tracing.js';
 import { ensureSafeWorkspaceBase } from './security/workspace-base.js';
 import type { Orchestrator } from './orchestrator/orchestrator.js';
 import { assertExposureAllowed } from './transports/exposure.js';
@@ -43,6 +44,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // The store lives under WORKSPACE_DIR by default: refuse a squatted or shared directory before opening it.
   if (config.dbPath === undefined) await ensureSafeWorkspaceBase(config.workspaceDir);
   if (!config.apiKey) logger.warn('ANTHROPIC_API_KEY is not set: the server runs, but spawn_claude and send_to_instance will answer with how to set it.');
+  // Traces only when the standard OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set: only then is the OpenTelemetry SDK loaded.
+  const tracing = await startTracing(process.env, logger);
 
   if (options.stdio) {
     // Each transport loads only itself: stdio never loads the HTTP stack, nor HTTP the stdio one. The client's
@@ -62,6 +65,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         await firstCheck;
         await stdio.close();
         await orchestrator.close(options);
+        await tracing?.shutdown();
       },
     };
   }
@@ -81,6 +85,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     // Port in use, say: release the store and timers before reporting it.
     await firstCheck;
     await orchestrator.close();
+    await tracing?.shutdown();
     throw error;
   }
   logger.info({ url: http.url, mcp: `${http.url}/mcp`, workspaceDir: config.workspaceDir, store: storePath(config) }, 'claude-orchestrator listening');
@@ -92,6 +97,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await firstCheck;
       await orchestrator.close(options);
       await http.close();
+      // Last, so the spans of the turns that finished during the close are exported too.
+      await tracing?.shutdown();
     },
   };
 }

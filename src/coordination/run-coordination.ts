@@ -1,3 +1,4 @@
+import { coordinationFinished, coordinationSpan } from '../observability/genai-spans.js';
 import { runConsensus } from './consensus.js';
 import { runHierarchical } from './hierarchical.js';
 import { runParallel } from './parallel.js';
@@ -13,5 +14,10 @@ const STRATEGIES: Record<CoordinationType, (request: CoordinationRequest, contex
 
 /** Runs one coordination pattern; each pattern is a module of its own. */
 export function runCoordination(type: CoordinationType, request: CoordinationRequest, context: CoordinationContext): Promise<CoordinationResultBase> {
-  return STRATEGIES[type](request, context);
+  // One span per run: the participants' turns nest under it (it is a trace's root when a library caller runs it).
+  return coordinationSpan({ type, participantIds: request.participantIds, coordinatorId: request.coordinatorId }, async (span) => {
+    const result = await STRATEGIES[type](request, context);
+    coordinationFinished(span, result);
+    return result;
+  });
 }

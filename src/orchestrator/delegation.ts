@@ -2,6 +2,7 @@ import type { AgentTool, ToolExecution } from '../backends/backend.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { parseInput, type OutputInput, type SendInput, type SpawnInput } from '../domain/inputs.js';
 import type { InstanceRecord } from '../domain/instance.js';
+import { agentToolSpan, toolFailed } from '../observability/genai-spans.js';
 import { ROLE_IDS } from '../domain/roles.js';
 import { z } from 'zod';
 import type { OutputResult, SendResult, SpawnResult } from './results.js';
@@ -76,14 +77,17 @@ export const DELEGATION_TOOLS: readonly AgentTool[] = [
  * can read, never as exceptions.
  */
 export function delegationExecutor(port: DelegationPort, self: InstanceRecord) {
-  return async (name: string, raw: unknown, signal: AbortSignal): Promise<ToolExecution> => {
-    try {
-      return { content: JSON.stringify(await run(port, self, name, raw, signal)), isError: false };
-    } catch (error) {
-      const failure = toOrchestratorError(error);
-      return { content: `Error (${failure.code}): ${failure.message}`, isError: true };
-    }
-  };
+  // Each call is a span under the turn that made it; a child's turn (message_instance) nests under it.
+  return (name: string, raw: unknown, signal: AbortSignal): Promise<ToolExecution> =>
+    agentToolSpan(DELEGATION_TOOLS.some((t) => t.name === name) ? name : 'unknown', async (span) => {
+      try {
+        return { content: JSON.stringify(await run(port, self, name, raw, signal)), isError: false };
+      } catch (error) {
+        const failure = toOrchestratorError(error);
+        toolFailed(span, failure.code, failure.message);
+        return { content: `Error (${failure.code}): ${failure.message}`, isError: true };
+      }
+    });
 }
 
 async function run(port: DelegationPort, self: InstanceRecord, name: string, raw: unknown, signal: AbortSignal): Promise<object> {

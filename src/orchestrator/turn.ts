@@ -6,6 +6,8 @@ import type { InstanceRecord } from '../domain/instance.js';
 import { expiresAtMs } from '../domain/lifetime.js';
 import { usdToNanos } from '../pricing/cost.js';
 import { sleep } from '../async/sleep.js';
+import { turnFinished, turnSpan } from '../observability/genai-spans.js';
+import { captureContext, inContext } from '../observability/tracing.js';
 import { DELEGATION_TOOLS } from './delegation.js';
 import { isoNow, type Kernel } from './kernel.js';
 import { transition } from './lifecycle.js';
@@ -77,7 +79,17 @@ export class Turns {
     const timeoutMs = (input.timeout_seconds ?? k.config.sendTimeoutSeconds) * 1000;
     const timeout = AbortSignal.timeout(timeoutMs);
     const waitSignal = AbortSignal.any([timeout, k.shutdown, ...(options.signal ? [options.signal] : [])]);
-    const turn = k.queue.run(id, waitSignal, () => this.#leased(id, input.message, { timeout, timeoutMs, waitSignal }, options));
+    // The turn may run later, after queued ones: its span is a child of this send's caller, not of whatever ran before it.
+    const caller = captureContext();
+    const turn = k.queue.run(id, waitSignal, () =>
+      inContext(caller, () =>
+        turnSpan(target, async (span) => {
+          const result = await this.#leased(id, input.message, { timeout, timeoutMs, waitSignal }, options);
+          turnFinished(span, result);
+          return result;
+        }),
+      ),
+    );
     this.#inFlight.add(turn);
     try {
       return await turn;
@@ -180,7 +192,8 @@ export class Turns {
         calls,
         onEvent: (e) => {
           if (e.type === 'text') options.onText?.(e.text);
-          else k.events.publish({ type: 'call.retried', at: isoNow(k), instanceId: record.id, retry: e.retry, afterMs: e.afterMs, reason: e.reason });
+          else if (e.type === 'retry') k.events.publish({ type: 'call.retried', at: isoNow(k), instanceId: record.id, retry: e.retry, afterMs: e.afterMs, reason: e.reason });
+          else k.events.publish({ type: 'call.rate_limited', at: isoNow(k), instanceId: record.id, reason: e.reason, retryAfterMs: e.retryAfterMs });
         },
         ...(record.allowDelegation ? { executeTool: this.delegationTools(record) } : {}),
         // Permission asks go to the client of this send, or of the latest one; with none, the backend denies them.

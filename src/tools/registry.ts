@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { OrchestratorError, toOrchestratorError, type ErrorCode } from '../domain/errors.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { toolCallSpan, toolFailed } from '../observability/genai-spans.js';
+import type { Span } from '../observability/tracing.js';
 import { cancelTaskTool } from './cancel-task.js';
 import { coordinateInstancesTool } from './coordinate-instances.js';
 import { getInstanceOutputTool } from './get-instance-output.js';
@@ -53,7 +55,12 @@ export function errorResult(error: OrchestratorError): ToolCallResult {
 }
 
 /** Runs a tool by name with unvalidated arguments; never throws — failures come back as an error result. */
-export async function executeTool(orchestrator: Orchestrator, name: string, args: unknown, context: ToolContext = {}): Promise<ToolOutcome> {
+export function executeTool(orchestrator: Orchestrator, name: string, args: unknown, context: ToolContext = {}): Promise<ToolOutcome> {
+  // The root span of the call's trace (an unknown name is not a span name: clients choose it).
+  return toolCallSpan(findTool(name) ? name : 'unknown', (span) => runTool(orchestrator, name, args, context, span));
+}
+
+async function runTool(orchestrator: Orchestrator, name: string, args: unknown, context: ToolContext, span: Span): Promise<ToolOutcome> {
   try {
     const tool = findTool(name);
     if (!tool) {
@@ -64,6 +71,7 @@ export async function executeTool(orchestrator: Orchestrator, name: string, args
     return { result: successResult(await tool.run(orchestrator, parsed.data, context)) };
   } catch (error) {
     const failure = toOrchestratorError(error);
+    toolFailed(span, failure.code, failure.message);
     return { result: errorResult(failure), errorCode: failure.code };
   }
 }

@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { OrchestratorError } from '../../domain/errors.js';
 import { addUsage, usageFromApi, ZERO_USAGE, type Usage } from '../../domain/usage.js';
+import { chatFinished, chatSpan } from '../../observability/genai-spans.js';
 import type { Session, SessionSpec, ToolCallRecord, TurnInput, TurnOptions, TurnResult } from '../backend.js';
 import { BUDGET_EXHAUSTED, estimateTokens, utf8Bytes, type CallHold } from '../call-budget.js';
 import { fromApiError } from './api-errors.js';
@@ -59,7 +60,12 @@ export class ApiSession implements Session {
         const callStarted = this.deps.now();
         let answered: { value: Anthropic.Message; retries: number };
         try {
-          answered = await this.#call(messages, hold.maxTokens, tools, options);
+          answered = await chatSpan({ model: this.spec.model, maxTokens: hold.maxTokens, via: 'api' }, async (span) => {
+            const reply = await this.#call(messages, hold.maxTokens, tools, options);
+            const m = reply.value;
+            chatFinished(span, { id: m.id, model: m.model, usage: usageFromApi(m.usage), finishReason: m.stop_reason, retries: reply.retries });
+            return reply;
+          });
         } catch (error) {
           await hold.release();
           throw error;
@@ -104,7 +110,11 @@ export class ApiSession implements Session {
       runner.onRetry?.(notice);
       options.onEvent?.({ type: 'retry', retry: notice.retry, afterMs: notice.afterMs, reason: notice.failure.kind });
     };
-    return callWithRetries(() => this.#stream(params, options), options.signal, { ...runner, onRetry });
+    const onCongestion: CallRunner['onCongestion'] = (notice) => {
+      runner.onCongestion?.(notice);
+      options.onEvent?.({ type: 'rate_limited', ...notice });
+    };
+    return callWithRetries(() => this.#stream(params, options), options.signal, { ...runner, onRetry, onCongestion });
   }
 
   #stream(params: Anthropic.MessageStreamParams, options: TurnOptions): Promise<Anthropic.Message> {

@@ -1,4 +1,5 @@
 import { OrchestratorError } from '../../domain/errors.js';
+import { captureContext, type Context } from '../../observability/tracing.js';
 import type { CallBudget, CallHold, HoldRequest } from '../call-budget.js';
 import type { ModelProxy } from './model-proxy.js';
 
@@ -11,7 +12,7 @@ export class AgentModelRoute {
   /** The agent's ANTHROPIC_API_KEY: good only at the proxy, and only while the session lasts. */
   readonly token: string;
   readonly #proxy: ModelProxy;
-  #turn: { readonly calls: CallBudget; readonly signal: AbortSignal; refused: boolean } | undefined;
+  #turn: { readonly calls: CallBudget; readonly signal: AbortSignal; readonly trace: Context; refused: boolean } | undefined;
 
   constructor(proxy: ModelProxy, instanceId: string, stopAgent: () => void) {
     this.#proxy = proxy;
@@ -29,6 +30,7 @@ export class AgentModelRoute {
         this.#turn.refused = true;
         stopAgent();
       },
+      traceContext: () => this.#turn?.trace,
     });
   }
 
@@ -37,9 +39,9 @@ export class AgentModelRoute {
     return this.#proxy.url;
   }
 
-  /** A turn starts: the agent's model calls are held against its budget and aborted with it. */
+  /** A turn starts: the agent's model calls are held against its budget, aborted with it, and traced under its span (the context it starts in). */
   begin(calls: CallBudget, signal: AbortSignal): void {
-    this.#turn = { calls, signal, refused: false };
+    this.#turn = { calls, signal, trace: captureContext(), refused: false };
   }
 
   /** The turn is over; says whether the budget refused one of its calls. */

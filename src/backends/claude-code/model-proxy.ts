@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorMessage, OrchestratorError } from '../../domain/errors.js';
+import { chatFinished, startChatSpan } from '../../observability/genai-spans.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
+import { markFailed, markFailedAs, type Context, type Span } from '../../observability/tracing.js';
 import type { CallBudget, CallHold } from '../call-budget.js';
 import { cappedBody, parseMessagesBody, promptTokensOf } from './capped-request.js';
-import { forwardCall, logOutcome, type UpstreamCall } from './forward-call.js';
+import { forwardCall, logOutcome, type ForwardOutcome, type UpstreamCall } from './forward-call.js';
 import { MAX_PROXIED_BODY_BYTES, readBody, sendApiError } from './proxy-http.js';
 import { proxyTarget } from './proxy-target.js';
 import { jsonUsageReader, sseUsageReader, type SeenUsage, type UsageReader } from './sse-usage.js';
@@ -21,6 +23,8 @@ export interface AgentRoute {
   signal(): AbortSignal | undefined;
   /** A call was refused because a budget is spent (the session ends the turn with stop reason budget_exhausted). */
   onRefused(error: OrchestratorError): void;
+  /** The trace context of the agent's running turn: its calls' spans are children of that turn's span. */
+  traceContext?(): Context | undefined;
 }
 
 export interface ModelProxyOptions {
@@ -159,6 +163,7 @@ export class ModelProxy {
   async #modelCall(res: ServerResponse, route: AgentRoute, call: UpstreamCall & { readonly body: string }): Promise<void> {
     const parsed = parseMessagesBody(call.body);
     if (!parsed.ok) return sendApiError(res, 400, 'invalid_request_error', parsed.message);
+    const span = startChatSpan({ model: parsed.body.model ?? 'unknown', maxTokens: parsed.body.max_tokens, via: 'model_proxy' }, route.traceContext?.());
     let hold: CallHold;
     try {
       hold = await route.budget.hold(
@@ -166,8 +171,11 @@ export class ModelProxy {
         call.signal,
       );
     } catch (error) {
+      markFailed(span, error);
+      span.end();
       return this.#refuse(res, route, error);
     }
+    span.setAttribute('gen_ai.request.max_tokens', hold.maxTokens);
     const started = this.#now();
     let reader: UsageReader | undefined;
     try {
@@ -178,8 +186,12 @@ export class ModelProxy {
         return reader;
       });
       logOutcome(this.#logger, '/v1/messages', outcome);
+      spanOutcome(span, outcome);
     } finally {
-      await this.#finish(hold, reader?.seen(), parsed.body.model, this.#now() - started);
+      const seen = reader?.seen();
+      chatFinished(span, { ...(seen ? { id: seen.id, model: seen.model, usage: seen.usage, finishReason: seen.stopReason } : {}) });
+      span.end();
+      await this.#finish(hold, seen, parsed.body.model, this.#now() - started);
     }
   }
 
@@ -205,6 +217,14 @@ export class ModelProxy {
       this.#logger.error({ err: errorMessage(failure) }, 'model proxy: onRefused failed');
     }
   }
+}
+
+/** An upstream error status, an unreachable API or a cut stream fails the call's span (the agent's SDK may retry it as a new call). */
+function spanOutcome(span: Span, outcome: ForwardOutcome): void {
+  if (outcome.kind === 'unreachable') markFailedAs(span, 'unreachable', outcome.reason);
+  else if (outcome.kind === 'cut') markFailedAs(span, 'cut', outcome.reason);
+  else if (outcome.status >= 400) markFailedAs(span, String(outcome.status), `The API answered ${outcome.status}.`);
+  if (outcome.kind !== 'unreachable') span.setAttribute('http.response.status_code', outcome.status);
 }
 
 function usageReaderFor(contentType: string): UsageReader | undefined {

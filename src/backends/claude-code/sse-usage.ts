@@ -5,6 +5,9 @@ import { usageFromApi, type Usage } from '../../domain/usage.js';
 export interface SeenUsage {
   readonly usage: Usage;
   readonly model: string | undefined;
+  /** The message id and stop reason, when the reply said (for the call's trace span). */
+  readonly id?: string | undefined;
+  readonly stopReason?: string | undefined;
 }
 
 /** Watches a response body go by, chunk by chunk, for the usage the API reports in it. */
@@ -25,9 +28,9 @@ const apiUsageSchema = z.looseObject({
 });
 type ApiUsage = z.infer<typeof apiUsageSchema>;
 
-const messageSchema = z.looseObject({ model: z.string().optional(), usage: apiUsageSchema.optional() });
+const messageSchema = z.looseObject({ id: z.string().optional(), model: z.string().optional(), stop_reason: z.string().nullish(), usage: apiUsageSchema.optional() });
 const messageStartSchema = z.looseObject({ type: z.literal('message_start'), message: messageSchema });
-const messageDeltaSchema = z.looseObject({ type: z.literal('message_delta'), usage: apiUsageSchema.nullish() });
+const messageDeltaSchema = z.looseObject({ type: z.literal('message_delta'), delta: z.looseObject({ stop_reason: z.string().nullish() }).nullish(), usage: apiUsageSchema.nullish() });
 
 /** The API's usage fields as last reported: a later report replaces only the fields it carries. */
 interface RunningUsage {
@@ -61,6 +64,8 @@ export function sseUsageReader(): UsageReader {
   let data: string[] = [];
   let running: RunningUsage | undefined;
   let model: string | undefined;
+  let id: string | undefined;
+  let stopReason: string | undefined;
 
   const dispatch = (): void => {
     const wanted = eventName === undefined || eventName === 'message_start' || eventName === 'message_delta';
@@ -72,10 +77,12 @@ export function sseUsageReader(): UsageReader {
     const start = messageStartSchema.safeParse(event);
     if (start.success) {
       model = start.data.message.model ?? model;
+      id = start.data.message.id ?? id;
       if (start.data.message.usage) running = merged(running, start.data.message.usage);
       return;
     }
     const delta = messageDeltaSchema.safeParse(event);
+    if (delta.success) stopReason = delta.data.delta?.stop_reason ?? stopReason;
     if (delta.success && delta.data.usage) running = merged(running, delta.data.usage);
   };
 
@@ -93,7 +100,7 @@ export function sseUsageReader(): UsageReader {
       for (const raw of lines) line(raw);
     },
     seen() {
-      return running === undefined ? undefined : { usage: usageFromApi(running), model };
+      return running === undefined ? undefined : { usage: usageFromApi(running), model, id, stopReason };
     },
   };
 }
@@ -117,7 +124,8 @@ export function jsonUsageReader(limitBytes: number): UsageReader {
       if (parsed || size > limitBytes) return result;
       parsed = true;
       const message = messageSchema.safeParse(parseJson(Buffer.concat(chunks).toString('utf8')));
-      if (message.success && message.data.usage) result = { usage: usageFromApi(merged(undefined, message.data.usage)), model: message.data.model };
+      const m = message.success ? message.data : undefined;
+      if (m?.usage) result = { usage: usageFromApi(merged(undefined, m.usage)), model: m.model, id: m.id, stopReason: m.stop_reason ?? undefined };
       return result;
     },
   };

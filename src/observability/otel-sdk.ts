@@ -1,0 +1,60 @@
+import { context, diag, DiagLogLevel, trace, type DiagLogger } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { VERSION } from '../version.js';
+import type { Logger } from './logger.js';
+import type { TracingHandle } from './start-tracing.js';
+
+/** service.name when OTEL_SERVICE_NAME (or service.name in OTEL_RESOURCE_ATTRIBUTES) does not say otherwise. */
+export const DEFAULT_SERVICE_NAME = 'claude-orchestrator';
+
+/**
+ * The OpenTelemetry SDK, loaded only when traces are asked for (see start-tracing.ts): spans batched and
+ * exported as OTLP/HTTP JSON to OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT (the exporter reads the standard
+ * variables: headers, timeout, compression), context carried across awaits by AsyncLocalStorage.
+ * If the process already has a TracerProvider (a library user's own), ours steps aside and theirs gets the spans.
+ */
+export function startOtelSdk(logger: Logger): TracingHandle | undefined {
+  const resource = defaultResource()
+    .merge(resourceFromAttributes({ 'service.name': DEFAULT_SERVICE_NAME, 'service.version': VERSION }))
+    .merge(detectResources({ detectors: [envDetector] }));
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
+  // Export failures (collector down, say) are reported through diag: a warning in our log, never a crash.
+  diag.setLogger(diagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  if (!trace.setGlobalTracerProvider(provider)) {
+    logger.warn('OpenTelemetry: a TracerProvider is already registered in this process; spans go to it, not to OTEL_EXPORTER_OTLP_ENDPOINT');
+    void provider.shutdown();
+    return undefined;
+  }
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  const ownsContext = context.setGlobalContextManager(contextManager);
+  if (!ownsContext) contextManager.disable();
+  logger.info({ endpoint: exportUrl(), serviceName: resource.attributes['service.name'] }, 'OpenTelemetry: exporting traces over OTLP/HTTP');
+  return {
+    shutdown: async () => {
+      try {
+        await provider.shutdown();
+      } catch (error) {
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'OpenTelemetry: flushing spans at shutdown failed');
+      }
+      trace.disable();
+      if (ownsContext) context.disable();
+      diag.disable();
+    },
+  };
+}
+
+/** Where spans go, for the start-up log line (as the exporter resolves it). */
+function exportUrl(): string | undefined {
+  const traces = process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim();
+  if (traces) return traces;
+  const base = process.env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim();
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+}
+
+function diagLogger(logger: Logger): DiagLogger {
+  const at = (level: 'error' | 'warn' | 'info' | 'debug') => (message: string, ...args: unknown[]) => logger[level]({ otel: args.length > 0 ? args.map(String) : undefined }, `OpenTelemetry: ${message}`);
+  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), verbose: at('debug') };
+}

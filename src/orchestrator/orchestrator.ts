@@ -55,6 +55,8 @@ export class Orchestrator {
   readonly tasks: TaskRegistry;
   /** Every state change, turn, model call, retry and task update, after it is committed. */
   readonly events: EventBus;
+  /** The logger it was built with: parts around it (the tool registry) report there. */
+  readonly logger: Logger;
   readonly #k: Kernel;
   readonly #turns: Turns;
   readonly #shutdown = new AbortController();
@@ -64,6 +66,7 @@ export class Orchestrator {
 
   constructor(deps: OrchestratorDeps) {
     const log = deps.logger;
+    this.logger = log;
     const clock = deps.clock ?? { now: () => Date.now() };
     const ids = deps.ids ?? randomId;
     this.events = new EventBus((error, event) => log.error({ err: toOrchestratorError(error).message, event: event.type }, 'event listener failed'));

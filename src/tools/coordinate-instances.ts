@@ -1,6 +1,21 @@
+import { z } from 'zod';
 import { coordinateInputSchema } from '../domain/inputs.js';
 import { runWithWait } from '../tasks/run-with-wait.js';
+import { costOutput, taskHandleOutput, usageOutput } from './output-schemas.js';
 import { defineTool } from './tool-definition.js';
+
+/** Loose: each type adds its own detail (results/synthesis, plan/subtasks/integration, proposals/rounds/votes/decision). */
+const coordinationOutput = z
+  .looseObject({
+    coordination_type: z.enum(['parallel', 'sequential', 'hierarchical', 'consensus']),
+    success: z.boolean().describe('the run did what it was asked'),
+    summary: z.string(),
+    turns: z.number(),
+    usage: usageOutput,
+    cost_usd: costOutput,
+    final_answer: z.string().nullable(),
+  })
+  .describe('plus per-type detail: results, synthesis, plan, subtasks, proposals, rounds, votes, decision');
 
 export const coordinateInstancesTool = defineTool({
   name: 'coordinate_instances',
@@ -10,6 +25,7 @@ export const coordinateInstancesTool = defineTool({
     'hierarchical: coordinator plans sub-tasks, participants do them, coordinator integrates; consensus: propose, then vote for up to max_rounds. ' +
     'Returns the result, or {task_id, state:"working"} if not done within wait_seconds (then use get_task).',
   inputSchema: coordinateInputSchema,
+  outputSchema: z.union([coordinationOutput, taskHandleOutput]),
   annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
   run: async (orchestrator, raw, context) => {
     const plan = await orchestrator.prepareCoordination(raw);

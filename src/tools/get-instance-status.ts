@@ -1,4 +1,5 @@
 import { instanceRefSchema } from '../domain/inputs.js';
+import { instanceOutput } from './output-schemas.js';
 import { defineTool } from './tool-definition.js';
 
 export const getInstanceStatusTool = defineTool({
@@ -6,6 +7,7 @@ export const getInstanceStatusTool = defineTool({
   title: 'Instance status',
   description: 'State, role, model, parent and children, token usage (input/output/cache), cost_usd, turns, response times, errors and limits of one instance.',
   inputSchema: instanceRefSchema,
+  outputSchema: instanceOutput,
   annotations: { readOnlyHint: true, openWorldHint: false },
   run: (orchestrator, input) => orchestrator.getInstanceStatus(input),
 });

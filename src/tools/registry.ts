@@ -9,6 +9,7 @@ import { getInstanceOutputTool } from './get-instance-output.js';
 import { getTaskTool } from './get-task.js';
 import { getInstanceStatusTool } from './get-instance-status.js';
 import { listInstancesTool } from './list-instances.js';
+import { checkOutput } from './output-check.js';
 import { sendToInstanceTool } from './send-to-instance.js';
 import { spawnClaudeTool } from './spawn-claude.js';
 import { terminateInstanceTool } from './terminate-instance.js';
@@ -68,7 +69,7 @@ async function runTool(orchestrator: Orchestrator, name: string, args: unknown, 
     }
     const parsed = tool.inputSchema.safeParse(args ?? {});
     if (!parsed.success) throw new OrchestratorError('invalid_input', `Invalid arguments for ${name}: ${z.prettifyError(parsed.error)}`);
-    return { result: successResult(await tool.run(orchestrator, parsed.data, context)) };
+    return { result: successResult(checkOutput(tool, await tool.run(orchestrator, parsed.data, context), orchestrator.logger)) };
   } catch (error) {
     const failure = toOrchestratorError(error);
     toolFailed(span, failure.code, failure.message);
@@ -80,3 +81,5 @@ async function runTool(orchestrator: Orchestrator, name: string, args: unknown, 
 export function inputJsonSchema(tool: ToolDefinition): Record<string, unknown> {
   return z.toJSONSchema(tool.inputSchema, { io: 'input' }) as Record<string, unknown>;
 }
+
+export { outputJsonSchema } from './output-check.js';

@@ -18,6 +18,8 @@ export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> {
   readonly title: string;
   readonly description: string;
   readonly inputSchema: S;
+  /** What a successful call returns (structuredContent); error results carry `{error:{code,message}}` instead. */
+  readonly outputSchema: z.ZodType<object>;
   readonly annotations: { readOnlyHint?: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint?: boolean };
   run(orchestrator: Orchestrator, input: z.input<S>, context: ToolContext): Promise<object> | object;
 }

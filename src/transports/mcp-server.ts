@@ -1,15 +1,34 @@
 import { McpServer } from '@modelcontextprotocol/server';
+import { DEFAULTS } from '../config/defaults.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { mcpInputSchema, mcpOutputSchema } from '../tools/output-check.js';
 import { executeTool, TOOLS } from '../tools/registry.js';
 import { elicitPermission } from './elicit-permission.js';
 import { VERSION } from '../version.js';
 
 export const SERVER_NAME = 'claude-orchestrator';
 
-const INSTRUCTIONS =
-  'Spawn specialist Claude instances with spawn_claude, talk to them with send_to_instance (each keeps its conversation), ' +
-  'make several work together with coordinate_instances, read history with get_instance_output, watch tokens and cost with ' +
-  'get_instance_status / list_instances, and end them with terminate_instance. Long work returns a task_id: follow it with get_task.';
+/** What a model reads before it uses the tools: when to use which, and what the results mean. A few hundred words. */
+export const INSTRUCTIONS = `This server runs other Claude instances for you: specialists you start, talk to, combine and end.
+
+Spawning: spawn_claude with a role that fits the work: frontend_developer, backend_developer, testing_specialist, code_reviewer, architect, debugger, security_analyst, documentation_writer, data_analyst, or general. Give a clear name; add system_prompt for project specifics. Each instance has its own workspace directory. Spawn only what the task needs; reuse an instance for follow-ups rather than spawning another.
+
+Conversation: instances remember their whole conversation, so send_to_instance only the next step, not the history again. The result has the reply, token usage and cost_usd.
+
+Budgets: max_total_tokens and max_cost (USD) cap what an instance and its children may spend; the server has global caps too. Every model call is held against them before it is made. A reply with stop_reason "budget_exhausted" was cut short because the budget is spent: the text so far is kept, but further sends fail with limit_exceeded. Spawn a fresh instance with a larger budget (or finish without it). get_instance_status and list_instances show usage, cost and health.
+
+Long work: send_to_instance and coordinate_instances wait up to wait_seconds (default ${DEFAULTS.waitSeconds}); if the work is not done by then they return {task_id, state:"working"}. Call get_task with the task_id and wait_seconds (up to 300) to wait for the result, and cancel_task to stop it (the instances stay usable). Do other work meanwhile if you can.
+
+Coordination (coordinate_instances), choose by the shape of the task:
+- parallel: independent views or parts at once; a coordinator_id synthesises one answer.
+- sequential: a pipeline where each step builds on the previous (draft, review, fix).
+- hierarchical: a task to decompose; the coordinator plans sub-tasks, participants do them, the coordinator integrates.
+- consensus: a decision between options; participants propose and vote (max_rounds, quorum).
+Check success and final_answer in the result.
+
+History: get_instance_output pages through a conversation (limit/offset). Each conversation is also a resource, orchestrator://instances/{id}/conversation (resources/read gives recent messages as markdown); subscribe to it to be told after each turn.
+
+Clean up: terminate_instance each instance when its work is done (children go with it; the workspace is removed unless keep_workspace). An instance also ends timeout_minutes after it was spawned.`;
 
 /** The orchestrator, or how to get it once it is ready (a stdio server answers the handshake before opening its store). */
 export type OrchestratorSource = Orchestrator | (() => Promise<Orchestrator>);
@@ -24,7 +43,7 @@ export function createMcpServer(source: OrchestratorSource): McpServer {
   for (const tool of TOOLS) {
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.inputSchema, annotations: tool.annotations },
+      { title: tool.title, description: tool.description, inputSchema: mcpInputSchema(tool), outputSchema: mcpOutputSchema(tool), annotations: tool.annotations },
       async (args, ctx) => {
         const token = ctx.mcpReq._meta?.progressToken;
         const onProgress =

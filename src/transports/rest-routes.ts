@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { httpStatusFor, toOrchestratorError } from '../domain/errors.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
-import { executeTool, inputJsonSchema, TOOLS } from '../tools/registry.js';
+import { executeTool, inputJsonSchema, outputJsonSchema, TOOLS } from '../tools/registry.js';
 import { VERSION } from '../version.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http-json.js';
 
@@ -37,7 +37,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     if (path === '/tools') {
       if (!only(method, ['GET'], res)) return true;
       sendJson(res, 200, {
-        tools: TOOLS.map((t) => ({ name: t.name, title: t.title, description: t.description, input_schema: inputJsonSchema(t), annotations: t.annotations })),
+        tools: TOOLS.map((t) => ({ name: t.name, title: t.title, description: t.description, input_schema: inputJsonSchema(t), output_schema: outputJsonSchema(t), annotations: t.annotations })),
       });
       return true;
     }

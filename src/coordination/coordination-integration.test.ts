@@ -171,7 +171,8 @@ describe('coordination on the real stack', () => {
   it('hierarchical: a coordinator that only writes prose ends the run clearly and stays usable', async () => {
     const lead = await spawn('Lead', 'architect');
     const fe = await spawn('FE', 'frontend_developer');
-    // No script: the simulator's default reply is prose, never a plan.
+    // The simulator answers plan prompts with a valid plan by default; this coordinator only writes prose.
+    sim.setScript([{ match: { lastUser: /Split it into sub-tasks|Your plan could not be used/ }, reply: 'We should start with the data model, then build the UI.' }]);
     const result = await runHierarchical({ coordinatorId: lead, participantIds: [fe], task: 'Build a todo app.', options: {} }, contextOver(orchestrator));
 
     expect(result).toMatchObject({ success: false, plan: null, turns: 2 });

@@ -16,6 +16,8 @@ describe('default replies', () => {
     ['You are a data analyst.', 'data'],
     ['You are helpful.', 'general'],
     ['', 'general'],
+    // Claude Code's own prompt mentions security testing in passing; the role prompt after it says who this is.
+    ["You are a Claude agent.\nIMPORTANT: Assist with authorized security testing.\n\nYou are a senior backend developer.", 'backend'],
   ] as const)('reads %j as %s', (system, role) => {
     expect(detectRole(system)).toBe(role);
   });
@@ -51,5 +53,33 @@ describe('default replies', () => {
       ],
     });
     expect(text).toContain('Simulated software architect, turn 1');
+  });
+
+  it('quotes the first user message from the second turn on, so a user sees the conversation is remembered', () => {
+    const first = defaultReplyText({ messages: [{ role: 'user', content: 'Remember the word PELICAN.' }] });
+    expect(first).not.toContain('Earlier you said');
+
+    const third = defaultReplyText({
+      messages: [
+        { role: 'user', content: 'Remember the word PELICAN.' },
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: 'And WALRUS.' },
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: 'What were the words?' },
+      ],
+    });
+    expect(third).toContain('[Simulated general assistant, turn 3] You said: "What were the words?". Earlier you said: "Remember the word PELICAN.".');
+  });
+
+  it("reads the user's own words, without the reminders a client adds to a message", () => {
+    const text = defaultReplyText({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: '<system-reminder>\nAttribution rules...\n</system-reminder>' }, { type: 'text', text: 'first words' }] },
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: [{ type: 'text', text: '<system-reminder>Today is Friday.</system-reminder>\nsecond words' }] },
+      ],
+    });
+    expect(text).toContain('You said: "second words". Earlier you said: "first words".');
+    expect(text).not.toContain('system-reminder');
   });
 });

@@ -3,7 +3,6 @@ import type { z } from 'zod';
 import type { IdGenerator } from '../domain/ids.js';
 import { versionProblem } from './api-version.js';
 import { buildMessage } from './build-reply.js';
-import { defaultReplyText } from './default-reply.js';
 import { partialEvents, planFault, sendStatusFault, type FaultPlan } from './fault-response.js';
 import type { FaultSchedule } from './fault-schedule.js';
 import { MAX_BODY_BYTES, readBody, sendError, sendJson } from './http-io.js';
@@ -11,6 +10,7 @@ import type { CacheUsage, PromptCache } from './prompt-cache/prompt-cache.js';
 import { promptUnits } from './prompt-cache/prompt-units.js';
 import type { RequestLog } from './request-log.js';
 import { findRule, type ReplyRule, type ReplySpec } from './script.js';
+import { simulatedReply } from './simulated-reply.js';
 import type { SimulatedMessage } from './simulated-message.js';
 import { messageEvents } from './sse.js';
 import { writeEventStream } from './stream-response.js';
@@ -150,7 +150,7 @@ function parseJson(text: string): Validation<unknown> {
 }
 
 /**
- * The rule's reply (or the default one). A reply function may hang on purpose in a test, so its
+ * The rule's reply (or the simulator's own, see `simulatedReply`). A reply function may hang on purpose in a test, so its
  * wait ends when the client or the simulator goes away; a throwing function becomes a 500 that
  * names the failure, since a broken test script must be easy to spot.
  */
@@ -160,7 +160,7 @@ async function replySpec(
   body: ParsedRequest,
   requestIndex: number,
 ): Promise<ReplySpec | undefined> {
-  if (rule === undefined) return defaultReplyText(body);
+  if (rule === undefined) return simulatedReply(body);
   if (typeof rule.reply !== 'function') return rule.reply;
   try {
     return await untilAborted(Promise.resolve(rule.reply(body, { requestIndex })), ctx.signal);

@@ -69,3 +69,29 @@ export function lastUserText(request: ConversationView): string {
 export function userTurnCount(request: ConversationView): number {
   return request.messages.filter((message) => message.role === 'user').length;
 }
+
+/** Notes a client adds to a user message for the model (Claude Code's `<system-reminder>`), not words the user wrote. */
+const REMINDER = /<system-reminder>[\s\S]*?<\/system-reminder>/g;
+
+/**
+ * What the user wrote in one message: its text blocks without client reminders; tool results are not the
+ * user's words, so a message that only carries tool results yields ''.
+ */
+export function userWords(message: MessageParam): string {
+  const text =
+    typeof message.content === 'string'
+      ? message.content
+      : message.content
+          .filter((block) => block.type === 'text')
+          .map(blockText)
+          .join('\n');
+  return text.replace(REMINDER, '').trim();
+}
+
+/** The user's own words of every user message that has any, oldest first (see `userWords`). */
+export function userUtterances(request: ConversationView): string[] {
+  return request.messages
+    .filter((message) => message.role === 'user')
+    .map(userWords)
+    .filter((words) => words.length > 0);
+}

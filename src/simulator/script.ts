@@ -71,6 +71,7 @@ export function textMatches(matcher: TextMatcher, text: string): boolean {
   return matcher.test(text);
 }
 
-function offersTool(request: ParsedRequest, name: string): boolean {
+/** Whether the request offers a tool of this name. */
+export function offersTool(request: ParsedRequest, name: string): boolean {
   return (request.tools ?? []).some((tool) => typeof tool === 'object' && tool !== null && (tool as { name?: unknown }).name === name);
 }

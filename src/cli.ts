@@ -11,9 +11,23 @@ async function main(argv: readonly string[]): Promise<void> {
   const args = (await import('./cli/parse-args.js')).parseArgs(argv);
   // Each command loads only what it runs: --help loads neither the server nor the SDK.
   switch (args.command) {
-    case 'help':
-      process.stdout.write(`${(await import('./cli/help.js')).helpText()}\n`);
+    case 'help': {
+      const help = await import('./cli/help.js');
+      const topics = await import('./cli/help-topics.js');
+      // `--help`: the one-screen summary; `help`: the topics; `help <topic>` (or `<command> --help`): the details.
+      const text = args.topic !== undefined ? help.topicText(args.topic) : argv[0] === 'help' ? topics.topicList() : help.helpText();
+      process.stdout.write(`${text}\n`);
       return;
+    }
+    case 'status':
+      await (await import('./cli/status.js')).runStatus(args.client, process.env, (text) => process.stdout.write(text));
+      return;
+    case 'logs': {
+      const interrupt = new AbortController();
+      process.once('SIGINT', () => interrupt.abort());
+      await (await import('./cli/logs.js')).runLogs(args.client, process.env, { write: (text) => process.stdout.write(text), signal: interrupt.signal });
+      return;
+    }
     case 'version':
       process.stdout.write(`${VERSION}\n`);
       return;

@@ -6,6 +6,7 @@ import { startTracing } from './observability/start-tracing.js';
 import { ensureSafeWorkspaceBase } from './security/workspace-base.js';
 import type { Orchestrator } from './orchestrator/orchestrator.js';
 import { assertExposureAllowed } from './transports/exposure.js';
+import { listenError } from './transports/listen-error.js';
 
 export interface StartServerOptions {
   readonly config: Config;
@@ -38,7 +39,7 @@ async function open(config: Config, logger: Logger): Promise<{ orchestrator: Orc
 /** Wires config → orchestrator → transport. The CLI's `serve` is this plus signal handling. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, 2, { format: config.logFormat });
   // Before anything is opened: an exposed bind without a token must not get as far as a store or a port.
   if (!options.stdio) assertExposureAllowed(config.host, config.tokens, config.allowedHosts);
   // The store lives under WORKSPACE_DIR by default: refuse a squatted or shared directory before opening it.
@@ -82,11 +83,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const { startHttpServer } = await import('./transports/http-server.js');
     http = await startHttpServer({ orchestrator, logger, host: config.host, port: config.port, backends: backendStatus(config), security });
   } catch (error) {
-    // Port in use, say: release the store and timers before reporting it.
+    // Port in use, say: release the store and timers before reporting it, as one line that says what to do.
     await firstCheck;
     await orchestrator.close();
     await tracing?.shutdown();
-    throw error;
+    throw listenError(error, config.host, config.port) ?? error;
   }
   logger.info({ url: http.url, mcp: `${http.url}/mcp`, workspaceDir: config.workspaceDir, store: storePath(config) }, 'claude-orchestrator listening');
   return {

@@ -6,7 +6,7 @@ import type { ParsedArgs } from './parse-args.js';
 /** `serve`: start the server and stop it cleanly on SIGINT/SIGTERM (instances are kept, not terminated). */
 export async function runServe(args: ParsedArgs): Promise<void> {
   const config = loadConfig(process.env, args.settings);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 2, { format: config.logFormat });
   const server = await startServer({ config, stdio: args.stdio, logger });
   let stopping = false;
   const stop = (signal: string) => {

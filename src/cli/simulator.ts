@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { OrchestratorError } from '../domain/errors.js';
 import { startSimulator } from '../simulator/simulator.js';
+import { listenError } from '../transports/listen-error.js';
 
 /** Port 8002 sits next to the server's 8001, so the offline setup is easy to remember. */
 const DEFAULT_SIMULATOR_PORT = 8002;
+
+const SIMULATOR_TAKES: Record<string, string> = { '--port': 'an integer from 0 to 65535', '--host': 'a host name or address', '--latency-ms': 'an integer of 0 or more' };
 
 const flagsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(DEFAULT_SIMULATOR_PORT),
@@ -14,8 +17,16 @@ const flagsSchema = z.object({
 /** `simulator`: run the local Messages API until interrupted, so anyone can try the orchestrator offline. */
 export async function runSimulator(raw: { port?: string; host?: string; latencyMs?: string }): Promise<void> {
   const parsed = flagsSchema.safeParse(raw);
-  if (!parsed.success) throw new OrchestratorError('invalid_input', `Invalid simulator option: ${z.prettifyError(parsed.error)}`);
-  const sim = await startSimulator({ port: parsed.data.port, host: parsed.data.host, latencyMs: parsed.data.latencyMs });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = { port: '--port', host: '--host', latencyMs: '--latency-ms' }[String(issue?.path[0]) as 'port' | 'host' | 'latencyMs'] ?? 'an option';
+    const value = raw[String(issue?.path[0]) as keyof typeof raw];
+    throw new OrchestratorError('invalid_input', `${flag} takes ${SIMULATOR_TAKES[flag] ?? 'a valid value'}, got ${JSON.stringify(value)}.`);
+  }
+  const { port, host, latencyMs } = parsed.data;
+  const sim = await startSimulator({ port, host, latencyMs }).catch((error: unknown) => {
+    throw listenError(error, host, port) ?? error;
+  });
   process.stderr.write(
     `Messages-API simulator (scripted replies, no real model) listening on ${sim.url}\n` +
       `Point the orchestrator at it:  ANTHROPIC_BASE_URL=${sim.url} ANTHROPIC_API_KEY=sim npm start\n`,

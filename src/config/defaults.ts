@@ -31,6 +31,8 @@ export const DEFAULTS = {
   /** Shared temp location; every instance gets a directory named by its id under it. */
   workspaceDir: '/tmp/claude_orchestrator',
   logLevel: 'info',
+  /** Readable lines for a person at a terminal, JSON for anything that collects logs (a pipe, a file, a container). */
+  logFormat: 'auto' as 'auto' | 'pretty' | 'json',
   /**
    * The current Sonnet (released 2026-09; no retirement announced). Sonnet is the price/speed balance
    * a fleet of workers wants; override per spawn or with DEFAULT_MODEL.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from './defaults.js';
-import { loadConfig } from './load-config.js';
+import { loadConfig, settingFromEnv } from './load-config.js';
 
 describe('loadConfig', () => {
   it('uses the defaults module when nothing is set', () => {
@@ -24,11 +24,32 @@ describe('loadConfig', () => {
     expect(loadConfig({ ANTHROPIC_API_KEY: '' }).apiKey).toBeUndefined();
   });
 
-  it('names the variable at fault, and never echoes a secret', () => {
-    expect(() => loadConfig({ ORCHESTRATOR_PORT: 'eighty' })).toThrow(/ORCHESTRATOR_PORT "eighty"/);
-    expect(() => loadConfig({}, { maxInstances: '0' })).toThrow(/--max-instances/);
-    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
-    expect(() => loadConfig({ ANTHROPIC_BASE_URL: 'not a url' })).toThrow(/ANTHROPIC_BASE_URL/);
+  it('names the flag or variable at fault and what it takes', () => {
+    expect(() => loadConfig({}, { port: 'abc' })).toThrow('--port takes an integer from 0 to 65535, got "abc".');
+    expect(() => loadConfig({ ORCHESTRATOR_PORT: 'eighty' })).toThrow('ORCHESTRATOR_PORT takes an integer from 0 to 65535, got "eighty".');
+    expect(() => loadConfig({}, { maxInstances: '0' })).toThrow('--max-instances takes an integer of 1 or more, got "0".');
+    expect(() => loadConfig({ MAX_TOTAL_COST: '-1' })).toThrow('MAX_TOTAL_COST takes a positive number, got "-1".');
+    expect(() => loadConfig({ SHUTDOWN_GRACE_SECONDS: 'soon' })).toThrow('SHUTDOWN_GRACE_SECONDS takes a number from 0 to 3600, got "soon".');
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow('LOG_LEVEL takes one of fatal, error, warn, info, debug, trace, silent, got "loud".');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow('LOG_FORMAT takes one of auto, pretty, json, got "xml".');
+    expect(() => loadConfig({}, { dbDurable: 'yes' })).toThrow('--db-durable takes one of true, false, 1, 0, got "yes".');
+    expect(() => loadConfig({ ANTHROPIC_BASE_URL: 'not a url' })).toThrow(/ANTHROPIC_BASE_URL takes a URL/);
+  });
+
+  it('keeps a schema`s own wording where it has one, and never echoes a secret', () => {
+    expect(() => loadConfig({ ORCHESTRATOR_TOKEN: 'short-secret' })).toThrow(/^Invalid ORCHESTRATOR_TOKEN \(hidden\): each token needs at least 32 characters/);
+    expect(() => loadConfig({ ORCHESTRATOR_TOKEN: 'short-secret' })).not.toThrow(/short-secret/);
+  });
+
+  it('reads LOG_FORMAT, auto by default', () => {
+    expect(loadConfig({}).logFormat).toBe('auto');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }, { logFormat: 'json' }).logFormat).toBe('json');
+  });
+
+  it('reads one setting alone from the environment, with the same messages', () => {
+    expect(settingFromEnv('port', { ORCHESTRATOR_PORT: '9000' })).toBe(9000);
+    expect(settingFromEnv('port', {})).toBeUndefined();
+    expect(() => settingFromEnv('port', { ORCHESTRATOR_PORT: 'x' })).toThrow('ORCHESTRATOR_PORT takes an integer from 0 to 65535, got "x".');
   });
 
   it('takes typed overrides from the library API', () => {

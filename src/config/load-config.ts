@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { OrchestratorError } from '../domain/errors.js';
 import { DEFAULTS } from './defaults.js';
-import { SETTINGS, type SettingKey, type SettingSpec } from './settings.js';
+import { describeSchema } from './describe-schema.js';
+import { SETTINGS, type LogFormat, type SettingKey, type SettingSpec } from './settings.js';
 
 /** The typed configuration the whole server runs on. */
 export interface Config {
@@ -24,6 +25,8 @@ export interface Config {
   readonly instanceTimeoutMinutes: number;
   readonly workspaceDir: string;
   readonly logLevel: string;
+  /** auto: readable lines when stderr is a terminal, JSON otherwise. */
+  readonly logFormat: LogFormat;
   readonly defaultModel: string;
   readonly maxOutputTokens: number;
   /** The smallest max_tokens a model call is held for: below it, a call waits for calls in flight instead. */
@@ -69,6 +72,7 @@ const BASE: Config = {
   instanceTimeoutMinutes: DEFAULTS.instanceTimeoutMinutes,
   workspaceDir: DEFAULTS.workspaceDir,
   logLevel: DEFAULTS.logLevel,
+  logFormat: DEFAULTS.logFormat,
   defaultModel: DEFAULTS.model,
   maxOutputTokens: DEFAULTS.maxOutputTokens,
   minOutputTokens: DEFAULTS.minOutputTokens,
@@ -110,13 +114,33 @@ export function loadConfig(
     if (raw === undefined || raw === '') continue;
     const parsed = spec.schema.safeParse(raw);
     if (!parsed.success) {
-      const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
-      throw new OrchestratorError('invalid_input', `Invalid ${origin} ${shown}: ${z.prettifyError(parsed.error)}`);
+      throw new OrchestratorError('invalid_input', invalidValueMessage(origin, spec, raw, parsed.error));
     }
     out[spec.key] = parsed.data;
   }
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) out[key] = value;
   return out as unknown as Config;
+}
+
+/** One setting from the environment alone, validated like loadConfig does (for commands that need only it). */
+export function settingFromEnv(key: SettingKey, env: Readonly<Record<string, string | undefined>>): unknown {
+  const spec = (SETTINGS as readonly SettingSpec<SettingKey>[]).find((s) => s.key === key) as SettingSpec<SettingKey>;
+  const raw = env[spec.env];
+  if (raw === undefined || raw === '') return undefined;
+  const parsed = spec.schema.safeParse(raw);
+  if (!parsed.success) throw new OrchestratorError('invalid_input', invalidValueMessage(spec.env, spec, raw, parsed.error));
+  return parsed.data;
+}
+
+/**
+ * `--port takes an integer from 0 to 65535, got "abc".`: the flag or variable, what it takes, what it got.
+ * Schemas with their own wording (tokens, host lists) keep it; a secret's value is never echoed.
+ */
+export function invalidValueMessage(origin: string, spec: SettingSpec, raw: string, error: z.ZodError): string {
+  const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
+  const { takes } = describeSchema(spec.schema);
+  if (takes !== undefined) return `${origin} takes ${takes}, got ${shown}.`;
+  return `Invalid ${origin} ${shown}: ${error.issues.map((i) => i.message).join('; ')}.`;
 }
 
 /** Where the store lives: ORCHESTRATOR_DB, else orchestrator.db under WORKSPACE_DIR. */

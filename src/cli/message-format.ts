@@ -1,0 +1,53 @@
+import type { MessageView } from '../orchestrator/views.js';
+import { usd } from './status-table.js';
+
+/**
+ * One conversation message for `logs`: a header with its time, role and (for a reply) what the turn used,
+ * then its text indented.
+ *
+ *   07:58:03 assistant  512 tokens (412 in, 100 out) · $0.0021 · 1.9 s · claude-sonnet-5-5
+ *     Rivers bend and run…
+ */
+export function formatMessage(m: MessageView, now: Date = new Date()): string {
+  const facts: string[] = [];
+  if (m.usage) facts.push(`${m.usage.total_tokens.toLocaleString('en-US')} tokens (${m.usage.input_tokens} in, ${m.usage.output_tokens} out${cacheText(m)})`);
+  if (m.cost_usd !== undefined) facts.push(usd(m.cost_usd));
+  if (m.duration_ms !== undefined) facts.push(`${(m.duration_ms / 1000).toFixed(1)} s`);
+  if (m.model !== undefined) facts.push(m.model);
+  if (m.failed) facts.push(`FAILED${m.error ? `: ${m.error}` : ''}`);
+  const header = `${when(m.at, now)} ${m.role.padEnd(9)}${facts.length > 0 ? `  ${facts.join(' · ')}` : ''}`;
+  const body = m.content.length > 0 ? indent(m.content) : '    (empty)';
+  const calls = (m.tool_calls ?? []).map((c) => `    ↳ ${c.name}${c.is_error ? ' (error)' : ''}: ${oneLine(c.result, 100)}`);
+  return [header, body, ...calls].join('\n');
+}
+
+function cacheText(m: MessageView): string {
+  const u = m.usage;
+  if (!u) return '';
+  const parts = [];
+  if (u.cache_read_input_tokens > 0) parts.push(`${u.cache_read_input_tokens} cache read`);
+  if (u.cache_creation_input_tokens > 0) parts.push(`${u.cache_creation_input_tokens} cache write`);
+  return parts.length > 0 ? `, ${parts.join(', ')}` : '';
+}
+
+/** HH:MM:SS today, the date too on an older message; local time, as a person reads a clock. */
+function when(iso: string, now: Date): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const clock = `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
+  return at.toDateString() === now.toDateString() ? clock : `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${clock}`;
+}
+
+function indent(text: string): string {
+  return text
+    .replace(/\s+$/, '')
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+}
+
+function oneLine(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= width ? flat : `${flat.slice(0, width - 1)}…`;
+}

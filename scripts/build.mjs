@@ -3,7 +3,7 @@
 // module files: an MCP client starts a stdio server for every session, and start-up is what it waits on.
 // Runs from `prepare`, so `npm ci` alone leaves a runnable bin.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,9 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });
+// The dashboard's hand-written page, script and styles: next to dist/dashboard for the library, written into the bin below.
+const dashboardAssets = join(root, 'src', 'dashboard', 'assets');
+cpSync(dashboardAssets, join(root, 'dist', 'dashboard', 'assets'), { recursive: true });
 
 await build({
   entryPoints: { cli: join(root, 'dist', 'cli.js') },
@@ -40,6 +43,16 @@ await build({
       name: 'version',
       setup(b) {
         b.onLoad({ filter: /[/\\]dist[/\\]version\.js$/ }, () => ({ contents: `export const VERSION = ${JSON.stringify(version)};`, loader: 'js' }));
+      },
+    },
+    {
+      // The dashboard's files as strings in the bin, so it serves them without reading (or finding) any file.
+      name: 'dashboard-assets',
+      setup(b) {
+        b.onLoad({ filter: /[/\\]dist[/\\]dashboard[/\\]asset-files\.js$/ }, () => {
+          const files = Object.fromEntries(readdirSync(dashboardAssets).map((name) => [name, readFileSync(join(dashboardAssets, name), 'utf8')]));
+          return { contents: `export const ASSET_FILES = ${JSON.stringify(Object.keys(files))};\nexport function readAssetFiles() { return ${JSON.stringify(files)}; }`, loader: 'js' };
+        });
       },
     },
   ],

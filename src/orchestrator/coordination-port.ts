@@ -15,14 +15,22 @@ export interface TeamAccess {
 
 /**
  * The coordination strategies' view: real turns (queued, held against the budgets, accounted) and the
- * instance tree. Every finished turn's tokens are reported to the run's task.
+ * instance tree. Every turn is reported to the run's task: its participant working, then done (with its
+ * tokens) or failed.
  */
 export function coordinationPort(team: TeamAccess, report: (update: ProgressReport) => void, askPermission?: AskPermission): CoordinationPort {
   const info = (s: InstanceView): ParticipantInfo => ({ instance_id: s.instance_id, name: s.name, role: s.role });
   return {
     async send(instanceId: string, message: string, signal: AbortSignal): Promise<TurnOutcome> {
-      const r = await team.send({ instance_id: instanceId, message }, { signal, ...(askPermission ? { askPermission } : {}) });
-      report({ addTokens: r.usage.total_tokens });
+      report({ participant: { instance_id: instanceId, state: 'working' } });
+      let r: SendResult;
+      try {
+        r = await team.send({ instance_id: instanceId, message }, { signal, ...(askPermission ? { askPermission } : {}) });
+      } catch (error) {
+        report({ participant: { instance_id: instanceId, state: 'failed' } });
+        throw error;
+      }
+      report({ addTokens: r.usage.total_tokens, participant: { instance_id: instanceId, state: 'done', tokens: r.usage.total_tokens } });
       return { instance_id: r.instance_id, reply: r.reply, usage: r.usage, cost_usd: r.cost_usd, duration_ms: r.duration_ms };
     },
     async describe(instanceId: string): Promise<ParticipantInfo> {

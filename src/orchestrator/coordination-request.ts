@@ -65,6 +65,7 @@ export async function runPlan(k: Kernel, team: TeamAccess, plan: CoordinationPla
   const timeout = AbortSignal.timeout(plan.timeoutMs);
   const signal = AbortSignal.any([timeout, k.shutdown, ...(options.signal ? [options.signal] : [])]);
   k.log.info({ type: plan.type, participants: plan.request.participantIds, coordinatorId: plan.request.coordinatorId }, 'coordination started');
+  report({ participants: [...(plan.request.coordinatorId !== undefined ? [plan.request.coordinatorId] : []), ...plan.request.participantIds] });
   const result = await runCoordination(plan.type, plan.request, {
     port: coordinationPort(team, report, options.askPermission),
     signal,

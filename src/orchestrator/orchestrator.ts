@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import { currentOwner } from '../store/owner.js';
 import type { Store } from '../store/store.js';
+import { listTasks, type ListTasksInput, type TaskList } from '../tasks/list-tasks.js';
 import { TaskRegistry, type ProgressReport } from '../tasks/task-registry.js';
 import { BackendSet } from './backend-set.js';
 import { prepareCoordination, runPlan, type CoordinationPlan, type RunOptions } from './coordination-request.js';
@@ -19,7 +20,7 @@ import { Holds } from './holds.js';
 import type { Clock, Kernel } from './kernel.js';
 import { childViews, findInstance, instanceOutput, instanceStatus, listInstances, totals } from './queries.js';
 import type { Recovered } from './recovery.js';
-import type { GlobalTotals, ListResult, OutputResult, SendResult, SpawnResult, TerminateResult } from './results.js';
+import type { GlobalLimits, GlobalTotals, ListResult, OutputResult, SendResult, SpawnResult, TerminateResult } from './results.js';
 import { Sessions } from './sessions.js';
 import { spawnInstance } from './spawn.js';
 import { terminateInstance } from './terminate.js';
@@ -27,7 +28,7 @@ import { TurnQueue } from './turn-queue.js';
 import { Turns, type SendOptions } from './turn.js';
 import type { InstanceView } from './views.js';
 
-export type { GlobalTotals, ListResult, OutputResult, SendResult, SpawnResult, TerminateResult } from './results.js';
+export type { GlobalLimits, GlobalTotals, ListResult, OutputResult, SendResult, SpawnResult, TerminateResult } from './results.js';
 export type { CoordinationPlan } from './coordination-request.js';
 export type { Clock } from './kernel.js';
 export type { SendOptions } from './turn.js';
@@ -190,6 +191,24 @@ export class Orchestrator {
   async totals(): Promise<GlobalTotals> {
     await this.#started;
     return totals(this.#k);
+  }
+
+  /** Tasks, newest first: this server's and, from the store, other servers' in the asked state (working by default). */
+  async listTasks(raw: ListTasksInput = {}): Promise<TaskList> {
+    await this.#started;
+    return listTasks(this.tasks, this.#k.store, raw);
+  }
+
+  /** The limits the budgets are held against (for dashboards: use against them is in totals() and each instance). */
+  limits(): GlobalLimits {
+    const c = this.#k.config;
+    return {
+      max_instances: c.maxInstances,
+      max_total_cost_usd: c.maxTotalCostUsd,
+      max_tokens_per_instance: c.maxTokensPerInstance,
+      max_delegation_depth: c.maxDelegationDepth,
+      max_children_per_parent: c.maxChildrenPerParent,
+    };
   }
 
   /** Ends an instance and, first, its live children. Terminating an ended instance is an `invalid_state` error. */

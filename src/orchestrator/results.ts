@@ -87,3 +87,13 @@ export interface GlobalTotals {
   in_flight_cost_usd: number;
   max_total_cost_usd: number;
 }
+
+/** The server-wide limits (MAX_INSTANCES, MAX_TOTAL_COST, …). */
+export interface GlobalLimits {
+  max_instances: number;
+  max_total_cost_usd: number;
+  /** The default token budget of a new instance (a spawn may set its own). */
+  max_tokens_per_instance: number;
+  max_delegation_depth: number;
+  max_children_per_parent: number;
+}

@@ -1,10 +1,11 @@
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { randomId, type IdGenerator } from '../domain/ids.js';
 import type { StoredTask } from '../store/store.js';
+import { nextParticipants } from './participant-progress.js';
 import { fromStored, interrupted, toStored } from './task-records.js';
 import type { ProgressReport, TaskKind, TaskSnapshot, TaskState } from './task-types.js';
 
-export type { ProgressReport, TaskKind, TaskProgress, TaskSnapshot, TaskState } from './task-types.js';
+export type { ParticipantProgress, ParticipantState, ProgressReport, TaskKind, TaskProgress, TaskSnapshot, TaskState } from './task-types.js';
 
 type Work = (signal: AbortSignal, report: (update: ProgressReport) => void) => Promise<object>;
 
@@ -93,12 +94,14 @@ export class TaskRegistry {
     const report = (update: ProgressReport) => {
       if (task.snapshot.state !== 'working') return;
       const p = task.snapshot.progress;
+      const participants = nextParticipants(p.participants, update);
       task.snapshot.progress = {
         message: update.message ?? p.message,
         completed_turns: update.completedTurns ?? p.completed_turns,
         total_turns: update.totalTurns ?? p.total_turns,
         tokens: p.tokens + (update.addTokens ?? 0),
         updated_at: this.#iso(),
+        ...(participants ? { participants } : {}),
       };
       this.#persist(task);
       this.#emit(task);
@@ -136,6 +139,15 @@ export class TaskRegistry {
     const stored = await this.#store?.getTask(id);
     if (stored) return fromStored(stored);
     throw notFound(id, this.#keepFinished);
+  }
+
+  /**
+   * This server's tasks in memory (the working ones and the last finished ones), newest first, optionally in
+   * one state. Bounded by `keepFinished`, whatever the store holds.
+   */
+  list(state?: TaskState): TaskSnapshot[] {
+    const all = [...this.#tasks.values()].filter((t) => state === undefined || t.snapshot.state === state);
+    return all.reverse().map((t) => this.#copy(t));
   }
 
   /** The snapshot of a task of this server, if it has it in memory. */
@@ -259,7 +271,8 @@ export class TaskRegistry {
   }
 
   #copy(task: Task): TaskSnapshot {
-    return { ...task.snapshot, progress: { ...task.snapshot.progress } };
+    const progress = task.snapshot.progress;
+    return { ...task.snapshot, progress: { ...progress, ...(progress.participants ? { participants: progress.participants.map((p) => ({ ...p })) } : {}) } };
   }
 
   #iso(): string {

@@ -9,6 +9,19 @@ export interface TaskProgress {
   total_turns: number | null;
   tokens: number;
   updated_at: string;
+  /** A coordination run's instances (coordinator first), each with where its turns are. */
+  participants?: ParticipantProgress[];
+}
+
+/** One instance's part in a coordination run: `working` while one of its turns runs. */
+export type ParticipantState = 'waiting' | 'working' | 'done' | 'failed';
+
+export interface ParticipantProgress {
+  instance_id: string;
+  state: ParticipantState;
+  /** Its turns in this run that completed. */
+  turns: number;
+  tokens: number;
 }
 
 /** What get_task returns: plain JSON. `result` is the tool's normal result once the task completed. */
@@ -31,4 +44,8 @@ export interface ProgressReport {
   readonly totalTurns?: number;
   /** Tokens used by this step, added to the task's running total. */
   readonly addTokens?: number;
+  /** Instances taking part, listed as `waiting` (once, when the run starts). */
+  readonly participants?: readonly string[];
+  /** Where one participant is now; `done` counts a completed turn and adds `tokens` to its own total. */
+  readonly participant?: { readonly instance_id: string; readonly state: ParticipantState; readonly tokens?: number };
 }

@@ -4,6 +4,7 @@ import { ANONYMOUS, bearerChallenge, type BearerAuth, type Principal } from './a
 import { checkHostAndOrigin } from './host-origin-guard.js';
 import { sendRefusal } from './http-json.js';
 import type { RateLimiter } from './rate-limit.js';
+import { CSRF_HEADER, readCookie, SESSION_COOKIE } from './session-cookie.js';
 
 export interface GateOptions {
   readonly auth: BearerAuth;
@@ -17,10 +18,23 @@ export interface Admitted {
   readonly principal: Principal;
 }
 
+/** GET and HEAD of these need no token: liveness, and the dashboard's page (a login form until signed in) and static assets. */
+const OPEN_READS = new Set(['/health', '/', '/dashboard.js', '/dashboard.css', '/favicon.svg']);
+/** Signing in and out of the dashboard (POST). */
+const OPEN_POSTS = new Set(['/login', '/logout']);
+
+function isOpen(method: string | undefined, path: string): boolean {
+  if (method === 'GET' || method === 'HEAD') return OPEN_READS.has(path);
+  return method === 'POST' && OPEN_POSTS.has(path);
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
- * Every request passes here before any route: Host/Origin (403), then who it is, then the rate limit for
- * that client (429), then the token (401). `GET /health` is the one route open without a token. Returns
- * undefined when the request was refused (and answered).
+ * Every request passes here before any route: Host/Origin (403), then who it is (a bearer token, or the
+ * dashboard's session cookie), then the rate limit for that client (429), then the token (401), then, for a
+ * change made with only the cookie, the dashboard's CSRF header (403). Open without a token: GET /health, the
+ * dashboard's page and assets, and its login/logout. Returns undefined when the request was refused (and answered).
  */
 export function admit(options: GateOptions, req: IncomingMessage, res: ServerResponse, path: string): Admitted | undefined {
   const mcp = path === '/mcp' || path === '/mcp/';
@@ -32,7 +46,16 @@ export function admit(options: GateOptions, req: IncomingMessage, res: ServerRes
     return undefined;
   }
 
-  const outcome = options.auth.authenticate(req.headers.authorization);
+  // The Authorization header when there is one; else the dashboard's session cookie.
+  let outcome = options.auth.authenticate(req.headers.authorization);
+  let byCookie = false;
+  if (outcome.kind === 'missing' && options.auth.required) {
+    const session = options.auth.authenticateSession(readCookie(req.headers.cookie, SESSION_COOKIE));
+    if (session.kind !== 'missing') {
+      outcome = session;
+      byCookie = session.kind === 'ok';
+    }
+  }
   const principal = outcome.kind === 'ok' ? outcome.principal : ANONYMOUS;
   // Keyed by address and credential: clients behind one proxy don't starve each other, and a guesser
   // cycling through wrong tokens stays in the one anonymous bucket of its address.
@@ -45,14 +68,19 @@ export function admit(options: GateOptions, req: IncomingMessage, res: ServerRes
     return undefined;
   }
 
-  const open = path === '/health' && (req.method === 'GET' || req.method === 'HEAD');
+  const open = isOpen(req.method, path);
   if (options.auth.required && outcome.kind !== 'ok' && !open) {
     options.logger.info({ status: 401, path, remote, reason: outcome.kind }, 'refused a request without a valid token');
     const message =
       outcome.kind === 'invalid'
-        ? 'The bearer token is not valid for this server.'
-        : 'This server requires a token: send `Authorization: Bearer <ORCHESTRATOR_TOKEN>`.';
+        ? 'The bearer token (or dashboard session) is not valid for this server; sign in again at / or send a valid token.'
+        : 'This server requires a token: send `Authorization: Bearer <ORCHESTRATOR_TOKEN>`, or sign in to the dashboard at /.';
     sendRefusal(res, mcp, 401, 'unauthorized', message, { 'www-authenticate': bearerChallenge(outcome.kind) });
+    return undefined;
+  }
+  if (byCookie && !SAFE_METHODS.has(req.method ?? 'GET') && !open && req.headers[CSRF_HEADER] !== '1') {
+    options.logger.info({ status: 403, path, remote }, 'refused a cookie-authenticated change without the dashboard header');
+    sendRefusal(res, mcp, 403, 'forbidden', `A change made with the dashboard's session cookie must carry the header ${CSRF_HEADER}: 1 (the dashboard's own requests do); other clients send Authorization: Bearer <token>.`);
     return undefined;
   }
   return { principal };

@@ -5,6 +5,8 @@ import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import { executeTool, inputJsonSchema, outputJsonSchema, TOOLS } from '../tools/registry.js';
 import { VERSION } from '../version.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http-json.js';
+import { decodePathSegment, only, pageParams } from './route-helpers.js';
+import { handleTaskRoutes } from './task-routes.js';
 
 export interface RestContext {
   readonly orchestrator: Orchestrator;
@@ -20,13 +22,6 @@ export interface RestAccess {
 }
 
 const executeBody = z.object({ tool: z.string().min(1).max(100), arguments: z.record(z.string().max(100), z.unknown()).optional() });
-
-const integer = (name: string, value: string | null): number | undefined => {
-  if (value === null || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new HttpError(400, 'invalid_input', `Query parameter ${name} must be an integer, got ${JSON.stringify(value)}.`);
-  return n;
-};
 
 /** Handles the REST routes; returns false when the path is not one of them. */
 export async function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerResponse, url: URL, access: RestAccess): Promise<boolean> {
@@ -60,14 +55,16 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
       sendJson(
         res,
         200,
-        await ctx.orchestrator.listInstances({
-          ...(include !== null ? { include_terminated: include === 'true' || include === '1' } : {}),
-          ...optional('limit', integer('limit', url.searchParams.get('limit'))),
-          ...optional('offset', integer('offset', url.searchParams.get('offset'))),
-        }),
+        await ctx.orchestrator.listInstances({ ...(include !== null ? { include_terminated: include === 'true' || include === '1' } : {}), ...pageParams(url) }),
       );
       return true;
     }
+    const output = /^\/instances\/([^/]+)\/output$/.exec(path);
+    if (output) {
+      if (only(method, ['GET'], res)) sendJson(res, 200, await ctx.orchestrator.getInstanceOutput({ instance_id: decodePathSegment(output[1] ?? ''), ...pageParams(url) }));
+      return true;
+    }
+    if (await handleTaskRoutes(ctx.orchestrator, req, res, path, url)) return true;
     const instance = /^\/instances\/([^/]+)$/.exec(path);
     if (instance) {
       const id = decodePathSegment(instance[1] ?? '');
@@ -87,25 +84,6 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   }
 }
 
-function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
-}
-
-function only(method: string, allowed: string[], res: ServerResponse): boolean {
-  if (allowed.includes(method)) return true;
-  res.setHeader('allow', allowed.join(', '));
-  sendError(res, 405, 'method_not_allowed', `Use ${allowed.join(' or ')} on this path.`);
-  return false;
-}
-
-function decodePathSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch (error) {
-    throw new HttpError(400, 'invalid_input', `Malformed percent-encoding in the path: ${(error as Error).message}`);
-  }
-}
-
 /** Liveness only: safe to show anyone who can reach the port. */
 function publicHealth(ctx: RestContext) {
   return { status: 'ok', version: VERSION, uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000) };
@@ -117,5 +95,6 @@ async function health(ctx: RestContext) {
     ...publicHealth(ctx),
     instances: { live: totals.instances_live, total: totals.instances_total },
     backends: ctx.backends,
+    limits: ctx.orchestrator.limits(),
   };
 }

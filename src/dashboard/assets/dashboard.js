@@ -1,0 +1,318 @@
+// claude-orchestrator dashboard: reads the REST routes, listens to GET /events (Server-Sent Events) and
+// refetches what an event says changed. No framework; every value reaches the page as text, never as HTML.
+'use strict';
+
+const PAGE = 100;
+const ENDED = new Set(['terminated', 'failed']);
+const state = {
+  instances: [], totals: null, limits: null, tasks: [], taskTotal: 0,
+  selected: decodeURIComponent(location.hash.slice(1)) || null,
+  convFor: null, messages: [], messageTotal: 0, showEnded: false,
+};
+
+// ---- formatting ---------------------------------------------------------------------------------------
+const fmtInt = (n) => (n ?? 0).toLocaleString('en-US');
+const fmtUsd = (v) => (v === null || v === undefined ? '—' : `$${v.toFixed(4)}`);
+const fmtMs = (ms) => (ms === null || ms === undefined ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+const fmtTime = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const level = (share) => (share >= 0.9 ? 'high' : share >= 0.7 ? 'warn' : 'ok');
+
+/** h('td', {class: 'num'}, 'text', node…): an element; strings become text nodes. */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'style') Object.assign(el.style, v); // CSSOM, which the CSP allows (a style attribute it would block)
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+const badge = (s) => h('span', { class: 'badge', 'data-state': s }, s);
+const meter = (share) => h('div', { class: 'meter', 'data-level': level(share) }, h('span', { style: { width: `${Math.min(100, Math.max(0, share * 100)).toFixed(1)}%` } }));
+
+// ---- the API --------------------------------------------------------------------------------------------
+async function api(path, init = {}) {
+  // The custom header marks the dashboard's own requests: the server refuses cookie-only changes without it (CSRF).
+  const res = await fetch(path, { ...init, credentials: 'same-origin', headers: { 'x-orchestrator-csrf': '1', accept: 'application/json' } });
+  if (res.status === 401) {
+    location.reload(); // the session ended: the page shows the login form
+    throw new Error('Signed out.');
+  }
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+  return body;
+}
+
+function toast(text) {
+  const el = document.getElementById('toast');
+  el.textContent = text;
+  el.classList.add('show');
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => el.classList.remove('show'), 4000);
+}
+
+// ---- loading --------------------------------------------------------------------------------------------
+async function loadInstances() {
+  const list = await api(`/instances?limit=${PAGE}${state.showEnded ? '&include_terminated=true' : ''}`);
+  state.instances = list.instances;
+  state.instanceTotal = list.total;
+  state.totals = list.totals;
+  renderTotals();
+  renderInstances();
+  renderDetail();
+}
+
+async function loadLimits() {
+  const health = await api('/health');
+  state.limits = health.limits ?? null;
+  renderTotals();
+}
+
+async function loadTasks() {
+  const page = await api('/tasks?limit=20');
+  state.tasks = page.tasks;
+  state.taskTotal = page.total;
+  renderTasks();
+  renderTotals();
+}
+
+/** The selected instance's conversation: its last page first, then only what is new (the last turn re-read, as a failed turn is updated in place). */
+async function loadConversation() {
+  const id = state.selected;
+  if (!id) return;
+  const fresh = state.convFor !== id;
+  let offset = Math.max(0, state.messageTotal - 2);
+  if (fresh) {
+    const probe = await api(`/instances/${encodeURIComponent(id)}/output?limit=1`);
+    offset = Math.max(0, probe.total - PAGE);
+  }
+  const page = await api(`/instances/${encodeURIComponent(id)}/output?offset=${offset}&limit=${PAGE}`);
+  if (state.selected !== id) return;
+  const bySeq = new Map((fresh ? [] : state.messages).map((m) => [m.seq, m]));
+  for (const m of page.messages) bySeq.set(m.seq, m);
+  state.messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-PAGE * 2);
+  state.messageTotal = page.total;
+  state.convFor = id;
+  renderDetail();
+}
+
+// Coalesces bursts of events into one refetch per kind.
+const dirty = new Set();
+let flushTimer = null;
+function refresh(...what) {
+  for (const w of what) dirty.add(w);
+  if (!flushTimer) flushTimer = setTimeout(flush, 120);
+}
+async function flush() {
+  flushTimer = null;
+  const todo = [...dirty];
+  dirty.clear();
+  const jobs = { instances: loadInstances, tasks: loadTasks, conversation: loadConversation, limits: loadLimits };
+  await Promise.all(todo.map((w) => jobs[w]().catch((e) => toast(e.message))));
+}
+
+// ---- rendering ------------------------------------------------------------------------------------------
+function renderTotals() {
+  const t = state.totals;
+  const el = document.getElementById('totals');
+  if (!t) return;
+  const lim = state.limits;
+  const working = state.tasks.filter((x) => x.state === 'working').length;
+  const maxInstances = lim?.max_instances;
+  el.replaceChildren(
+    h('div', { class: 'card' }, h('div', { class: 'label' }, 'Live instances'),
+      h('div', { class: 'value', 'data-testid': 'live-instances' }, fmtInt(t.instances_live), maxInstances ? h('span', { class: 'muted' }, ` / ${fmtInt(maxInstances)}`) : ''),
+      maxInstances ? meter(t.instances_live / maxInstances) : '', h('div', { class: 'sub' }, `${fmtInt(t.instances_total)} stored`)),
+    h('div', { class: 'card' }, h('div', { class: 'label' }, 'Spend'),
+      h('div', { class: 'value', 'data-testid': 'total-cost' }, fmtUsd(t.cost_usd), h('span', { class: 'muted' }, ` / ${fmtUsd(t.max_total_cost_usd)}`)),
+      meter((t.cost_usd + t.in_flight_cost_usd) / t.max_total_cost_usd),
+      h('div', { class: 'sub' }, `${fmtUsd(t.in_flight_cost_usd)} held by calls in flight${t.unpriced_instances ? ` · ${t.unpriced_instances} unpriced` : ''}`)),
+    h('div', { class: 'card' }, h('div', { class: 'label' }, 'Tokens'),
+      h('div', { class: 'value' }, fmtInt(t.usage.total_tokens)),
+      h('div', { class: 'sub' }, `${fmtInt(t.usage.input_tokens)} in · ${fmtInt(t.usage.output_tokens)} out`)),
+    h('div', { class: 'card' }, h('div', { class: 'label' }, 'Cache savings'),
+      h('div', { class: 'value' }, fmtUsd(t.cache_savings_usd)),
+      h('div', { class: 'sub' }, `${fmtInt(t.usage.cache_read_input_tokens ?? 0)} tokens read from cache`)),
+    h('div', { class: 'card' }, h('div', { class: 'label' }, 'Tasks working'),
+      h('div', { class: 'value' }, fmtInt(working)),
+      h('div', { class: 'sub' }, lim ? `per instance: ${fmtInt(lim.max_tokens_per_instance)} tokens` : '')),
+  );
+}
+
+/** Parents before their children, children oldest first; an instance whose parent is not on this page is a root. */
+function treeOrder(list) {
+  const byId = new Map(list.map((i) => [i.instance_id, i]));
+  const kids = new Map();
+  const roots = [];
+  for (const i of list) {
+    if (i.parent_id && byId.has(i.parent_id)) (kids.get(i.parent_id) ?? kids.set(i.parent_id, []).get(i.parent_id)).push(i);
+    else roots.push(i);
+  }
+  const out = [];
+  const walk = (i, depth, last) => {
+    out.push({ i, depth, last });
+    const children = (kids.get(i.instance_id) ?? []).sort((a, b) => a.created_at.localeCompare(b.created_at));
+    children.forEach((c, n) => walk(c, depth + 1, n === children.length - 1));
+  };
+  roots.forEach((r) => walk(r, 0, true));
+  return out;
+}
+
+function healthCell(i) {
+  if (ENDED.has(i.state)) return h('td', { class: 'num muted' }, '—');
+  const lvl = i.health_score >= 80 ? 'good' : i.health_score >= 50 ? 'warn' : 'bad';
+  return h('td', { class: 'num' }, h('span', { class: 'health', 'data-level': lvl, title: `${i.error_count} errors, ${i.consecutive_failures} failures in a row` }, String(i.health_score)));
+}
+
+function renderInstances() {
+  const el = document.getElementById('instances');
+  if (state.instances.length === 0) {
+    el.replaceChildren(h('div', { class: 'empty', 'data-testid': 'empty' },
+      h('strong', {}, state.showEnded ? 'No instances stored yet' : 'No live instances'),
+      h('p', {}, 'Spawn one from your MCP client (ask Claude to use ', h('code', {}, 'spawn_claude'), '), or over REST:'),
+      h('pre', {}, `curl -X POST ${location.origin}/tools/execute \\\n  -H 'content-type: application/json' -H 'authorization: Bearer $ORCHESTRATOR_TOKEN' \\\n  -d '{"tool":"spawn_claude","arguments":{"name":"Ana","role":"architect"}}'`),
+      h('p', {}, 'It appears here as soon as it exists.')));
+    return;
+  }
+  const head = h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Role'), h('th', {}, 'State'), h('th', {}, 'Model'), h('th', {}, 'Backend'),
+    h('th', { class: 'num' }, 'Tokens'), h('th', { class: 'num' }, 'Cost'), h('th', { class: 'num' }, 'Turns'), h('th', { class: 'num', title: 'mean / last response time' }, 'Response'), h('th', { class: 'num' }, 'Health')));
+  const rows = treeOrder(state.instances).map(({ i, depth, last }) => {
+    const select = () => select_(i.instance_id);
+    return h('tr', { 'data-id': i.instance_id, 'aria-selected': String(i.instance_id === state.selected), onclick: select, tabindex: 0, onkeydown: (e) => e.key === 'Enter' && select() },
+      h('td', { style: { paddingLeft: `${0.6 + depth * 1.25}rem` } }, depth > 0 ? h('span', { class: 'tree' }, last ? '└' : '├') : '', h('span', { class: 'name' }, i.name),
+        h('span', { class: 'reason mono' }, i.instance_id)),
+      h('td', {}, i.role.replace(/_/g, ' ')),
+      h('td', {}, badge(i.state), h('span', { class: 'reason' }, i.state_reason)),
+      h('td', { class: 'mono' }, i.model),
+      h('td', {}, i.backend),
+      h('td', { class: 'num' }, fmtInt(i.usage.total_tokens), h('span', { class: 'reason' }, `of ${fmtInt(i.limits.max_total_tokens)}`)),
+      h('td', { class: 'num', title: i.cost_usd === null ? 'unknown price for this model' : '' }, fmtUsd(i.cost_usd),
+        i.limits.max_cost_usd !== null ? h('span', { class: 'reason' }, `of ${fmtUsd(i.limits.max_cost_usd)}`) : ''),
+      h('td', { class: 'num' }, fmtInt(i.turns)),
+      h('td', { class: 'num' }, fmtMs(i.mean_response_ms), h('span', { class: 'reason' }, `last ${fmtMs(i.last_response_ms)}`)),
+      healthCell(i));
+  });
+  const more = state.instanceTotal > state.instances.length ? h('p', { class: 'muted' }, `Showing the newest ${state.instances.length} of ${fmtInt(state.instanceTotal)}.`) : '';
+  el.replaceChildren(h('table', { 'data-testid': 'instances' }, head, h('tbody', {}, rows)), more);
+}
+
+function select_(id) {
+  if (state.selected === id) return;
+  state.selected = id;
+  state.messages = [];
+  state.messageTotal = 0;
+  state.convFor = null;
+  history.replaceState(null, '', `#${encodeURIComponent(id)}`);
+  renderInstances();
+  renderDetail();
+  refresh('conversation');
+}
+
+function renderDetail() {
+  const el = document.getElementById('detail');
+  const i = state.instances.find((x) => x.instance_id === state.selected);
+  if (!i) {
+    el.replaceChildren(h('div', { class: 'empty' }, h('strong', {}, 'Conversation'), state.selected ? 'That instance is not on this page (ended? tick "show ended").' : 'Select an instance to follow its conversation live.'));
+    return;
+  }
+  const live = !ENDED.has(i.state);
+  const stats = [
+    ['Tokens', `${fmtInt(i.usage.total_tokens)} / ${fmtInt(i.limits.max_total_tokens)}`], ['Cost', fmtUsd(i.cost_usd)],
+    ['Subtree cost', fmtUsd(i.subtree.cost_usd)], ['Turns', fmtInt(i.turns)], ['Mean response', fmtMs(i.mean_response_ms)],
+    ['Errors', fmtInt(i.error_count)], ['Children', fmtInt(i.children.length)], ['Expires', fmtTime(i.expires_at)],
+  ];
+  const messages = state.convFor === i.instance_id ? state.messages : [];
+  const conversation = h('div', { class: 'conversation', 'data-testid': 'conversation' },
+    messages.length === 0 ? h('p', { class: 'muted' }, state.convFor === i.instance_id ? 'No messages yet: send_to_instance starts the conversation.' : 'Loading…') : '',
+    messages.map((m) => h('article', { class: 'msg', 'data-role': m.role, 'data-failed': String(Boolean(m.failed)) },
+      h('div', { class: 'msg-head' }, h('span', { class: 'who' }, m.role), h('span', {}, fmtTime(m.at)),
+        h('span', { class: 'meta' }, m.role === 'assistant' ? `${fmtInt(m.usage?.total_tokens)} tokens · ${fmtUsd(m.cost_usd)} · ${fmtMs(m.duration_ms)}` : `#${m.seq}`)),
+      h('div', { class: 'msg-body' }, m.content),
+      m.error ? h('div', { class: 'error' }, m.error) : '')),
+    i.state === 'busy' ? h('p', { class: 'thinking', 'data-testid': 'thinking' }, `${i.name} is answering…`) : '');
+  el.replaceChildren(
+    h('div', { class: 'detail-head' }, h('h2', {}, i.name), badge(i.state), h('span', { class: 'muted' }, i.state_reason),
+      h('span', { class: 'actions' }, live ? h('button', { class: 'danger', 'data-testid': 'terminate', onclick: () => terminate(i) }, 'Terminate') : '')),
+    i.last_error ? h('p', { class: 'error' }, i.last_error) : '',
+    h('dl', { class: 'stats' }, stats.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v)))),
+    conversation);
+  const box = el.querySelector('.conversation');
+  box.scrollTop = box.scrollHeight;
+}
+
+const nameOf = (id) => state.instances.find((i) => i.instance_id === id)?.name ?? id;
+
+function renderTasks() {
+  const el = document.getElementById('tasks');
+  if (state.tasks.length === 0) {
+    el.replaceChildren(h('div', { class: 'empty' }, h('strong', {}, 'No tasks'), 'A send or coordinate_instances call that runs past its wait shows here, with each participant\'s progress.'));
+    return;
+  }
+  el.replaceChildren(...state.tasks.map((t) => {
+    const p = t.progress;
+    const share = p.total_turns ? p.completed_turns / p.total_turns : t.state === 'completed' ? 1 : 0;
+    return h('div', { class: 'task', 'data-task': t.task_id, 'data-state': t.state },
+      h('div', { class: 'task-head' }, badge(t.state), h('span', { class: 'label' }, t.label), h('span', { class: 'muted mono' }, t.task_id),
+        h('span', { class: 'actions' }, t.state === 'working' ? h('button', { class: 'danger', 'data-testid': 'cancel', onclick: () => cancel(t) }, 'Cancel') : '')),
+      h('div', { class: 'progress-line' }, `${p.message} · ${fmtInt(p.completed_turns)}${p.total_turns !== null ? ` / ${fmtInt(p.total_turns)}` : ''} turns · ${fmtInt(p.tokens)} tokens · started ${fmtTime(t.created_at)}`),
+      meter(share),
+      p.participants ? h('div', { class: 'chips' }, p.participants.map((x) => h('span', { class: 'chip' }, badge(x.state), nameOf(x.instance_id), h('span', { class: 'muted' }, `${x.turns} turns · ${fmtInt(x.tokens)} tok`)))) : '',
+      t.error && t.state !== 'cancelled' ? h('div', { class: 'error' }, t.error.message) : '');
+  }));
+}
+
+// ---- actions --------------------------------------------------------------------------------------------
+async function terminate(i) {
+  if (!confirm(`Terminate "${i.name}"? Its live children end too; its conversation stays readable.`)) return;
+  try {
+    const r = await api(`/instances/${encodeURIComponent(i.instance_id)}`, { method: 'DELETE' });
+    toast(`${i.name} ${r.state}${r.terminated_children.length ? ` with ${r.terminated_children.length} children` : ''}.`);
+  } catch (e) {
+    toast(e.message);
+  }
+  refresh('instances', 'conversation');
+}
+
+async function cancel(t) {
+  if (!confirm(`Cancel "${t.label}"? Running turns stop; the instances stay usable.`)) return;
+  try {
+    const r = await api(`/tasks/${encodeURIComponent(t.task_id)}/cancel`, { method: 'POST' });
+    toast(`Task ${r.state}.`);
+  } catch (e) {
+    toast(e.message);
+  }
+  refresh('tasks', 'instances');
+}
+
+// ---- live updates ---------------------------------------------------------------------------------------
+function connect() {
+  const conn = document.getElementById('conn');
+  const source = new EventSource('/events');
+  const setConn = (s, text) => { conn.dataset.state = s; conn.textContent = text; };
+  source.onopen = () => { setConn('live', 'live'); refresh('instances', 'tasks', 'conversation'); };
+  source.onerror = () => setConn(source.readyState === EventSource.CLOSED ? 'offline' : 'connecting', source.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting…');
+  const onInstance = (e) => {
+    const event = JSON.parse(e.data);
+    refresh('instances');
+    if (event.instanceId === state.selected) refresh('conversation');
+  };
+  for (const type of ['instance.spawned', 'instance.state_changed', 'turn.started', 'turn.settled']) source.addEventListener(type, onInstance);
+  source.addEventListener('task.progress', () => refresh('tasks'));
+  source.addEventListener('call.retried', (e) => {
+    const event = JSON.parse(e.data);
+    if (event.instanceId === state.selected) toast(`Retrying a model call (${event.reason}) in ${fmtMs(event.afterMs)}.`);
+  });
+  if (source.readyState === EventSource.CLOSED) setConn('offline', 'offline');
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  document.getElementById('show-ended').addEventListener('change', (e) => { state.showEnded = e.target.checked; refresh('instances'); });
+  renderInstances();
+  renderDetail();
+  refresh('limits', 'instances', 'tasks', 'conversation');
+  connect();
+  // A safety net for a stream that is down (a proxy that drops it): the page stays current within 15 s.
+  setInterval(() => refresh('instances', 'tasks'), 15_000);
+});

@@ -46,7 +46,9 @@ export interface ToolCallRecord {
 export type BackendEvent =
   | { readonly type: 'text'; readonly text: string }
   /** A model call failed and is retried after `afterMs` (rate limit, overload, reset). */
-  | { readonly type: 'retry'; readonly retry: number; readonly afterMs: number; readonly reason: string };
+  | { readonly type: 'retry'; readonly retry: number; readonly afterMs: number; readonly reason: string }
+  /** The API said slow down: `reason` is the status (429, 529) or the stream's error type (overloaded_error, rate_limit_error). */
+  | { readonly type: 'rate_limited'; readonly reason: string; readonly retryAfterMs: number | null };
 
 export interface TurnOptions {
   readonly signal: AbortSignal;

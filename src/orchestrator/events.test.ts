@@ -20,6 +20,8 @@ function line(e: DomainEvent): string {
       return `call settled ${e.usage.outputTokens > 0 ? 'with usage' : 'empty'}`;
     case 'call.retried':
       return `call retried #${e.retry} (${e.reason})`;
+    case 'call.rate_limited':
+      return `call rate limited (${e.reason})`;
     case 'turn.settled':
       return `turn ${e.outcome} after ${e.calls} call(s)`;
     default:
@@ -50,6 +52,7 @@ describe('domain events', () => {
       'state spawning→idle (ready)',
       'state idle→busy (turn_started)',
       'turn.started',
+      'call rate limited (529)',
       'call retried #1 (status)',
       'call settled with usage',
       'turn completed after 1 call(s)',

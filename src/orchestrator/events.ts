@@ -41,6 +41,8 @@ export type DomainEvent =
       readonly maxTokens: number;
     }
   | { readonly type: 'call.retried'; readonly at: string; readonly instanceId: string; readonly retry: number; readonly afterMs: number; readonly reason: string }
+  /** The model API said slow down (429, 529, overloaded_error: `reason`), retried or not; the adaptive limit was cut. */
+  | { readonly type: 'call.rate_limited'; readonly at: string; readonly instanceId: string; readonly reason: string; readonly retryAfterMs: number | null }
   | {
       readonly type: 'turn.settled';
       readonly at: string;

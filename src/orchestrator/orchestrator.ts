@@ -7,7 +7,7 @@ import type { CoordinateInput, InstanceRef, ListInput, OutputInput, SendInput, S
 import type { Logger } from '../observability/logger.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import { currentOwner } from '../store/owner.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoreCounters } from '../store/store.js';
 import { listTasks, type ListTasksInput, type TaskList } from '../tasks/list-tasks.js';
 import { TaskRegistry, type ProgressReport } from '../tasks/task-registry.js';
 import { BackendSet } from './backend-set.js';
@@ -191,6 +191,12 @@ export class Orchestrator {
   async totals(): Promise<GlobalTotals> {
     await this.#started;
     return totals(this.#k);
+  }
+
+  /** The store's counters of everything that happened (for /metrics): one small read, however much is stored. */
+  async counters(): Promise<StoreCounters> {
+    await this.#started;
+    return this.#k.store.counters();
   }
 
   /** Tasks, newest first: this server's and, from the store, other servers' in the asked state (working by default). */

@@ -9,6 +9,7 @@ import { allowedHostnames, assertExposureAllowed } from './exposure.js';
 import { sendError } from './http-json.js';
 import { createMcpEndpoint } from './mcp-endpoint.js';
 import { createMcpServer } from './mcp-server.js';
+import { createMetricsRoute } from './metrics-route.js';
 import { createTokenBucketLimiter } from './rate-limit.js';
 import { admit } from './request-gate.js';
 import { handleRest } from './rest-routes.js';
@@ -72,6 +73,7 @@ export function createRequestHandler(options: Omit<HttpServerOptions, 'port'>): 
     onerror: (error) => options.logger.debug({ err: error.message }, 'mcp request error'),
   });
   const rest = { orchestrator: options.orchestrator, startedAt: now(), backends: options.backends, maxRequestBytes };
+  const metrics = createMetricsRoute(options.orchestrator);
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     try {
@@ -86,16 +88,22 @@ export function createRequestHandler(options: Omit<HttpServerOptions, 'port'>): 
         await mcp.handle(req, res, admitted.principal);
         return;
       }
+      if (await metrics.handle(req, res, url)) return;
       const access = { fullHealth: !gate.auth.required || admitted.principal.authenticated };
       if (await handleRest(rest, req, res, url, access)) return;
-      sendError(res, 404, 'not_found', `No route ${req.method ?? 'GET'} ${url.pathname}. Routes: /mcp, /health, /tools, /tools/execute, /instances, /instances/{id}.`);
+      sendError(res, 404, 'not_found', `No route ${req.method ?? 'GET'} ${url.pathname}. Routes: /mcp, /health, /metrics, /tools, /tools/execute, /instances, /instances/{id}.`);
     } catch (error) {
       options.logger.error({ err: (error as Error).message }, 'http handler failed');
       if (!res.headersSent) sendError(res, 500, 'internal', 'Internal error.');
       else res.end();
     }
   };
-  return Object.assign(handler, { close: () => mcp.close() });
+  return Object.assign(handler, {
+    close: () => {
+      metrics.close();
+      return mcp.close();
+    },
+  });
 }
 
 /**

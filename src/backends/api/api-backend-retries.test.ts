@@ -35,6 +35,7 @@ interface Run {
   readonly deltas: readonly string[];
   /** The retry events the turn emitted, in order. */
   readonly retryEvents: readonly Extract<BackendEvent, { type: 'retry' }>[];
+  readonly rateLimited: readonly Extract<BackendEvent, { type: 'rate_limited' }>[];
   /** The turn's calls: a retried call is still one hold. */
   readonly budget: TestBudget;
 }
@@ -49,6 +50,7 @@ async function turnThrough(faults: readonly Fault[], options: Partial<ApiBackend
   const waits: number[] = [];
   const deltas: string[] = [];
   const retryEvents: Extract<BackendEvent, { type: 'retry' }>[] = [];
+  const rateLimited: Extract<BackendEvent, { type: 'rate_limited' }>[] = [];
   const budget = new TestBudget(500);
   let virtualMs = 0;
   const backend = new ApiBackend({
@@ -76,12 +78,12 @@ async function turnThrough(faults: readonly Fault[], options: Partial<ApiBackend
   });
   const session = await backend.start(spec);
   try {
-    const onEvent = (e: BackendEvent) => (e.type === 'text' ? deltas.push(e.text) : retryEvents.push(e));
+    const onEvent = (e: BackendEvent) => (e.type === 'text' ? deltas.push(e.text) : e.type === 'retry' ? retryEvents.push(e) : rateLimited.push(e));
     const result = await session.turn({ history: [], message: 'Design the orders endpoint' }, { signal, calls: budget, onEvent });
-    return { result, error: undefined, waits, deltas, retryEvents, budget };
+    return { result, error: undefined, waits, deltas, retryEvents, rateLimited, budget };
   } catch (error) {
     if (!(error instanceof OrchestratorError)) throw error;
-    return { result: undefined, error, waits, deltas, retryEvents, budget };
+    return { result: undefined, error, waits, deltas, retryEvents, rateLimited, budget };
   }
 }
 
@@ -93,6 +95,8 @@ describe('ApiBackend retries', () => {
     expect(run.result?.retries).toBe(1);
     expect(run.waits).toEqual([375]); // base 500 ms, equal jitter at 0.5
     expect(run.retryEvents).toEqual([{ type: 'retry', retry: 1, afterMs: 375, reason: 'status' }]);
+    // Only a 429 or 529 says slow down (the adaptive limit is cut): that is a rate-limit event.
+    expect(run.rateLimited).toEqual(status === 429 || status === 529 ? [{ type: 'rate_limited', reason: String(status), retryAfterMs: null }] : []);
     expect(sim.requests.map((r) => r.fault?.kind ?? 'answered')).toEqual(['status', 'answered']);
     // The retried call is one hold, settled once with the answered attempt's usage.
     expect(run.budget.requests).toHaveLength(1);

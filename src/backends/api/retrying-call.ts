@@ -23,6 +23,14 @@ export interface CallRunner {
   readonly random: () => number;
   /** Told before each retry's wait (logs, tests). */
   readonly onRetry?: (notice: RetryNotice) => void;
+  /** Told of each answer that said slow down (429, 529, overloaded), retried or not (metrics). */
+  readonly onCongestion?: (notice: CongestionNotice) => void;
+}
+
+export interface CongestionNotice {
+  /** The status (429, 529) or the stream's error type (overloaded_error, rate_limit_error). */
+  readonly reason: string;
+  readonly retryAfterMs: number | null;
 }
 
 /**
@@ -44,6 +52,7 @@ export async function callWithRetries<T>(attempt: () => Promise<T>, signal: Abor
       thrown = error;
       failure = classifyFailure(error, runner.wallNow());
       permit.release(outcomeOf(failure));
+      if (isCongestion(failure)) runner.onCongestion?.(congestionOf(failure));
     }
     if (signal.aborted) throw fromApiError(thrown, signal);
     const elapsedMs = runner.now() - started;
@@ -61,6 +70,11 @@ async function withAbortReason<T>(wait: Promise<T>, signal: AbortSignal): Promis
   } catch (error) {
     throw fromApiError(error, signal);
   }
+}
+
+function congestionOf(failure: ApiFailure): CongestionNotice {
+  if (failure.kind === 'status') return { reason: String(failure.status), retryAfterMs: failure.retryAfterMs ?? null };
+  return { reason: failure.kind === 'stream_error' ? failure.errorType : failure.kind, retryAfterMs: null };
 }
 
 function outcomeOf(failure: ApiFailure): RequestOutcome {

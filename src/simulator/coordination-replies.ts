@@ -54,7 +54,7 @@ export function simulatedVote(proposals: readonly TaggedBlock[]): SimulatedVote 
 }
 
 function subtaskReply(prompt: Extract<OrchestratorPrompt, { kind: 'subtask' }>, profile: RoleProfile): string {
-  const lines = [`[Simulated ${profile.title}] Sub-task ${prompt.subtaskId} of "${echo(prompt.task)}": ${echo(prompt.description, QUOTE_CHARS)}`];
+  const lines = [`[Simulated ${profile.title}] Sub-task ${prompt.subtaskId}: ${echo(prompt.description, 2 * QUOTE_CHARS)}`];
   if (prompt.dependencies.length > 0) lines.push('', 'Building on:', ...prompt.dependencies.map(quoteBlock));
   lines.push('', `My part: ${profile.approach}`, SIMULATED);
   return lines.join('\n');
@@ -82,9 +82,9 @@ function synthesisReply(prompt: Extract<OrchestratorPrompt, { kind: 'synthesis' 
 }
 
 function stepReply(prompt: Extract<OrchestratorPrompt, { kind: 'step' }>, profile: RoleProfile): string {
-  const lines = [`[Simulated ${profile.title}, step ${prompt.position} of ${prompt.total}] On "${echo(prompt.task)}":`];
+  const lines = [`[Simulated ${profile.title}, step ${prompt.position} of ${prompt.total}] My contribution to "${echo(prompt.task)}": ${profile.approach}`];
   if (prompt.previous.length > 0) lines.push('Building on the earlier steps:', ...prompt.previous.map(quoteBlock));
-  lines.push(`My contribution: ${profile.approach}`, SIMULATED);
+  lines.push(SIMULATED);
   return lines.join('\n');
 }
 
@@ -98,7 +98,7 @@ function decisionReply(prompt: Extract<OrchestratorPrompt, { kind: 'decision' }>
   const lines = [
     `Team decision on "${echo(prompt.task)}": ${id} by ${author}, chosen with ${prompt.votes} of ${prompt.voters} votes.`,
     '',
-    prompt.chosen.body.trim(),
+    withoutNotes(prompt.chosen.body),
   ];
   if (prompt.dissent.length > 0) {
     lines.push('', 'Dissent, noted:', ...prompt.dissent.map((d) => `- ${d.attrs['from'] ?? 'a member'}: "${echo(d.body, QUOTE_CHARS)}"`));
@@ -111,8 +111,16 @@ function decisionReply(prompt: Extract<OrchestratorPrompt, { kind: 'decision' }>
 function quoteBlock(block: TaggedBlock): string {
   const id = block.attrs['id'] ?? block.attrs['subtask'] ?? (block.attrs['step'] ? `step ${block.attrs['step']}` : undefined);
   const who = block.attrs['assignee'] ?? block.attrs['from'] ?? 'a member';
-  const body = block.tag === 'no_reply' ? `no reply (${block.attrs['status'] ?? 'failed'})` : `"${echo(block.body, QUOTE_CHARS)}"`;
+  const body = block.tag === 'no_reply' ? `no reply (${block.attrs['status'] ?? 'failed'})` : `"${echo(withoutNotes(block.body), QUOTE_CHARS)}"`;
   return `- ${id ? `${id} by ` : ''}${who}: ${body}`;
+}
+
+/** A reply without the simulator's own labels, so a quote of it shows what it says. */
+function withoutNotes(text: string): string {
+  return text
+    .replace(/^\[Simulated [^\]\n]*\]\s*/, '')
+    .replace(/\((?:This reply comes from the local Messages API simulator|Simulated reply)[^)]*no model was called\.\)/g, '')
+    .trim();
 }
 
 function wordCount(text: string): number {

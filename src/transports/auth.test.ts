@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANONYMOUS, bearerChallenge, createBearerAuth } from './auth.js';
+import { ANONYMOUS, bearerChallenge, createBearerAuth, SESSION_SECONDS } from './auth.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(64);
@@ -39,5 +39,27 @@ describe('createBearerAuth', () => {
   it('challenges per RFC 6750', () => {
     expect(bearerChallenge('missing')).toBe('Bearer realm="claude-orchestrator"');
     expect(bearerChallenge('invalid')).toBe('Bearer realm="claude-orchestrator", error="invalid_token"');
+  });
+
+  it('starts a dashboard session for a right token only; the session names its token, expires, and dies with the server', () => {
+    let now = 1_000_000_000_000;
+    const auth = createBearerAuth([A, B], () => now);
+    expect(auth.startSession('wrong')).toBeUndefined();
+    expect(auth.startSession(`${A}"`)).toBeUndefined();
+    const session = auth.startSession(B);
+    expect(session).toBeDefined();
+    expect(session).not.toContain(B);
+    const viaSession = auth.authenticateSession(session);
+    const viaHeader = auth.authenticate(`Bearer ${B}`);
+    expect(viaSession.kind === 'ok' && viaHeader.kind === 'ok' && viaSession.principal.id === viaHeader.principal.id).toBe(true);
+    expect(auth.authenticateSession(undefined).kind).toBe('missing');
+    expect(auth.authenticateSession('garbage').kind).toBe('missing');
+    // Another token's index with this signature, or a longer life, does not verify.
+    expect(auth.authenticateSession(session?.replace(/^1\./, '0.')).kind).toBe('invalid');
+    expect(auth.authenticateSession(session?.replace(/\.(\d+)\./, (_, t: string) => `.${Number(t) + 1}.`)).kind).toBe('invalid');
+    now += (SESSION_SECONDS + 1) * 1000;
+    expect(auth.authenticateSession(session).kind).toBe('invalid');
+    expect(createBearerAuth([A, B]).authenticateSession(session).kind).toBe('invalid');
+    expect(createBearerAuth(undefined).startSession(A)).toBeUndefined();
   });
 });

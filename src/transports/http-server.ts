@@ -4,9 +4,11 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { DEFAULTS } from '../config/defaults.js';
 import type { Logger } from '../observability/logger.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { createDashboard } from '../dashboard/dashboard-routes.js';
 import { createBearerAuth } from './auth.js';
+import { createEventStreams } from './events-route.js';
 import { allowedHostnames, assertExposureAllowed } from './exposure.js';
-import { sendError } from './http-json.js';
+import { HttpError, sendError } from './http-json.js';
 import { createMcpEndpoint } from './mcp-endpoint.js';
 import { createMcpServer } from './mcp-server.js';
 import { createMetricsRoute } from './metrics-route.js';
@@ -53,13 +55,13 @@ export interface RequestHandler {
   close(): Promise<void>;
 }
 
-/** The request handler: the gate (Host/Origin, rate limit, token), then `/mcp` and the REST routes. */
+/** The request handler: the gate (Host/Origin, rate limit, token or dashboard session), then `/mcp`, the dashboard, `/events` and the REST routes. */
 export function createRequestHandler(options: Omit<HttpServerOptions, 'port'>): RequestHandler {
   const security = options.security ?? {};
   const now = options.now ?? Date.now;
   const maxRequestBytes = security.maxRequestBytes ?? DEFAULTS.maxRequestBytes;
   const gate = {
-    auth: createBearerAuth(security.tokens),
+    auth: createBearerAuth(security.tokens, now),
     limiter: createTokenBucketLimiter({ perMinute: security.rateLimitPerMinute ?? DEFAULTS.rateLimitPerMinute, now }),
     allowedHosts: allowedHostnames(options.host, security.allowedHosts ?? []),
     logger: options.logger,
@@ -73,6 +75,8 @@ export function createRequestHandler(options: Omit<HttpServerOptions, 'port'>): 
     onerror: (error) => options.logger.debug({ err: error.message }, 'mcp request error'),
   });
   const rest = { orchestrator: options.orchestrator, startedAt: now(), backends: options.backends, maxRequestBytes };
+  const dashboard = createDashboard(gate.auth);
+  const events = createEventStreams(options.orchestrator.events);
   const metrics = createMetricsRoute(options.orchestrator);
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
@@ -89,10 +93,20 @@ export function createRequestHandler(options: Omit<HttpServerOptions, 'port'>): 
         return;
       }
       if (await metrics.handle(req, res, url)) return;
-      const access = { fullHealth: !gate.auth.required || admitted.principal.authenticated };
+      const signedIn = !gate.auth.required || admitted.principal.authenticated;
+      if (await dashboard.handle(req, res, url, signedIn)) return;
+      if (url.pathname === '/events') {
+        events.handle(req, res, url);
+        return;
+      }
+      const access = { fullHealth: signedIn };
       if (await handleRest(rest, req, res, url, access)) return;
-      sendError(res, 404, 'not_found', `No route ${req.method ?? 'GET'} ${url.pathname}. Routes: /mcp, /health, /metrics, /tools, /tools/execute, /instances, /instances/{id}.`);
+      sendError(res, 404, 'not_found', `No route ${req.method ?? 'GET'} ${url.pathname}. Routes: / (dashboard), /mcp, /health, /metrics, /events, /tools, /tools/execute, /instances, /instances/{id}, /instances/{id}/output, /tasks, /tasks/{id}, /tasks/{id}/cancel.`);
     } catch (error) {
+      if (error instanceof HttpError && !res.headersSent) {
+        sendError(res, error.status, error.httpCode, error.message);
+        return;
+      }
       options.logger.error({ err: (error as Error).message }, 'http handler failed');
       if (!res.headersSent) sendError(res, 500, 'internal', 'Internal error.');
       else res.end();
@@ -101,6 +115,7 @@ export function createRequestHandler(options: Omit<HttpServerOptions, 'port'>): 
   return Object.assign(handler, {
     close: () => {
       metrics.close();
+      events.close();
       return mcp.close();
     },
   });

@@ -13,6 +13,9 @@ export function createApiRuntime(options: ApiBackendOptions, limiter: RequestLim
     baseURL: options.baseUrl ?? 'https://api.anthropic.com',
     // We retry ourselves (retry-policy.ts), so every retry is counted, bounded, held and seen by the limiter.
     maxRetries: 0,
+    // Each model call is traced once, as our `chat <model>` span (observability/genai-spans.ts, with retries and
+    // the budget's max_tokens): the SDK's own span per request would count its tokens a second time.
+    openTelemetry: { traces: false },
   });
   const now = options.now ?? (() => performance.now());
   const runner: CallRunner = {

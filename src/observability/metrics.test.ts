@@ -1,0 +1,92 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load-config.js';
+import { Orchestrator } from '../orchestrator/orchestrator.js';
+import { BUILTIN_PRICE_TABLE } from '../pricing/price-table.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { MetricsText } from '../test-support/prometheus-text.js';
+import { record } from '../test-support/records.js';
+import { ScriptedBackend } from '../test-support/scripted-backend.js';
+import { silentLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+
+/** The statements one scrape ran on a store holding `stored` instances, 5 of them live. */
+async function scrapeProfile(stored: number) {
+  const path = join(mkdtempSync(join(tmpdir(), 'metrics-scale-')), 'orchestrator.db');
+  let counting = false;
+  const statements: string[] = [];
+  const store = new SqliteStore(path, { onStatement: (sql) => counting && statements.push(sql) });
+  await store.transaction(async (tx) => {
+    for (let i = 0; i < stored; i++) {
+      const at = new Date(Date.parse('2026-11-20T00:00:00.000Z') + i * 1000).toISOString();
+      await tx.insertInstance(record(`inst_${String(i).padStart(32, '0')}`, { createdAt: at, state: i < 5 ? 'idle' : 'terminated', stateReason: i < 5 ? 'ready' : 'requested', stateChangedAt: at }));
+    }
+  });
+  const config = loadConfig({}, {}, { workspaceDir: join(path, '..'), maxInstances: 100_000, healthCheckIntervalSeconds: 3600 });
+  const orchestrator = new Orchestrator({ config, backend: new ScriptedBackend(), store, priceTable: BUILTIN_PRICE_TABLE, logger: silentLogger() });
+  await orchestrator.ready();
+  const metrics = createMetrics(orchestrator, { processMetrics: false });
+  counting = true;
+  const text = new MetricsText(await metrics.render());
+  counting = false;
+  metrics.close();
+  await orchestrator.close();
+  return { text, statements, path };
+}
+
+describe('a scrape', () => {
+  it('runs the same statements with 10 and with 5,000 instances stored, none scanning a table, and shows the same live instances', async () => {
+    const small = await scrapeProfile(10);
+    const large = await scrapeProfile(5_000);
+    expect(large.statements).toEqual(small.statements);
+    // The counters, then one page of live instances (their children and the totals with it).
+    expect(small.statements.length).toBeGreaterThan(1);
+    expect(small.statements.some((sql) => /FROM counters/.test(sql))).toBe(true);
+    expect(small.text.value('orchestrator_instances_created_total')).toBe(10);
+    expect(large.text.value('orchestrator_instances_created_total')).toBe(5_000);
+    expect(large.text.value('orchestrator_instances_terminated_total', { reason: 'requested' })).toBe(4_995);
+    expect(large.text.value('orchestrator_instances_active')).toBe(5);
+    expect(large.text.samples('orchestrator_instance_health_score')).toHaveLength(5);
+
+    const db = new Database(large.path, { readonly: true });
+    const scans: string[] = [];
+    for (const sql of new Set(large.statements)) {
+      const named = [...sql.matchAll(/@(\w+)/g)].map((m) => m[1] as string);
+      const params = named.length > 0 ? [Object.fromEntries(named.map((n) => [n, null]))] : new Array((sql.match(/\?/g) ?? []).length).fill(null);
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>;
+      for (const step of plan) if (/^SCAN (instances|messages|events|tasks)\b/.test(step.detail) && !/USING (COVERING )?INDEX/.test(step.detail)) scans.push(`${step.detail} <- ${sql}`);
+    }
+    db.close();
+    expect(scans).toEqual([]);
+  });
+
+  it('serves only what the registry of this orchestrator counted: two in one process never share a series', async () => {
+    const make = () => {
+      const store = new SqliteStore(':memory:');
+      const config = loadConfig({}, {}, { workspaceDir: mkdtempSync(join(tmpdir(), 'metrics-two-')) });
+      return new Orchestrator({ config, backend: new ScriptedBackend(), store, priceTable: BUILTIN_PRICE_TABLE, logger: silentLogger() });
+    };
+    const one = make();
+    const two = make();
+    const m1 = createMetrics(one, { processMetrics: false });
+    const m2 = createMetrics(two, { processMetrics: false });
+    const { instance_id } = await one.spawnInstance({ name: 'only-in-one' });
+    await one.sendToInstance({ instance_id, message: 'hi' });
+    const a = new MetricsText(await m1.render());
+    const b = new MetricsText(await m2.render());
+    expect(a.value('orchestrator_instances_created_total')).toBe(1);
+    expect(a.value('orchestrator_turn_duration_seconds_count', { outcome: 'completed' })).toBe(1);
+    expect(b.value('orchestrator_instances_created_total')).toBe(0);
+    expect(b.value('orchestrator_turn_duration_seconds_count', { outcome: 'completed' })).toBeUndefined();
+    // Closed: it no longer listens.
+    m1.close();
+    await one.sendToInstance({ instance_id, message: 'again' });
+    expect(new MetricsText(await m1.render()).value('orchestrator_turn_duration_seconds_count', { outcome: 'completed' })).toBe(1);
+    m2.close();
+    await one.close();
+    await two.close();
+  });
+});

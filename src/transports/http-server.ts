@@ -10,6 +10,7 @@ import { createEventStreams } from './events-route.js';
 import { allowedHostnames, assertExposureAllowed } from './exposure.js';
 import { HttpError, sendError } from './http-json.js';
 import { createMcpEndpoint } from './mcp-endpoint.js';
+import { watchConversations } from './mcp-resources.js';
 import { createMcpServer } from './mcp-server.js';
 import { createMetricsRoute } from './metrics-route.js';
 import { createTokenBucketLimiter } from './rate-limit.js';
@@ -67,7 +68,8 @@ export function createRequestHandler(options: Omit<HttpServerOptions, 'port'>): 
     logger: options.logger,
   };
   const mcp = createMcpEndpoint({
-    createServer: options.createMcpServer ?? (() => createMcpServer(options.orchestrator)),
+    createServer: options.createMcpServer ?? ((era) => createMcpServer(options.orchestrator, { resourcePush: era === 'modern' ? 'none' : 'subscribed' })),
+    watchResources: (sink) => watchConversations(options.orchestrator.events, sink),
     maxRequestBodySize: maxRequestBytes,
     sessionIdleMs: (security.sessionIdleMinutes ?? DEFAULTS.sessionIdleMinutes) * 60_000,
     maxSessions: security.maxSessions ?? DEFAULTS.maxHttpSessions,

@@ -3,9 +3,13 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type McpServer } from '@modelcontextprotocol/server';
 import type { Principal } from './auth.js';
 import { LegacySessions } from './legacy-sessions.js';
+import type { ResourceSink } from './mcp-resources.js';
 
 export interface McpEndpointOptions {
-  readonly createServer: () => McpServer;
+  /** The server for one 2026-era request (`modern`) or one 2025-era session (`legacy`). */
+  readonly createServer: (era: 'modern' | 'legacy') => McpServer;
+  /** Feeds resource changes to 2026-era `subscriptions/listen` streams (2025 sessions' servers push their own); returns its stop. */
+  readonly watchResources?: (sink: ResourceSink) => () => void;
   readonly maxRequestBodySize: number;
   readonly sessionIdleMs: number;
   readonly maxSessions: number;
@@ -26,13 +30,13 @@ export interface McpEndpoint {
  * which is which, so the two can never disagree about a request.
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
-  const modern = createMcpHandler(() => options.createServer(), {
+  const modern = createMcpHandler(() => options.createServer('modern'), {
     legacy: 'reject',
     maxRequestBodySize: options.maxRequestBodySize,
     onerror: options.onerror,
   });
   const sessions = new LegacySessions({
-    createServer: options.createServer,
+    createServer: () => options.createServer('legacy'),
     idleMs: options.sessionIdleMs,
     maxSessions: options.maxSessions,
     maxRequestBodySize: options.maxRequestBodySize,
@@ -44,6 +48,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     Math.min(options.sessionIdleMs, 60_000),
   );
   sweep.unref();
+  // The handler's bus reaches every open listen stream whatever request opened it: no server instance outlives its request.
+  const stopWatching = options.watchResources?.({ updated: (uri) => modern.notify.resourceUpdated(uri), listChanged: () => modern.notify.resourcesChanged() });
 
   return {
     sessions,
@@ -66,6 +72,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     },
     async close() {
       clearInterval(sweep);
+      stopWatching?.();
       await sessions.close();
       await modern.close();
     },

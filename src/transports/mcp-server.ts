@@ -4,6 +4,7 @@ import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import { mcpInputSchema, mcpOutputSchema } from '../tools/output-check.js';
 import { executeTool, TOOLS } from '../tools/registry.js';
 import { elicitPermission } from './elicit-permission.js';
+import { registerConversationResources, type ResourcePush } from './mcp-resources.js';
 import { VERSION } from '../version.js';
 
 export const SERVER_NAME = 'claude-orchestrator';
@@ -37,9 +38,13 @@ export type OrchestratorSource = Orchestrator | (() => Promise<Orchestrator>);
  * A fresh MCP server over the shared orchestrator. Cheap: the SDK builds one per HTTP request or stdio
  * connection, while all state lives in the orchestrator.
  */
-export function createMcpServer(source: OrchestratorSource): McpServer {
+export function createMcpServer(source: OrchestratorSource, options: { readonly resourcePush?: ResourcePush } = {}): McpServer {
   const orchestrator = typeof source === 'function' ? source : () => Promise.resolve(source);
-  const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  const server = new McpServer(
+    { name: SERVER_NAME, version: VERSION },
+    { capabilities: { tools: {}, resources: { subscribe: true, listChanged: true } }, instructions: INSTRUCTIONS },
+  );
+  registerConversationResources(server, orchestrator, options.resourcePush ?? 'subscribed');
   for (const tool of TOOLS) {
     server.registerTool(
       tool.name,

@@ -21,13 +21,13 @@ export function startOtelSdk(logger: Logger): TracingHandle | undefined {
     .merge(resourceFromAttributes({ 'service.name': DEFAULT_SERVICE_NAME, 'service.version': VERSION }))
     .merge(detectResources({ detectors: [envDetector] }));
   const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
-  // Export failures (collector down, say) are reported through diag: a warning in our log, never a crash.
-  diag.setLogger(diagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   if (!trace.setGlobalTracerProvider(provider)) {
     logger.warn('OpenTelemetry: a TracerProvider is already registered in this process; spans go to it, not to OTEL_EXPORTER_OTLP_ENDPOINT');
     void provider.shutdown();
     return undefined;
   }
+  // Export failures (collector down, say) are reported through diag: a warning in our log, never a crash.
+  diag.setLogger(diagLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   const ownsContext = context.setGlobalContextManager(contextManager);
   if (!ownsContext) contextManager.disable();

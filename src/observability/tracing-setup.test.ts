@@ -1,0 +1,62 @@
+import { trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startOtlpReceiver, type OtlpReceiver } from '../test-support/otlp-receiver.js';
+import { silentLogger } from './logger.js';
+import { startTracing, tracingRequested } from './start-tracing.js';
+import { withSpan } from './tracing.js';
+
+let receiver: OtlpReceiver;
+const saved = { ...process.env };
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+});
+afterAll(() => receiver.close());
+afterEach(() => {
+  for (const key of Object.keys(process.env)) if (key.startsWith('OTEL_')) delete process.env[key];
+  Object.assign(process.env, saved);
+});
+
+describe('when traces are exported', () => {
+  it('only when an OTLP endpoint is set, and neither OTEL_SDK_DISABLED nor OTEL_TRACES_EXPORTER=none says no', () => {
+    expect(tracingRequested({})).toBe(false);
+    expect(tracingRequested({ OTEL_SERVICE_NAME: 'x' })).toBe(false);
+    expect(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: ' ' })).toBe(false);
+    expect(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(true);
+    expect(tracingRequested({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })).toBe(true);
+    expect(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'TRUE' })).toBe(false);
+    expect(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' })).toBe(false);
+  });
+
+  it('unset, nothing starts', async () => {
+    await expect(startTracing({}, silentLogger())).resolves.toBeUndefined();
+  });
+
+  it('exports to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as OTEL_SERVICE_NAME, and shutdown flushes what is batched', async () => {
+    Object.assign(process.env, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`, OTEL_SERVICE_NAME: 'my-orchestrator', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test' });
+    const tracing = await startTracing(process.env, silentLogger());
+    expect(tracing).toBeDefined();
+    await withSpan('one span', {}, async () => undefined);
+    await tracing?.shutdown();
+    const span = receiver.spans.find((s) => s.name === 'one span');
+    expect(span?.resource).toMatchObject({ 'service.name': 'my-orchestrator', 'deployment.environment.name': 'test', 'telemetry.sdk.language': 'nodejs' });
+    expect(span?.resource['service.version']).toBeTypeOf('string');
+    // After shutdown the global provider is gone: spans are no-ops again.
+    expect(trace.getTracer('x').startSpan('after').isRecording()).toBe(false);
+  });
+
+  it("steps aside when the process already has a TracerProvider: the spans go to that one", async () => {
+    const exporter = new InMemorySpanExporter();
+    const theirs = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    trace.setGlobalTracerProvider(theirs);
+    try {
+      process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = receiver.url;
+      await expect(startTracing(process.env, silentLogger())).resolves.toBeUndefined();
+      await withSpan('theirs', {}, async () => undefined);
+      expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['theirs']);
+    } finally {
+      await theirs.shutdown();
+      trace.disable();
+    }
+  });
+});

@@ -199,8 +199,12 @@ const FRONTEND = [
   '```',
 ].join('\n');
 
+/**
+ * Matched on the role prompt's first sentence, not a bare title: Claude Code's own prompt mentions a
+ * "Software architect agent", and its agent must get the simulator's own replies (a Write call).
+ */
 export const DEMO_SCRIPT: ReplyRule[] = [
-  { match: { system: 'software architect' }, reply: architect, latencyMs: 300 },
-  { match: { system: 'backend developer' }, reply: BACKEND, latencyMs: 600 },
-  { match: { system: 'frontend developer' }, reply: FRONTEND, latencyMs: 500 },
+  { match: { system: 'You are a software architect.' }, reply: architect, latencyMs: 300 },
+  { match: { system: 'You are a senior backend developer.' }, reply: BACKEND, latencyMs: 600 },
+  { match: { system: 'You are a senior frontend developer.' }, reply: FRONTEND, latencyMs: 500 },
 ];

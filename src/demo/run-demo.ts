@@ -5,6 +5,7 @@ import type { HierarchicalResult } from '../coordination/hierarchical.js';
 import { loadConfig } from '../config/load-config.js';
 import { createOrchestrator } from '../library.js';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
+import { runAgentStep } from './agent-step.js';
 import { DEMO_SCRIPT } from './demo-script.js';
 import { extractFiles, writeFiles } from './extract-files.js';
 import { renderSummary, renderTree } from './render.js';
@@ -14,6 +15,8 @@ export interface DemoOptions {
   readonly outDir?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly write?: (line: string) => void;
+  /** Also ask a Claude Code agent to write a file (default true; skipped by itself when the CLI can't run). */
+  readonly agent?: boolean;
 }
 
 const TASK =
@@ -22,9 +25,10 @@ const TASK =
 
 /**
  * The integration demo: an architect, a backend developer and a frontend developer build a task app with a
- * hierarchical run. Without ANTHROPIC_API_KEY it runs on the bundled simulator and says so first.
+ * hierarchical run; then a Claude Code agent writes a file in its workspace (when the CLI can run here).
+ * Without ANTHROPIC_API_KEY it runs on the bundled simulator and says so first.
  */
-export async function runDemo(options: DemoOptions = {}): Promise<{ outDir: string; files: string[]; result: HierarchicalResult }> {
+export async function runDemo(options: DemoOptions = {}): Promise<{ outDir: string; files: string[]; result: HierarchicalResult; agentFiles: readonly string[] }> {
   const env = options.env ?? process.env;
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const offline = !env['ANTHROPIC_API_KEY'];
@@ -66,15 +70,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ outDir: stri
     write(`Deliverables (${files.length} files) in ${outDir}:`);
     for (const file of files) write(`  ${file}`);
     write('');
+    const agent = options.agent === false ? undefined : await runAgentStep(orchestrator, config, outDir, write);
+    write('');
     write('Coordination tree:');
     for (const line of renderTree(result)) write(line);
     write('');
-    const ids = [architect.instance_id, backend.instance_id, frontend.instance_id];
+    const ids = [architect.instance_id, backend.instance_id, frontend.instance_id, ...(agent ? [agent.instanceId] : [])];
     const statuses = await Promise.all(ids.map((id) => orchestrator.getInstanceStatus({ instance_id: id })));
     for (const line of renderSummary(statuses, await orchestrator.totals())) write(line);
     write('');
     write(result.success ? `Done in ${clock().trim()}: ${result.summary}` : `The run did not fully succeed: ${result.summary}`);
-    return { outDir, files, result };
+    return { outDir, files, result, agentFiles: agent?.copied ?? [] };
   } finally {
     await orchestrator.close();
     await sim?.close();

@@ -4,6 +4,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../config/defaults.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { lastUserText } from '../simulator/request-text.js';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
 import { simulatorOrchestrator } from '../test-support/orchestrator-fixture.js';
 import { executeTool } from '../tools/registry.js';
@@ -136,6 +137,41 @@ describe('traces (GenAI semantic conventions) through a TracerProvider the libra
     const [turnOne, turnTwo] = named('invoke_agent Queue').sort((x, y) => x.startTime[0] - y.startTime[0] || x.startTime[1] - y.startTime[1]);
     expect(parentOf(turnOne as ReadableSpan)).toBe(one('caller one').spanContext().spanId);
     expect(parentOf(turnTwo as ReadableSpan)).toBe(one('caller two').spanContext().spanId);
+  });
+
+  it("a delegated child's turn nests under the delegation tool call of its parent's turn", async () => {
+    const parent = await spawn('Parent', 'architect', { allow_delegation: true });
+    sim.setScript([
+      { match: { lastUser: 'delegate it' }, reply: { content: [{ type: 'tool_use', name: 'spawn_child', input: { name: 'Kid', role: 'general' } }] } },
+      { match: { lastUser: 'kid says hi' }, reply: 'all done' },
+      { match: { lastUser: 'the kid task' }, reply: 'kid says hi' },
+      {
+        match: { lastUser: '"instance_id"' },
+        reply: (request) => {
+          const kid = /"instance_id":"([^"]+)"/.exec(lastUserText(request))?.[1] ?? '?';
+          return { content: [{ type: 'tool_use', name: 'message_instance', input: { instance_id: kid, message: 'the kid task' } }] };
+        },
+      },
+    ]);
+    exporter.reset();
+    const reply = await tool('send_to_instance', { instance_id: parent, message: 'delegate it' });
+    expect(reply['reply']).toBe('all done');
+
+    const turn = one('invoke_agent Parent');
+    expect(childrenOf(turn).map((s) => s.name)).toEqual([
+      `chat ${DEFAULTS.model}`,
+      'execute_tool spawn_child',
+      `chat ${DEFAULTS.model}`,
+      'execute_tool message_instance',
+      `chat ${DEFAULTS.model}`,
+    ]);
+    const message = one('execute_tool message_instance');
+    expect(message.attributes).toMatchObject({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'message_instance' });
+    const kidTurn = one('invoke_agent Kid');
+    expect(parentOf(kidTurn)).toBe(message.spanContext().spanId);
+    expect(kidTurn.attributes).toMatchObject({ 'orchestrator.instance.parent_id': parent, 'orchestrator.instance.depth': 1 });
+    expect(childrenOf(kidTurn).map((s) => s.name)).toEqual([`chat ${DEFAULTS.model}`]);
+    expect(parentOf(turn)).toBe(one('tools/call send_to_instance').spanContext().spanId);
   });
 
   it('a failed tool call and a failed turn carry error status and error.type', async () => {

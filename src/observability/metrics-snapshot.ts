@@ -4,6 +4,7 @@ import type { ListResult } from '../orchestrator/results.js';
 import type { InstanceView } from '../orchestrator/views.js';
 import { nanosToUsd } from '../pricing/cost.js';
 import type { StoreCounters } from '../store/store.js';
+import { TASK_STATES } from '../tasks/list-tasks.js';
 import type { OrchestratorMetricSet } from './metrics-definitions.js';
 
 /** What a scrape reads: the store's counters (one small table) and the live instances (bounded by MAX_INSTANCES). */
@@ -56,6 +57,8 @@ export function applySnapshot(m: OrchestratorMetricSet, s: MetricsSnapshot): voi
   m.cost.reset();
   m.cost.inc(nanosToUsd(c.costNanos) ?? 0);
   m.tasks.reset();
+  // Every state shown, 0 when none: a query on one state never finds the series missing.
+  for (const state of TASK_STATES) m.tasks.set({ state }, 0);
   for (const [state, n] of Object.entries(c.tasks)) m.tasks.set({ state }, n);
 
   for (const gauge of [m.health, m.instanceTokens, m.instanceCost, m.instanceTurns, m.instanceErrors, m.instanceResponse]) gauge.reset();

@@ -18,13 +18,17 @@ import { startStack, type Stack } from '../test-support/stack.js';
 // transport or protocol fault in them can't hide behind the label:
 // - fixture tools (test_simple_text, test_elicitation, ...) exist only in the suite's reference "everything"
 //   server; our tools are the orchestrator's, and the suite has no way to be pointed at other tool names;
-// - resources, prompts, completions and logging are optional MCP capabilities the orchestrator does not
-//   declare, and the spec requires an undeclared method to be answered "Method not found" (-32601).
+// - fixture resources (test://static-text, test://watched-resource, ...) likewise: our resources are the
+//   instances' conversations (orchestrator://instances/{id}/conversation), so reading or subscribing to a
+//   fixture URI is a resource-not-found error, while listing resources passes;
+// - prompts, completions and logging are optional MCP capabilities the orchestrator does not declare, and
+//   the spec requires an undeclared method to be answered "Method not found" (-32601).
 type Expectation = { readonly kind: 'pass' } | { readonly kind: 'not-applicable'; readonly because: RegExp };
 
 const PASS: Expectation = { kind: 'pass' };
 const noFixtureTool = (tool: string): Expectation => ({ kind: 'not-applicable', because: new RegExp(`Tool ${tool} not found`) });
 const undeclared: Expectation = { kind: 'not-applicable', because: /Method not found/ };
+const noFixtureResource: Expectation = { kind: 'not-applicable', because: /No resource test:\/\// };
 
 const SCENARIOS: Record<string, Expectation> = {
   'server-initialize': PASS,
@@ -53,12 +57,12 @@ const SCENARIOS: Record<string, Expectation> = {
   // revision choke on it), so there is no event id and no retry field either; what remains are those two
   // SHOULD warnings. We keep no SSE event store: a long call that loses its stream is followed with get_task.
   'server-sse-polling': { kind: 'not-applicable', because: /recommended for (resumability|controlling client reconnection timing)/ },
-  'resources-list': undeclared,
-  'resources-read-text': undeclared,
-  'resources-read-binary': undeclared,
-  'resources-templates-read': undeclared,
-  'resources-subscribe': undeclared,
-  'resources-unsubscribe': undeclared,
+  'resources-list': PASS,
+  'resources-read-text': noFixtureResource,
+  'resources-read-binary': noFixtureResource,
+  'resources-templates-read': noFixtureResource,
+  'resources-subscribe': noFixtureResource,
+  'resources-unsubscribe': noFixtureResource,
   'prompts-list': undeclared,
   'prompts-get-simple': undeclared,
   'prompts-get-with-args': undeclared,

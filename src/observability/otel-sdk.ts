@@ -31,7 +31,11 @@ export function startOtelSdk(logger: Logger): TracingHandle | undefined {
   const contextManager = new AsyncLocalStorageContextManager().enable();
   const ownsContext = context.setGlobalContextManager(contextManager);
   if (!ownsContext) contextManager.disable();
-  logger.info({ endpoint: exportUrl(), serviceName: resource.attributes['service.name'] }, 'OpenTelemetry: exporting traces over OTLP/HTTP');
+  logger.info({ endpoint: exportUrl(), serviceName: resource.attributes['service.name'] }, 'OpenTelemetry: exporting traces over OTLP/HTTP (JSON)');
+  const protocol = (process.env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ?? process.env['OTEL_EXPORTER_OTLP_PROTOCOL'])?.trim();
+  if (protocol && protocol !== 'http/json') {
+    logger.warn({ protocol }, 'OpenTelemetry: traces are sent as OTLP/HTTP JSON only; for a backend that takes protobuf or gRPC only (Phoenix), put an OpenTelemetry Collector in between (see docs/observability.md)');
+  }
   return {
     shutdown: async () => {
       try {

@@ -22,7 +22,7 @@ beforeAll(async () => {
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   sim = await startSimulator();
-  proxy = await ModelProxy.start({ upstream: { baseUrl: sim.url, apiKey: 'sk-real' } });
+  proxy = await ModelProxy.start({ upstream: { baseUrl: sim.url, apiKey: 'sk-real', oauthToken: undefined } });
 });
 afterAll(async () => {
   await proxy.close();

@@ -6,6 +6,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
 import { BIN } from '../test-support/bin.js';
+import { countListeners } from '../test-support/listener-count.js';
 import { startStack, type Stack } from '../test-support/stack.js';
 import { conversationUri } from './mcp-resources.js';
 
@@ -89,5 +90,25 @@ describe.each(['legacy', 'modern'] as const)('conversation resources, %s era', (
 
   it('over Streamable HTTP', async () => {
     await exercise(era, new StreamableHTTPClientTransport(new URL(`${stack.url}/mcp`)));
+  });
+});
+
+describe('event listeners over HTTP', () => {
+  it('none per 2026 request; one per 2025 session, gone when the session ends', async () => {
+    const listeners = countListeners(stack.server.orchestrator.events);
+    const modern = newClient('modern').client;
+    await modern.connect(new StreamableHTTPClientTransport(new URL(`${stack.url}/mcp`)));
+    await modern.listResources();
+    await modern.callTool({ name: 'list_instances', arguments: {} });
+    expect(listeners()).toBe(0);
+    await modern.close();
+
+    const legacy = newClient('legacy').client;
+    const transport = new StreamableHTTPClientTransport(new URL(`${stack.url}/mcp`));
+    await legacy.connect(transport);
+    await expect.poll(listeners).toBe(1);
+    await transport.terminateSession();
+    await expect.poll(listeners).toBe(0);
+    await legacy.close();
   });
 });

@@ -1,6 +1,6 @@
 import { Client, InMemoryTransport, ProtocolError } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventBus } from '../orchestrator/events.js';
+import { countListeners } from '../test-support/listener-count.js';
 import { orchestratorFixture, type Fixture } from '../test-support/orchestrator-fixture.js';
 import { CONVERSATION_URI_TEMPLATE, conversationInstanceId, conversationUri } from './mcp-resources.js';
 import { createMcpServer } from './mcp-server.js';
@@ -10,22 +10,6 @@ afterEach(async () => {
   await fixture?.orchestrator.close();
   fixture = undefined;
 });
-
-/** Counts the listeners a test's servers keep on the event bus (each subscription, until its stop is called). */
-function countListeners(events: EventBus): () => number {
-  const live = new Set<() => void>();
-  const subscribe = events.subscribe.bind(events);
-  events.subscribe = (listener) => {
-    const stop = subscribe(listener);
-    const tracked = () => {
-      live.delete(tracked);
-      stop();
-    };
-    live.add(tracked);
-    return tracked;
-  };
-  return () => live.size;
-}
 
 interface Connected {
   readonly client: Client;

@@ -46,7 +46,8 @@ export function afterWriteResult(request: ParsedRequest): string | undefined {
     if (call === undefined) continue;
     const input = call['input'] as { file_path?: unknown; content?: unknown };
     const path = typeof input.file_path === 'string' ? input.file_path : 'the file';
-    if (result['is_error'] === true) return `The Write tool could not write ${path}: ${blockText(result).trim() || 'no reason given'}. (Simulated reply; no model was called.)`;
+    const reason = blockText(result).trim().replace(/\.+$/, '') || 'no reason given';
+    if (result['is_error'] === true) return `The Write tool could not write ${path}: ${reason}. (Simulated reply; no model was called.)`;
     const bytes = typeof input.content === 'string' ? Buffer.byteLength(input.content) : 0;
     return `Done: I wrote ${path} (${bytes} bytes). (Simulated reply; no model was called.)`;
   }

@@ -10,6 +10,9 @@ import type { TracingHandle } from './start-tracing.js';
 /** service.name when OTEL_SERVICE_NAME (or service.name in OTEL_RESOURCE_ATTRIBUTES) does not say otherwise. */
 export const DEFAULT_SERVICE_NAME = 'claude-orchestrator';
 
+/** How long a shutdown waits for the last spans to reach the collector: long enough for a healthy one, short enough that a dead one doesn't hold Ctrl-C. */
+const SHUTDOWN_FLUSH_MS = 3_000;
+
 /**
  * The OpenTelemetry SDK, loaded only when traces are asked for (see start-tracing.ts): spans batched and
  * exported as OTLP/HTTP JSON to OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT (the exporter reads the standard
@@ -38,10 +41,15 @@ export function startOtelSdk(logger: Logger): TracingHandle | undefined {
   }
   return {
     shutdown: async () => {
+      // A collector that is down must not hold the server's exit for the exporter's retries.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), SHUTDOWN_FLUSH_MS)));
       try {
-        await provider.shutdown();
+        if ((await Promise.race([provider.shutdown(), late])) === 'late') logger.warn(`OpenTelemetry: spans not flushed within ${SHUTDOWN_FLUSH_MS / 1000} s of shutdown; the rest are dropped`);
       } catch (error) {
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'OpenTelemetry: flushing spans at shutdown failed');
+      } finally {
+        clearTimeout(timer);
       }
       trace.disable();
       if (ownsContext) context.disable();
@@ -58,7 +66,19 @@ function exportUrl(): string | undefined {
   return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
 }
 
+/** OpenTelemetry's own complaints (an export that failed, say) as our log lines; a tracing failure is a warning, never an error of the server. */
 function diagLogger(logger: Logger): DiagLogger {
-  const at = (level: 'error' | 'warn' | 'info' | 'debug') => (message: string, ...args: unknown[]) => logger[level]({ otel: args.length > 0 ? args.map(String) : undefined }, `OpenTelemetry: ${message}`);
-  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), verbose: at('debug') };
+  const at = (level: 'warn' | 'info' | 'debug') => (message: string, ...args: unknown[]) => logger[level](`OpenTelemetry: ${readable(message)}${args.length > 0 ? ` ${args.map(String).join(' ')}` : ''}`);
+  return { error: at('warn'), warn: at('warn'), info: at('info'), debug: at('debug'), verbose: at('debug') };
+}
+
+/** The exporter reports a failed export as the error serialised to JSON: keep its message. */
+function readable(message: string): string {
+  if (!message.startsWith('{')) return message;
+  try {
+    const parsed = JSON.parse(message) as { message?: unknown };
+    return typeof parsed.message === 'string' ? `${parsed.message} (spans not exported)` : message;
+  } catch {
+    return message;
+  }
 }

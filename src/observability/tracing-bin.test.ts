@@ -32,7 +32,7 @@ function moduleTraceHook(): string {
 }
 
 function serve(env: Record<string, string>): RunningBin {
-  return startBin(['--port', '0', '--host', '127.0.0.1'], bareEnv({ WORKSPACE_DIR: mkdtempSync(join(tmpdir(), 'otel-ws-')), ANTHROPIC_API_KEY: 'sim', ANTHROPIC_BASE_URL: sim.url, LOG_LEVEL: 'info', ...env }));
+  return startBin(['--port', '0', '--host', '127.0.0.1'], bareEnv({ WORKSPACE_DIR: mkdtempSync(join(tmpdir(), 'otel-ws-')), ANTHROPIC_API_KEY: 'sim', ANTHROPIC_BASE_URL: sim.url, LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env }));
 }
 
 /** The server's URL from its "listening" line (the OTLP endpoint it logs before that is a 127.0.0.1 URL too). */

@@ -1,8 +1,9 @@
+import { Writable } from 'node:stream';
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '../test-support/otlp-receiver.js';
-import { silentLogger } from './logger.js';
+import { createLogger, silentLogger } from './logger.js';
 import { startTracing, tracingRequested } from './start-tracing.js';
 import { withSpan } from './tracing.js';
 
@@ -43,6 +44,18 @@ describe('when traces are exported', () => {
     expect(span?.resource['service.version']).toBeTypeOf('string');
     // After shutdown the global provider is gone: spans are no-ops again.
     expect(trace.getTracer('x').startSpan('after').isRecording()).toBe(false);
+  });
+
+  it('a collector that is down neither fails the work nor holds shutdown for its retries', async () => {
+    const dead = await startOtlpReceiver();
+    await dead.close();
+    process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = dead.url;
+    const lines: string[] = [];
+    const logger = createLogger('info', new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) }), { format: 'json' });
+    const tracing = await startTracing(process.env, logger);
+    await expect(withSpan('lost span', {}, async () => 'the work is done')).resolves.toBe('the work is done');
+    await tracing?.shutdown();
+    expect(lines.join('')).toMatch(/spans not flushed within \d+ s of shutdown|spans not exported/);
   });
 
   it("steps aside when the process already has a TracerProvider: the spans go to that one", async () => {

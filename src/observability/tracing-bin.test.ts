@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../config/defaults.js';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
-import { bareEnv, startBin, type RunningBin } from '../test-support/bin.js';
+import { BIN, bareEnv, startBin, type RunningBin } from '../test-support/bin.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../test-support/otlp-receiver.js';
 
 let sim: RunningSimulator;
@@ -144,6 +145,26 @@ describe('OpenTelemetry traces from the bin, over OTLP/HTTP', () => {
     expect(inTrace).toHaveLength(1 + 1 + 4 + 4);
     for (const s of inTrace) if (s !== root) expect(byId.has(s.parentSpanId ?? '')).toBe(true);
     expect(spans.filter((s) => s.name === 'tools/call spawn_claude').map((s) => s.parentSpanId)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('a stdio server exports too, keeping stdout for JSON-RPC, and flushes when its client goes away', async () => {
+    const before = receiver.spans.length;
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [BIN, '--stdio'],
+      cwd: tmpdir(),
+      env: bareEnv({ WORKSPACE_DIR: mkdtempSync(join(tmpdir(), 'otel-ws-')), ANTHROPIC_API_KEY: 'sim', ANTHROPIC_BASE_URL: sim.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'stdio-orchestrator' }),
+      stderr: 'ignore',
+    });
+    const client = new Client({ name: 'tracing-stdio', version: '1' });
+    await client.connect(transport);
+    const id = (await call(client, 'spawn_claude', { name: 'Piped', role: 'general' }))['instance_id'] as string;
+    await call(client, 'send_to_instance', { instance_id: id, message: 'hello over stdio' });
+    await client.close();
+    await expect.poll(() => receiver.spans.slice(before).map((s) => s.name), { timeout: 30_000 }).toEqual(expect.arrayContaining(['tools/call spawn_claude', 'tools/call send_to_instance', 'invoke_agent Piped', `chat ${DEFAULTS.model}`]));
+    const turn = receiver.spans.slice(before).find((s) => s.name === 'invoke_agent Piped');
+    expect(turn?.resource['service.name']).toBe('stdio-orchestrator');
+    expect(turn?.attributes['gen_ai.agent.id']).toBe(id);
   });
 
   it('without OTEL_EXPORTER_OTLP_ENDPOINT (or with OTEL_SDK_DISABLED=true) nothing is exported and no SDK module is loaded', async () => {

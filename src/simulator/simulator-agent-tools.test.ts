@@ -55,6 +55,21 @@ describe('tool use for agents on the simulator', () => {
     });
     expect(done.stop_reason).toBe('end_turn');
     expect(done.content).toEqual([{ type: 'text', text: expect.stringContaining('Done: I wrote /tmp/agent-ws/hello.txt (3 bytes).') }]);
+
+    const refused = await client.messages.create({
+      model: MODEL,
+      max_tokens: 1_000,
+      system: SYSTEM,
+      tools: [WRITE_TOOL],
+      messages: [
+        { role: 'user', content: ask },
+        { role: 'assistant', content: call.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use?.id ?? '', is_error: true, content: "Claude requested permissions to write, but you haven't granted it yet." }] },
+      ],
+    });
+    expect(refused.content).toEqual([
+      { type: 'text', text: expect.stringContaining("The Write tool could not write /tmp/agent-ws/hello.txt: Claude requested permissions to write, but you haven't granted it yet. (") },
+    ]);
   });
 
   it('answers in words when the agent has no Write tool, or no working directory for a relative path', async () => {

@@ -54,6 +54,27 @@ describe('every coordination type on the simulator, without a script', () => {
     expect(result).toMatchObject({ success: true, waves: [['t1']] });
   });
 
+  it('hierarchical two levels deep: a member with children plans and integrates its own sub-task', async () => {
+    const lead = await spawn('Top', 'architect');
+    const manager = await spawn('Mid', 'architect');
+    const children = [
+      (await orchestrator.spawnInstance({ name: 'Kid A', role: 'general', parent_id: manager })).instance_id,
+      (await orchestrator.spawnInstance({ name: 'Kid B', role: 'general', parent_id: manager })).instance_id,
+    ];
+    const result = (await orchestrator.coordinateInstances({
+      coordination_type: 'hierarchical',
+      coordinator_id: lead,
+      participant_ids: [manager, await spawn('Solo', 'general')],
+      task_description: TASK,
+      options: { max_depth: 2 },
+    })) as HierarchicalResult;
+
+    expect(result.success).toBe(true);
+    const nested = result.subtasks[0]?.nested;
+    expect(nested).toMatchObject({ success: true, level: 2, coordinator: { instance_id: manager } });
+    expect(nested?.plan?.map((s) => s.assignee)).toEqual(children);
+  });
+
   it('consensus: every member proposes, all vote for one real proposal, quorum in round 1, the coordinator states it', async () => {
     const lead = await spawn('Chair', 'architect');
     const team = [await spawn('Eve', 'general'), await spawn('Fay', 'security_analyst'), await spawn('Gus', 'documentation_writer')];

@@ -12,7 +12,7 @@ const state = {
 
 // ---- formatting ---------------------------------------------------------------------------------------
 const fmtInt = (n) => (n ?? 0).toLocaleString('en-US');
-const fmtUsd = (v) => (v === null || v === undefined ? '—' : `$${v.toFixed(4)}`);
+const fmtUsd = (v) => (v === null || v === undefined ? '—' : `$${v.toFixed(v >= 1 ? 2 : 4)}`);
 const fmtMs = (ms) => (ms === null || ms === undefined ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 const fmtTime = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const level = (share) => (share >= 0.9 ? 'high' : share >= 0.7 ? 'warn' : 'ok');
@@ -30,7 +30,8 @@ function h(tag, attrs, ...children) {
   return el;
 }
 const badge = (s) => h('span', { class: 'badge', 'data-state': s }, s);
-const meter = (share) => h('div', { class: 'meter', 'data-level': level(share) }, h('span', { style: { width: `${Math.min(100, Math.max(0, share * 100)).toFixed(1)}%` } }));
+/** A bar: budget use turns amber then red as it fills; `progress` bars stay the accent colour. */
+const meter = (share, kind = 'budget') => h('div', { class: 'meter', 'data-level': kind === 'budget' ? level(share) : kind }, h('span', { style: { width: `${Math.min(100, Math.max(0, share * 100)).toFixed(1)}%` } }));
 
 // ---- the API --------------------------------------------------------------------------------------------
 async function api(path, init = {}) {
@@ -172,7 +173,7 @@ function renderInstances() {
     el.replaceChildren(h('div', { class: 'empty', 'data-testid': 'empty' },
       h('strong', {}, state.showEnded ? 'No instances stored yet' : 'No live instances'),
       h('p', {}, 'Spawn one from your MCP client (ask Claude to use ', h('code', {}, 'spawn_claude'), '), or over REST:'),
-      h('pre', {}, `curl -X POST ${location.origin}/tools/execute \\\n  -H 'content-type: application/json' -H 'authorization: Bearer $ORCHESTRATOR_TOKEN' \\\n  -d '{"tool":"spawn_claude","arguments":{"name":"Ana","role":"architect"}}'`),
+      h('pre', {}, `curl -X POST ${location.origin}/tools/execute -H 'content-type: application/json' \\\n${document.body.dataset.auth === 'required' ? '  -H "authorization: Bearer $ORCHESTRATOR_TOKEN" \\\n' : ''}  -d '{"tool":"spawn_claude","arguments":{"name":"Ana","role":"architect"}}'`),
       h('p', {}, 'It appears here as soon as it exists.')));
     return;
   }
@@ -254,10 +255,10 @@ function renderTasks() {
     const p = t.progress;
     const share = p.total_turns ? p.completed_turns / p.total_turns : t.state === 'completed' ? 1 : 0;
     return h('div', { class: 'task', 'data-task': t.task_id, 'data-state': t.state },
-      h('div', { class: 'task-head' }, badge(t.state), h('span', { class: 'label' }, t.label), h('span', { class: 'muted mono' }, t.task_id),
+      h('div', { class: 'task-head' }, badge(t.state), h('span', { class: 'label' }, t.label.replace(/inst_[\w-]+/g, nameOf)), h('span', { class: 'muted mono' }, t.task_id),
         h('span', { class: 'actions' }, t.state === 'working' ? h('button', { class: 'danger', 'data-testid': 'cancel', onclick: () => cancel(t) }, 'Cancel') : '')),
       h('div', { class: 'progress-line' }, `${p.message} · ${fmtInt(p.completed_turns)}${p.total_turns !== null ? ` / ${fmtInt(p.total_turns)}` : ''} turns · ${fmtInt(p.tokens)} tokens · started ${fmtTime(t.created_at)}`),
-      meter(share),
+      meter(share, t.state === 'completed' ? 'done' : 'progress'),
       p.participants ? h('div', { class: 'chips' }, p.participants.map((x) => h('span', { class: 'chip' }, badge(x.state), nameOf(x.instance_id), h('span', { class: 'muted' }, `${x.turns} turns · ${fmtInt(x.tokens)} tok`)))) : '',
       t.error && t.state !== 'cancelled' ? h('div', { class: 'error' }, t.error.message) : '');
   }));
@@ -295,7 +296,8 @@ function connect() {
   source.onerror = () => setConn(source.readyState === EventSource.CLOSED ? 'offline' : 'connecting', source.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting…');
   const onInstance = (e) => {
     const event = JSON.parse(e.data);
-    refresh('instances');
+    // A send's task says nothing until it ends; its turn starting is when it appears.
+    refresh(...(event.type === 'turn.started' ? ['instances', 'tasks'] : ['instances']));
     if (event.instanceId === state.selected) refresh('conversation');
   };
   for (const type of ['instance.spawned', 'instance.state_changed', 'turn.started', 'turn.settled']) source.addEventListener(type, onInstance);

@@ -22,6 +22,9 @@ const SECURITY_HEADERS = {
   'cross-origin-resource-policy': 'same-origin',
 } as const;
 
+/** The static files; other paths never load the assets. */
+const STATIC_PATHS = new Set(['/dashboard.js', '/dashboard.css', '/favicon.svg']);
+
 // A token is at most 4096 characters (setting-schemas.ts); the form adds its name and encoding.
 const MAX_LOGIN_BYTES = 16 * 1024;
 
@@ -48,7 +51,7 @@ export function createDashboard(auth: BearerAuth, load: () => DashboardAssets = 
         else sendPage(res, 200, get().page(auth.required ? 'required' : 'open'), method);
         return true;
       }
-      const file = get().files.get(path);
+      const file = STATIC_PATHS.has(path) ? get().files.get(path) : undefined;
       if (file) {
         if (!only(method, ['GET', 'HEAD'], res)) return true;
         const current = url.searchParams.get('v') === get().version;

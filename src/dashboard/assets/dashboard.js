@@ -99,12 +99,13 @@ async function loadConversation() {
   renderDetail();
 }
 
-// Coalesces bursts of events into one refetch per kind.
+// Coalesces bursts of events into one refetch per kind, at most four times a second (well inside the
+// server's per-client rate limit however busy the instances are).
 const dirty = new Set();
 let flushTimer = null;
 function refresh(...what) {
   for (const w of what) dirty.add(w);
-  if (!flushTimer) flushTimer = setTimeout(flush, 120);
+  if (!flushTimer) flushTimer = setTimeout(flush, 250);
 }
 async function flush() {
   flushTimer = null;

@@ -15,7 +15,7 @@ export function formatMessage(m: MessageView, now: Date = new Date()): string {
   if (m.duration_ms !== undefined) facts.push(`${(m.duration_ms / 1000).toFixed(1)} s`);
   if (m.model !== undefined) facts.push(m.model);
   if (m.failed) facts.push(`FAILED${m.error ? `: ${m.error}` : ''}`);
-  const header = `${when(m.at, now)} ${m.role.padEnd(9)}${facts.length > 0 ? `  ${facts.join(' · ')}` : ''}`;
+  const header = `${when(m.at, now)} ${m.role.padEnd(9)}${facts.length > 0 ? `  ${facts.join(' · ')}` : ''}`.trimEnd();
   const body = m.content.length > 0 ? indent(m.content) : '    (empty)';
   const calls = (m.tool_calls ?? []).map((c) => `    ↳ ${c.name}${c.is_error ? ' (error)' : ''}: ${oneLine(c.result, 100)}`);
   return [header, body, ...calls].join('\n');

@@ -1,15 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { OrchestratorError } from '../domain/errors.js';
 import type { ListResult, OutputResult } from '../orchestrator/results.js';
 import type { InstanceView } from '../orchestrator/views.js';
 import { formatMessage } from './message-format.js';
 import type { ClientFlags } from './parse-args.js';
 import { resolveTarget, ServerClient } from './server-client.js';
+import { Wakeups } from './wakeups.js';
 
 /** The largest page get_instance_output serves. */
 const PAGE = 500;
-/** How often --follow asks for new messages: quick enough to feel live, a trivial load on the server. */
-const POLL_MS = 500;
 /** How many instances a prefix or a name is looked for among (newest first). */
 const MOST_SEARCHED = 2_000;
 const FULL_ID = /^[a-z]+_[0-9a-f]{32}$/;
@@ -20,13 +18,21 @@ export interface LogsIo {
   readonly signal?: AbortSignal;
 }
 
-/** `logs <instance> [--follow]`: an instance's conversation through get_instance_output, then new messages as they come. */
+/**
+ * `logs <instance> [--follow]`: an instance's conversation through get_instance_output, then new messages as they
+ * come (read again at each of the instance's events on GET /events, or every half second without that stream).
+ */
 export async function runLogs(flags: ClientFlags, env: Readonly<Record<string, string | undefined>>, io: LogsIo): Promise<void> {
   const tail = flags.tail === undefined ? undefined : parseTail(flags.tail);
   const client = new ServerClient(resolveTarget(flags, env));
   const { id, first } = await resolveInstance(client, flags.instance ?? '');
   const print = (m: OutputResult['messages'][number]) => io.write(flags.json ? `${JSON.stringify({ instance_id: id, ...m })}\n` : `${formatMessage(m)}\n`);
   let offset = tail === undefined ? 0 : Math.max(0, first.total - tail);
+  // Following: listen for the instance's events before the first read, so nothing between them is missed.
+  const done = new AbortController();
+  const signal = io.signal ? AbortSignal.any([io.signal, done.signal]) : done.signal;
+  const wakeups = flags.follow ? new Wakeups(client, id, signal) : undefined;
+  await wakeups?.ready;
   try {
     for (;;) {
       const page = (await client.tool('get_instance_output', { instance_id: id, limit: PAGE, offset }, io.signal)) as OutputResult;
@@ -41,11 +47,14 @@ export async function runLogs(flags: ClientFlags, env: Readonly<Record<string, s
         else io.write(end);
         return;
       }
-      await sleep(POLL_MS, undefined, io.signal ? { signal: io.signal } : {});
+      await wakeups?.next(signal);
     }
   } catch (error) {
     if (io.signal?.aborted) return;
     throw error;
+  } finally {
+    // Closes the event stream, which would otherwise keep the process alive.
+    done.abort();
   }
 }
 

@@ -53,6 +53,17 @@ export class ServerClient {
     return body.structuredContent;
   }
 
+  /** An event stream's body, or undefined when the server has none (an older server) or refuses it. */
+  async stream(path: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const { url, token } = this.target;
+    const res = await fetch(`${url}${path}`, { headers: { accept: 'text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) }, signal });
+    if (!res.ok || !res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    return res.body as unknown as AsyncIterable<Uint8Array>;
+  }
+
   async #request(method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<unknown> {
     const { url, token } = this.target;
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);

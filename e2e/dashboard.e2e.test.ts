@@ -74,7 +74,7 @@ describe('the dashboard in a real browser', () => {
     await page.locator('#detail h2', { hasText: 'Cleo' }).waitFor(WAIT);
     const sent = await tool('send_to_instance', { instance_id: id, message: 'Sketch the settings page' });
     const conversation = page.locator('[data-testid="conversation"]');
-    await conversation.getByText('Sketch the settings page').waitFor(WAIT);
+    await conversation.locator('.msg[data-role="user"] .msg-body', { hasText: 'Sketch the settings page' }).waitFor(WAIT);
     await conversation.locator('.msg[data-role="assistant"]').waitFor(WAIT);
     const shown = await conversation.locator('.msg[data-role="assistant"] .msg-body').innerText();
     expect(shown.trim()).toBe(String(sent['reply']).trim());

@@ -12,7 +12,7 @@ const state = {
 
 // ---- formatting ---------------------------------------------------------------------------------------
 const fmtInt = (n) => (n ?? 0).toLocaleString('en-US');
-const fmtUsd = (v) => (v === null || v === undefined ? '—' : `$${v.toFixed(v >= 1 ? 2 : 4)}`);
+const fmtUsd = (v) => (v === null || v === undefined ? '—' : `${v < 0 ? '−' : ''}$${Math.abs(v).toFixed(Math.abs(v) >= 1 ? 2 : 4)}`);
 const fmtMs = (ms) => (ms === null || ms === undefined ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 const fmtTime = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const level = (share) => (share >= 0.9 ? 'high' : share >= 0.7 ? 'warn' : 'ok');
@@ -178,7 +178,7 @@ function renderInstances() {
       h('p', {}, 'It appears here as soon as it exists.')));
     return;
   }
-  const head = h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Role'), h('th', {}, 'State'), h('th', {}, 'Model'), h('th', {}, 'Backend'),
+  const head = h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Role'), h('th', {}, 'State'), h('th', { class: 'wide' }, 'Model'), h('th', { class: 'wide' }, 'Backend'),
     h('th', { class: 'num' }, 'Tokens'), h('th', { class: 'num' }, 'Cost'), h('th', { class: 'num' }, 'Turns'), h('th', { class: 'num', title: 'mean / last response time' }, 'Response'), h('th', { class: 'num' }, 'Health')));
   const rows = treeOrder(state.instances).map(({ i, depth, last }) => {
     const select = () => select_(i.instance_id);
@@ -187,8 +187,8 @@ function renderInstances() {
         h('span', { class: 'reason mono' }, i.instance_id)),
       h('td', {}, i.role.replace(/_/g, ' ')),
       h('td', {}, badge(i.state), h('span', { class: 'reason' }, i.state_reason)),
-      h('td', { class: 'mono' }, i.model),
-      h('td', {}, i.backend),
+      h('td', { class: 'mono wide' }, i.model),
+      h('td', { class: 'wide' }, i.backend),
       h('td', { class: 'num' }, fmtInt(i.usage.total_tokens), h('span', { class: 'reason' }, `of ${fmtInt(i.limits.max_total_tokens)}`)),
       h('td', { class: 'num', title: i.cost_usd === null ? 'unknown price for this model' : '' }, fmtUsd(i.cost_usd),
         i.limits.max_cost_usd !== null ? h('span', { class: 'reason' }, `of ${fmtUsd(i.limits.max_cost_usd)}`) : ''),
@@ -224,6 +224,7 @@ function renderDetail() {
     ['Tokens', `${fmtInt(i.usage.total_tokens)} / ${fmtInt(i.limits.max_total_tokens)}`], ['Cost', fmtUsd(i.cost_usd)],
     ['Subtree cost', fmtUsd(i.subtree.cost_usd)], ['Turns', fmtInt(i.turns)], ['Mean response', fmtMs(i.mean_response_ms)],
     ['Errors', fmtInt(i.error_count)], ['Children', fmtInt(i.children.length)], ['Expires', fmtTime(i.expires_at)],
+    ['Model', i.model], ['Backend', i.backend],
   ];
   const messages = state.convFor === i.instance_id ? state.messages : [];
   const conversation = h('div', { class: 'conversation', 'data-testid': 'conversation' },

@@ -1,6 +1,7 @@
 import { context, diag, DiagLogLevel, trace, type DiagLogger } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { VERSION } from '../version.js';
@@ -15,15 +16,20 @@ const SHUTDOWN_FLUSH_MS = 3_000;
 
 /**
  * The OpenTelemetry SDK, loaded only when traces are asked for (see start-tracing.ts): spans batched and
- * exported as OTLP/HTTP JSON to OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT (the exporter reads the standard
- * variables: headers, timeout, compression), context carried across awaits by AsyncLocalStorage.
+ * exported over OTLP/HTTP to OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, as protobuf (the standard's default, and
+ * the only format some backends, such as Phoenix, take) or as JSON with OTEL_EXPORTER_OTLP_PROTOCOL=http/json
+ * (the exporters read the other standard variables: headers, timeout, compression), context carried across
+ * awaits by AsyncLocalStorage.
  * If the process already has a TracerProvider (a library user's own), ours steps aside and theirs gets the spans.
  */
 export function startOtelSdk(logger: Logger): TracingHandle | undefined {
   const resource = defaultResource()
     .merge(resourceFromAttributes({ 'service.name': DEFAULT_SERVICE_NAME, 'service.version': VERSION }))
     .merge(detectResources({ detectors: [envDetector] }));
-  const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
+  const protocol = (process.env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ?? process.env['OTEL_EXPORTER_OTLP_PROTOCOL'])?.trim() || 'http/protobuf';
+  const json = protocol === 'http/json';
+  const exporter = json ? new JsonTraceExporter() : new ProtobufTraceExporter();
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
   if (!trace.setGlobalTracerProvider(provider)) {
     logger.warn('OpenTelemetry: a TracerProvider is already registered in this process; spans go to it, not to OTEL_EXPORTER_OTLP_ENDPOINT');
     void provider.shutdown();
@@ -34,10 +40,9 @@ export function startOtelSdk(logger: Logger): TracingHandle | undefined {
   const contextManager = new AsyncLocalStorageContextManager().enable();
   const ownsContext = context.setGlobalContextManager(contextManager);
   if (!ownsContext) contextManager.disable();
-  logger.info({ endpoint: exportUrl(), serviceName: resource.attributes['service.name'] }, 'OpenTelemetry: exporting traces over OTLP/HTTP (JSON)');
-  const protocol = (process.env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ?? process.env['OTEL_EXPORTER_OTLP_PROTOCOL'])?.trim();
-  if (protocol && protocol !== 'http/json') {
-    logger.warn({ protocol }, 'OpenTelemetry: traces are sent as OTLP/HTTP JSON only; for a backend that takes protobuf or gRPC only (Phoenix), put an OpenTelemetry Collector in between (see docs/observability.md)');
+  logger.info({ endpoint: exportUrl(), serviceName: resource.attributes['service.name'] }, `OpenTelemetry: exporting traces over OTLP/HTTP (${json ? 'JSON' : 'protobuf'})`);
+  if (!json && protocol !== 'http/protobuf') {
+    logger.warn({ protocol }, 'OpenTelemetry: only OTLP over HTTP is supported (http/protobuf or http/json); sending http/protobuf: point OTEL_EXPORTER_OTLP_ENDPOINT at the collector\'s HTTP port (4318)');
   }
   return {
     shutdown: async () => {

@@ -62,7 +62,7 @@ async function stop(bin: RunningBin): Promise<void> {
 }
 
 describe('OpenTelemetry traces from the bin, over OTLP/HTTP', () => {
-  it('a hierarchical run arrives as one tree: tool call → coordination → every turn → its chat call, with GenAI attributes', async () => {
+  it('a hierarchical run arrives as one tree (as protobuf, the OTLP default): tool call → coordination → every turn → its chat call, with GenAI attributes', async () => {
     const bin = serve({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
     const client = await connect(await listening(bin));
     const spawn = async (name: string, role: string) => (await call(client, 'spawn_claude', { name, role }))['instance_id'] as string;
@@ -89,6 +89,7 @@ describe('OpenTelemetry traces from the bin, over OTLP/HTTP', () => {
     sim.setScript([]);
 
     const spans = receiver.spans;
+    expect(new Set(receiver.formats)).toEqual(new Set(['application/x-protobuf']));
     const byId = new Map(spans.map((s) => [s.spanId, s]));
     const children = (parent: ReceivedSpan) => spans.filter((s) => s.parentSpanId === parent.spanId);
     const roots = spans.filter((s) => s.name === 'tools/call coordinate_instances');
@@ -147,13 +148,14 @@ describe('OpenTelemetry traces from the bin, over OTLP/HTTP', () => {
     expect(spans.filter((s) => s.name === 'tools/call spawn_claude').map((s) => s.parentSpanId)).toEqual([undefined, undefined, undefined]);
   });
 
-  it('a stdio server exports too, keeping stdout for JSON-RPC, and flushes when its client goes away', async () => {
+  it('a stdio server exports too (as JSON when asked), keeping stdout for JSON-RPC, and flushes when its client goes away', async () => {
     const before = receiver.spans.length;
+    const exportsBefore = receiver.formats.length;
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [BIN, '--stdio'],
       cwd: tmpdir(),
-      env: bareEnv({ WORKSPACE_DIR: mkdtempSync(join(tmpdir(), 'otel-ws-')), ANTHROPIC_API_KEY: 'sim', ANTHROPIC_BASE_URL: sim.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'stdio-orchestrator' }),
+      env: bareEnv({ WORKSPACE_DIR: mkdtempSync(join(tmpdir(), 'otel-ws-')), ANTHROPIC_API_KEY: 'sim', ANTHROPIC_BASE_URL: sim.url, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'stdio-orchestrator' }),
       stderr: 'ignore',
     });
     const client = new Client({ name: 'tracing-stdio', version: '1' });
@@ -165,6 +167,7 @@ describe('OpenTelemetry traces from the bin, over OTLP/HTTP', () => {
     const turn = receiver.spans.slice(before).find((s) => s.name === 'invoke_agent Piped');
     expect(turn?.resource['service.name']).toBe('stdio-orchestrator');
     expect(turn?.attributes['gen_ai.agent.id']).toBe(id);
+    expect(new Set(receiver.formats.slice(exportsBefore))).toEqual(new Set(['application/json']));
   });
 
   it('without OTEL_EXPORTER_OTLP_ENDPOINT (or with OTEL_SDK_DISABLED=true) nothing is exported and no SDK module is loaded', async () => {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { decodeProtobufExport } from './otlp-protobuf.js';
 
 /** One span as an OTLP/HTTP JSON export carries it, with its attributes decoded to plain values. */
 export interface ReceivedSpan {
@@ -24,13 +25,16 @@ export interface OtlpReceiver {
   readonly spans: readonly ReceivedSpan[];
   /** Every request that reached it, traces or not (`POST /v1/traces`...). */
   readonly requests: readonly string[];
+  /** The content type of each trace export: `application/x-protobuf` (OTLP/HTTP's default) or `application/json`. */
+  readonly formats: readonly string[];
   close(): Promise<void>;
 }
 
-/** A local OTLP/HTTP trace collector: a plain HTTP server that decodes the JSON the JS exporter sends. */
+/** A local OTLP/HTTP trace collector: a plain HTTP server that decodes exports sent as protobuf or as JSON. */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const requests: string[] = [];
+  const formats: string[] = [];
   const server = createServer((req, res) => {
     requests.push(`${req.method ?? ''} ${req.url ?? ''}`);
     readAll(req).then(
@@ -39,9 +43,16 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
           res.writeHead(404).end();
           return;
         }
-        const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8');
-        spans.push(...decodeExport(JSON.parse(text) as ExportRequest));
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        const raw = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+        const format = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+        formats.push(format);
+        if (format === 'application/x-protobuf') {
+          spans.push(...decodeExport(decodeProtobufExport(raw)));
+          res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        } else {
+          spans.push(...decodeExport(JSON.parse(raw.toString('utf8')) as ExportRequest));
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        }
       },
       () => res.destroy(),
     );
@@ -52,6 +63,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     url: `http://127.0.0.1:${port}`,
     spans,
     requests,
+    formats,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -4,8 +4,9 @@ import type { Usage } from '../domain/usage.js';
 /**
  * What happens in the orchestrator, as typed events: published after the change is committed, from the one
  * place each change is made (lifecycle transitions, turn start and settlement, model-call settlement,
- * retries, task progress). Metrics, the dashboard, traces and other nodes subscribe; the code that makes
- * the change never knows who listens.
+ * retries, task progress); `turn.text` alone is progress (a turn's reply as it streams), not a committed
+ * change. Metrics, the dashboard, traces and other nodes subscribe; the code that makes the change never
+ * knows who listens.
  */
 export type DomainEvent =
   | {
@@ -28,6 +29,14 @@ export type DomainEvent =
       readonly detail?: string;
     }
   | { readonly type: 'turn.started'; readonly at: string; readonly instanceId: string; readonly seq: number; readonly chars: number }
+  /**
+   * Progress, not a committed change: reply text as it streams during a turn, batched (a few events a second
+   * per turn; what is pending is published before the turn's `turn.settled`). `offset` is how much reply text
+   * came before this chunk (in UTF-16 code units, JavaScript string length), so a listener that joined
+   * mid-turn sees a gap. The stored reply, announced by `turn.settled`, is what counts: a retried model call
+   * streams its text again, and a turn of several calls stores their texts separated by blank lines.
+   */
+  | { readonly type: 'turn.text'; readonly at: string; readonly instanceId: string; readonly seq: number; readonly offset: number; readonly text: string }
   | {
       readonly type: 'call.settled';
       readonly at: string;

@@ -16,6 +16,7 @@ import { findInstance } from './queries.js';
 import type { SendResult } from './results.js';
 import { terminate } from './terminate.js';
 import { TurnCalls } from './turn-calls.js';
+import { TurnTextStream } from './turn-text.js';
 import { recordCompletedTurn, recordFailedTurn, sendResult, turnWarnings, type TurnLease } from './turn-end.js';
 import { exhaustedBy, promptTokensOf, type Conversation } from './turn-fit.js';
 
@@ -154,11 +155,14 @@ export class Turns {
       });
     calls = new TurnCalls(k.holds, id, { hold: first, promptTokens });
     const started = k.clock.now();
+    // The reply as it streams (progress for the dashboard); what is pending goes out before turn.settled.
+    const text = new TurnTextStream((offset, chunk) => k.events.publish({ type: 'turn.text', at: isoNow(k), instanceId: id, seq: userSeq, offset, text: chunk }));
     let result: TurnResult;
     try {
       k.log.info({ instanceId: id, chars: message.length, maxTokens: first.maxTokens }, 'turn started');
-      result = await this.#callBackend(session, record, history, message, calls, signal, options);
+      result = await this.#callBackend(session, record, history, message, calls, signal, options, text);
     } catch (error) {
+      text.close();
       await calls.close();
       const failure = lifetime.aborted
         ? new OrchestratorError('limit_exceeded', `Instance ${id} reached the end of its lifetime (timeout_minutes=${record.limits.timeoutMinutes}) during the turn and was terminated.`)
@@ -170,6 +174,7 @@ export class Turns {
       if (lifetime.aborted) await terminate(k, id, 'timeout');
       throw failure;
     }
+    text.close();
     await calls.close();
     return this.#completed(record, history, message, result, calls, userSeq, lease);
   }
@@ -182,6 +187,7 @@ export class Turns {
     calls: TurnCalls,
     signal: AbortSignal,
     options: SendOptions,
+    text: TurnTextStream,
   ): Promise<TurnResult> {
     const { k } = this;
     const asker = options.askPermission ?? this.#askers.get(record.id);
@@ -191,7 +197,10 @@ export class Turns {
         signal,
         calls,
         onEvent: (e) => {
-          if (e.type === 'text') options.onText?.(e.text);
+          if (e.type === 'text') {
+            options.onText?.(e.text);
+            text.push(e.text);
+          }
           else if (e.type === 'retry') k.events.publish({ type: 'call.retried', at: isoNow(k), instanceId: record.id, retry: e.retry, afterMs: e.afterMs, reason: e.reason });
           else k.events.publish({ type: 'call.rate_limited', at: isoNow(k), instanceId: record.id, reason: e.reason, retryAfterMs: e.retryAfterMs });
         },

@@ -137,7 +137,10 @@ export interface StoreReads {
   holdsOf(owner: string, limit: number): Promise<readonly Hold[]>;
 
   getTask(id: string): Promise<StoredTask | undefined>;
+  /** Tasks in one state, newest first (an index range). */
   listTasks(state: string, limit: number): Promise<readonly StoredTask[]>;
+  /** How many tasks are in one state (from the counters: one lookup). */
+  countTasks(state: string): Promise<number>;
   getOwner(id: string): Promise<Owner | undefined>;
 }
 

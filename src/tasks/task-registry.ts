@@ -22,6 +22,8 @@ interface Task {
   saved: Promise<void>;
   /** Whether the store keeps this task (once anyone but its caller may ask for it). */
   published: boolean;
+  /** The state the store holds for this task, once a write of it has finished. */
+  written?: TaskState;
 }
 
 /** Where tasks are kept beyond this process (the store), so other servers and later runs can read them. */
@@ -150,6 +152,11 @@ export class TaskRegistry {
     return all.reverse().map((t) => this.#copy(t));
   }
 
+  /** The state the store holds for a task of this server in memory (undefined until a write of it finished). */
+  writtenState(id: string): TaskState | undefined {
+    return this.#tasks.get(id)?.written;
+  }
+
   /** The snapshot of a task of this server, if it has it in memory. */
   local(id: string): TaskSnapshot | undefined {
     const task = this.#tasks.get(id);
@@ -241,7 +248,12 @@ export class TaskRegistry {
     if (!store || !task.published) return;
     const s = task.snapshot;
     const stored = toStored(s, this.#owner, task.request);
-    task.saved = task.saved.then(() => store.saveTask(stored)).catch((error: unknown) => this.#onPersistError(error, s.task_id));
+    task.saved = task.saved
+      .then(() => store.saveTask(stored))
+      .then(() => {
+        task.written = s.state;
+      })
+      .catch((error: unknown) => this.#onPersistError(error, s.task_id));
   }
 
   #finish(task: Task, state: TaskState, outcome: { result?: object; error?: { code: string; message: string } }): void {

@@ -287,6 +287,12 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE counters SET value = value - 1 WHERE metric = 'tasks' AND label = OLD.state;
   END;
   `,
+  // 5: tasks of one state are listed newest first: an index on (state, created_at) reads a page as an index
+  //    range, in order, however many tasks the state holds (it replaces the index on state alone).
+  `
+  DROP INDEX tasks_state;
+  CREATE INDEX tasks_state_created ON tasks(state, created_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -236,6 +236,10 @@ export class SqliteOps {
     return (this.#s.listTasks.all(state, limit) as TaskRow[]).map(toTask);
   }
 
+  countTasks(state: string): number {
+    return (this.#s.countTasks.get(state) as { value: number } | undefined)?.value ?? 0;
+  }
+
   deleteTasksFinishedBefore(beforeIso: string, limit: number): number {
     return this.#s.deleteTasks.run(beforeIso, limit).changes;
   }

@@ -102,6 +102,10 @@ export abstract class SqliteReads implements StoreReads {
     return this.run(() => this.ops.listTasks(state, limit));
   }
 
+  countTasks(state: string): Promise<number> {
+    return this.run(() => this.ops.countTasks(state));
+  }
+
   getOwner(id: string): Promise<Owner | undefined> {
     return this.run(() => this.ops.getOwner(id));
   }

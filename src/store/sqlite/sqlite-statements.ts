@@ -60,7 +60,8 @@ function sql() {
        VALUES (@id, @kind, @state, @label, @owner, @request, @progress, @result, @error, @created_at, @finished_at)
        ON CONFLICT(id) DO UPDATE SET state = @state, progress = @progress, result = @result, error = @error, finished_at = @finished_at, owner = @owner`,
     getTask: 'SELECT * FROM tasks WHERE id = ?',
-    listTasks: 'SELECT * FROM tasks WHERE state = ? LIMIT ?',
+    listTasks: 'SELECT * FROM tasks WHERE state = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
+    countTasks: "SELECT value FROM counters WHERE metric = 'tasks' AND label = ?",
     deleteTasks: "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE finished_at IS NOT NULL AND finished_at < ? AND state != 'working' LIMIT ?)",
     registerOwner: 'INSERT OR REPLACE INTO owners (id, host, pid, process_start, started_at) VALUES (?, ?, ?, ?, ?)',
     getOwner: 'SELECT * FROM owners WHERE id = ?',

@@ -20,7 +20,7 @@ function fixture(version: number): string {
 }
 
 /** Every frozen fixture of an older schema, by version. Add one with each new migration. */
-const FIXTURES = [1, 2, 3];
+const FIXTURES = [1, 2, 3, 4];
 
 describe('SqliteStore', () => {
   it('opens a frozen version-1 database and migrates it without losing anything', async () => {
@@ -108,6 +108,23 @@ describe('SqliteStore', () => {
     await store.close();
   });
 
+  it('opens a frozen version-4 database: its tasks are listed newest first within a state, counted by state', async () => {
+    const store = new SqliteStore(fixture(4));
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    expect((await store.listTasks('completed', 2)).map((t) => t.id)).toEqual(['task_iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii', 'task_hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh']);
+    expect((await store.listTasks('completed', 10)).map((t) => t.id)).toEqual([
+      'task_iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii',
+      'task_hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh',
+      'task_eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
+    ]);
+    expect(await store.countTasks('completed')).toBe(3);
+    expect(await store.countTasks('cancelled')).toBe(1);
+    expect(await store.countTasks('interrupted')).toBe(0);
+    expect((await store.counters()).tasks).toEqual({ completed: 3, working: 1, failed: 1, cancelled: 1 });
+    expect(await store.getTask('task_jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj')).toMatchObject({ state: 'cancelled', error: { code: 'cancelled' } });
+    await store.close();
+  });
+
   it.each(FIXTURES)('migrates version %i in numbered steps to the current schema', async (version) => {
     const store = new SqliteStore(fixture(version));
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
@@ -191,6 +208,8 @@ describe('SqliteStore', () => {
     await store.instancesInStates(['busy'], 10);
     await store.expiredIdle(0, 10);
     await store.counters();
+    await store.listTasks('completed', 10);
+    await store.countTasks('completed');
     await store.conversation('kid');
     await store.lastMessage('kid');
     await store.listMessages('kid', { limit: 10, offset: 0 });

@@ -12,6 +12,7 @@ import { record } from '../test-support/records.js';
 import { ScriptedBackend } from '../test-support/scripted-backend.js';
 import { silentLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { processMetricsRegistry } from './process-metrics.js';
 
 /** The statements one scrape ran on a store holding `stored` instances, 5 of them live. */
 async function scrapeProfile(stored: number) {
@@ -86,6 +87,38 @@ describe('a scrape', () => {
     await one.sendToInstance({ instance_id, message: 'again' });
     expect(new MetricsText(await m1.render()).value('orchestrator_turn_duration_seconds_count', { outcome: 'completed' })).toBe(1);
     m2.close();
+    await one.close();
+    await two.close();
+  });
+
+  it('serves the process metrics of one process-wide registry: two servers scraped and closed set up one set of observers', async () => {
+    const make = () => new Orchestrator({ config: loadConfig({}, {}, { workspaceDir: mkdtempSync(join(tmpdir(), 'metrics-process-')) }), backend: new ScriptedBackend(), store: new SqliteStore(':memory:'), priceTable: BUILTIN_PRICE_TABLE, logger: silentLogger() });
+    const one = make();
+    const two = make();
+    const m1 = createMetrics(one);
+    const a = new MetricsText(await m1.render());
+    const shared = processMetricsRegistry();
+    const families = shared.getMetricsAsArray().length;
+    m1.close();
+    const m2 = createMetrics(two);
+    const b = new MetricsText(await m2.render());
+    // The same registry, no new collectors: the GC observer and the event-loop monitor were started once.
+    expect(processMetricsRegistry()).toBe(shared);
+    expect(shared.getMetricsAsArray().length).toBe(families);
+    for (const text of [a, b]) {
+      expect(text.value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+      expect(text.value('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+      expect(text.value('orchestrator_instances_created_total')).toBe(0);
+    }
+    // A scrape after another server closed still serves them.
+    m2.close();
+    const m3 = createMetrics(one);
+    expect(new MetricsText(await m3.render()).value('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    m3.close();
+    // Without them, none of them.
+    const m4 = createMetrics(two, { processMetrics: false });
+    expect(new MetricsText(await m4.render()).value('nodejs_heap_size_used_bytes')).toBeUndefined();
+    m4.close();
     await one.close();
     await two.close();
   });

@@ -1,7 +1,8 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { DomainEvent } from '../orchestrator/events.js';
 import { defineMetrics, type OrchestratorMetricSet } from './metrics-definitions.js';
 import { applySnapshot, readSnapshot, type SnapshotSource } from './metrics-snapshot.js';
+import { processMetricsRegistry } from './process-metrics.js';
 
 /** What the metrics watch: an orchestrator (its event stream, its store's counters, its live instances). */
 export interface MetricsSource extends SnapshotSource {
@@ -9,7 +10,10 @@ export interface MetricsSource extends SnapshotSource {
 }
 
 export interface MetricsOptions {
-  /** Also serve prom-client's process metrics (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...). Default true. */
+  /**
+   * Also serve prom-client's process metrics (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...), from one
+   * registry shared by every server in the process (see process-metrics.ts). Default true.
+   */
   readonly processMetrics?: boolean;
 }
 
@@ -18,7 +22,7 @@ export interface OrchestratorMetrics {
   readonly contentType: string;
   /** The metrics now, in the Prometheus text format. */
   render(): Promise<string>;
-  /** Stops listening to the event stream. */
+  /** Stops listening to the event stream (the shared process metrics stay, for the process's other servers). */
   close(): void;
 }
 
@@ -32,17 +36,13 @@ export function createMetrics(source: MetricsSource, options: MetricsOptions = {
   const registry = new Registry();
   const metrics = defineMetrics(registry);
   const unsubscribe = source.events.subscribe((event) => record(metrics, event));
-  // Process metrics start with the first scrape: a server nobody scrapes sets up no GC observer or lag monitor.
-  let processMetrics = options.processMetrics ?? true;
+  const processMetrics = options.processMetrics ?? true;
   return {
     contentType: registry.contentType,
     async render() {
-      if (processMetrics) {
-        processMetrics = false;
-        collectDefaultMetrics({ register: registry });
-      }
       applySnapshot(metrics, await readSnapshot(source));
-      return registry.metrics();
+      // Process metrics start with the first scrape: a process nobody scrapes sets up no GC observer or lag monitor.
+      return processMetrics ? Registry.merge([registry, processMetricsRegistry()]).metrics() : registry.metrics();
     },
     close: unsubscribe,
   };

@@ -29,7 +29,7 @@ describe('the claude-orchestrator bin', () => {
     const url = await server.url;
     const health = (await (await fetch(`${url}/health`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ status: 'ok', backends: { api: { configured: false } } });
-    const spawn = await fetch(`${url}/tools/execute`, { method: 'POST', body: JSON.stringify({ tool: 'spawn_claude', arguments: { name: 'x' } }) });
+    const spawn = await fetch(`${url}/tools/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tool: 'spawn_claude', arguments: { name: 'x' } }) });
     expect(spawn.status).toBe(503);
     expect(JSON.stringify(await spawn.json())).toMatch(/ANTHROPIC_API_KEY/);
     server.child.kill('SIGTERM');

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BearerAuth } from '../transports/auth.js';
 import { HttpError } from '../transports/http-json.js';
 import { only } from '../transports/route-helpers.js';
-import { clearedSessionCookie, sessionCookie } from '../transports/session-cookie.js';
+import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from '../transports/session-cookie.js';
 import { loadDashboardAssets, type DashboardAssets } from './dashboard-assets.js';
 
 /**
@@ -85,7 +85,10 @@ export function createDashboard(auth: BearerAuth, load: () => DashboardAssets = 
         return true;
       }
       if (path === '/logout') {
-        if (only(method, ['POST'], res)) redirect(res, '/', clearedSessionCookie());
+        if (!only(method, ['POST'], res)) return true;
+        // Ended on the server too: a copy of the cookie kept elsewhere stops working now, not in 12 hours.
+        auth.endSession(readCookie(req.headers.cookie, SESSION_COOKIE));
+        redirect(res, '/', clearedSessionCookie());
         return true;
       }
       return false;

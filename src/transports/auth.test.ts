@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANONYMOUS, bearerChallenge, createBearerAuth, SESSION_SECONDS } from './auth.js';
+import { ANONYMOUS, bearerChallenge, createBearerAuth, MAX_ENDED_SESSIONS, SESSION_SECONDS } from './auth.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(64);
@@ -61,5 +61,40 @@ describe('createBearerAuth', () => {
     expect(auth.authenticateSession(session).kind).toBe('invalid');
     expect(createBearerAuth([A, B]).authenticateSession(session).kind).toBe('invalid');
     expect(createBearerAuth(undefined).startSession(A)).toBeUndefined();
+  });
+
+  it('ends a session on sign-out: that cookie is refused from then on, another of the same second is not', () => {
+    const auth = createBearerAuth([A], () => 1_000_000_000_000);
+    const first = auth.startSession(A);
+    const second = auth.startSession(A);
+    expect(first).not.toBe(second);
+    auth.endSession(first);
+    expect(auth.authenticateSession(first).kind).toBe('invalid');
+    expect(auth.authenticateSession(second).kind).toBe('ok');
+    // Ending nothing, garbage or a forged value is harmless.
+    auth.endSession(undefined);
+    auth.endSession('garbage');
+    auth.endSession(second?.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')));
+    expect(auth.authenticateSession(second).kind).toBe('ok');
+  });
+
+  it('keeps ended sessions in bounded memory: expired ones are dropped first, then the oldest', () => {
+    let now = 1_000_000_000_000;
+    const auth = createBearerAuth([A], () => now);
+    const old = auth.startSession(A);
+    auth.endSession(old);
+    now += (SESSION_SECONDS + 1) * 1000; // `old` has expired: it makes room when the set is full
+    const ended: string[] = [];
+    for (let i = 0; i < MAX_ENDED_SESSIONS; i++) {
+      const s = auth.startSession(A) as string;
+      auth.endSession(s);
+      ended.push(s);
+    }
+    expect(ended.every((s) => auth.authenticateSession(s).kind === 'invalid')).toBe(true);
+    const one = auth.startSession(A);
+    auth.endSession(one); // full of live sessions: the oldest is forgotten
+    expect(auth.authenticateSession(one).kind).toBe('invalid');
+    expect(auth.authenticateSession(ended[0]).kind).toBe('ok');
+    expect(auth.authenticateSession(ended[1]).kind).toBe('invalid');
   });
 });

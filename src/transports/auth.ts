@@ -21,12 +21,20 @@ export interface BearerAuth {
   authenticate(authorization: string | undefined): AuthOutcome;
   /** A dashboard session for a token typed into the login form: the cookie value, or undefined for a wrong token. */
   startSession(token: string): string | undefined;
-  /** Checks a session cookie's value: `ok` as the token it was started with, while it has not expired. */
+  /** Checks a session cookie's value: `ok` as the token it was started with, while it has not expired and was not ended. */
   authenticateSession(value: string | undefined): AuthOutcome;
+  /** Ends a session (sign out): its cookie value is refused from now on, even if a copy was kept. */
+  endSession(value: string | undefined): void;
 }
 
 /** How long a dashboard login lasts (the cookie's Max-Age and the session's own expiry). */
 export const SESSION_SECONDS = 12 * 3600;
+
+/**
+ * Ended sessions remembered until they expire. Bounded, so sign-outs can't grow memory without limit: past
+ * it, the expired are dropped, then the oldest (which a restart would end anyway, as it ends every session).
+ */
+export const MAX_ENDED_SESSIONS = 10_000;
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
@@ -51,9 +59,24 @@ export function createBearerAuth(tokens: readonly string[] | undefined, now: () 
     });
     return found;
   };
-  // A session names its token by index and carries its expiry, signed under the startup key: the cookie holds
-  // no token, a restart ends every session, and nothing about sessions is kept in memory.
-  const sign = (index: number, expires: number): string => createHmac('sha256', key).update(`session|${index}|${expires}`).digest('base64url');
+  // A session names its token by index and carries its expiry and a nonce (two sign-ins in one second are
+  // two sessions), signed under the startup key: the cookie holds no token and a restart ends every session. Only sessions ended by a sign-out are kept in memory (their
+  // signature, until it expires), so a copy of a signed-out cookie is refused.
+  const sign = (index: number, expires: number, nonce: string): string => createHmac('sha256', key).update(`session|${index}|${expires}|${nonce}`).digest('base64url');
+  const ended = new Map<string, number>();
+  const check = (value: string | undefined): { outcome: AuthOutcome; signature?: string; expires?: number } => {
+    const parts = SESSION.exec(value ?? '');
+    if (!parts) return { outcome: { kind: 'missing' } };
+    const index = Number(parts[1]);
+    const expires = Number(parts[2]);
+    const signature = parts[4] ?? '';
+    const expected = Buffer.from(sign(index, expires, parts[3] ?? ''));
+    const presented = Buffer.from(signature);
+    const valid = presented.length === expected.length && timingSafeEqual(presented, expected);
+    const found = known[index];
+    const live = valid && found && expires > now() / 1000 && !ended.has(signature);
+    return live ? { outcome: { kind: 'ok', principal: found.principal }, signature, expires } : { outcome: { kind: 'invalid' } };
+  };
   return {
     required: known.length > 0,
     authenticate(authorization) {
@@ -68,24 +91,28 @@ export function createBearerAuth(tokens: readonly string[] | undefined, now: () 
       const index = known.length > 0 && TOKEN.test(token) ? match(token) : -1;
       if (index < 0) return undefined;
       const expires = Math.floor(now() / 1000) + SESSION_SECONDS;
-      return `${index}.${expires}.${sign(index, expires)}`;
+      const nonce = randomBytes(9).toString('base64url');
+      return `${index}.${expires}.${nonce}.${sign(index, expires, nonce)}`;
     },
     authenticateSession(value) {
-      const parts = SESSION.exec(value ?? '');
-      if (!parts) return { kind: 'missing' };
-      const index = Number(parts[1]);
-      const expires = Number(parts[2]);
-      const expected = Buffer.from(sign(index, expires));
-      const presented = Buffer.from(parts[3] ?? '');
-      const valid = presented.length === expected.length && timingSafeEqual(presented, expected);
-      const found = known[index];
-      return valid && found && expires > now() / 1000 ? { kind: 'ok', principal: found.principal } : { kind: 'invalid' };
+      return check(value).outcome;
+    },
+    endSession(value) {
+      const { outcome, signature, expires } = check(value);
+      if (outcome.kind !== 'ok' || signature === undefined || expires === undefined) return;
+      if (ended.size >= MAX_ENDED_SESSIONS) {
+        const nowSeconds = now() / 1000;
+        for (const [sig, until] of ended) if (until <= nowSeconds) ended.delete(sig);
+        // All still live: forget the oldest sign-out (insertion order is expiry order: sessions last equally long).
+        if (ended.size >= MAX_ENDED_SESSIONS) ended.delete(ended.keys().next().value as string);
+      }
+      ended.set(signature, expires);
     },
   };
 }
 
 const TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-const SESSION = /^(\d{1,4})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
+const SESSION = /^(\d{1,4})\.(\d{1,12})\.([A-Za-z0-9_-]{12})\.([A-Za-z0-9_-]{43})$/;
 
 /** The RFC 6750 challenge for a 401: says a Bearer token is needed and, when one was sent, that it was wrong. */
 export function bearerChallenge(outcome: 'missing' | 'invalid'): string {

@@ -51,7 +51,7 @@ describe('the dashboard page', () => {
     const again = await rawRequest(open.url, '/dashboard.css', { headers: { 'if-none-match': String(css.headers['etag']) } });
     expect(again.status).toBe(304);
     expect((await rawRequest(open.url, '/favicon.svg')).headers['content-type']).toBe('image/svg+xml');
-    expect((await rawRequest(open.url, '/dashboard.js', { method: 'POST', body: '' })).status).toBe(405);
+    expect((await rawRequest(open.url, '/dashboard.js', { method: 'POST', headers: { 'x-orchestrator-csrf': '1' }, body: '' })).status).toBe(405);
   });
 
   it('names the new routes in the 404', async () => {
@@ -123,8 +123,46 @@ describe('signing in with ORCHESTRATOR_TOKEN set', () => {
     expect((await rawRequest(secured.url, '/instances', { headers: { cookie: `orchestrator_session=${TOKEN}` } })).status).toBe(401);
     const crossSite = await rawRequest(secured.url, '/login', { method: 'POST', headers: { ...FORM, origin: 'http://evil.example' }, body: `token=${TOKEN}` });
     expect(crossSite.status).toBe(403);
-    const out = await rawRequest(secured.url, '/logout', { method: 'POST', headers: { cookie } });
+    const out = await rawRequest(secured.url, '/logout', { method: 'POST', headers: { cookie, 'x-orchestrator-csrf': '1' } });
     expect(out.status).toBe(303);
     expect(String(out.headers['set-cookie'])).toMatch(/^orchestrator_session=; .*Max-Age=0$/);
+  });
+
+  it('sign-out ends the session on the server: a copy of the cookie kept elsewhere is refused, other sessions go on', async () => {
+    const [ended, other] = [await signIn(), await signIn()];
+    expect((await rawRequest(secured.url, '/instances', { headers: { cookie: ended } })).status).toBe(200);
+    expect((await rawRequest(secured.url, '/logout', { method: 'POST', headers: { cookie: ended, 'x-orchestrator-csrf': '1' } })).status).toBe(303);
+    const after = await rawRequest(secured.url, '/instances', { headers: { cookie: ended } });
+    expect(after.status).toBe(401);
+    expect((await rawRequest(secured.url, '/', { headers: { cookie: ended } })).text).toContain('action="/login"');
+    expect((await rawRequest(secured.url, '/instances', { headers: { cookie: other } })).status).toBe(200);
+  });
+
+  it('a sign-out another page could forge (no CSRF header) is refused with 403 and the header to send', async () => {
+    const cookie = await signIn();
+    const forged = await rawRequest(secured.url, '/logout', { method: 'POST', headers: { ...FORM, cookie }, body: '' });
+    expect(forged.status).toBe(403);
+    expect(forged.json<{ error: { message: string } }>().error.message).toMatch(/x-orchestrator-csrf: 1/);
+    expect((await rawRequest(secured.url, '/instances', { headers: { cookie } })).status).toBe(200);
+  });
+});
+
+describe('forgeable requests without a token (CSRF from another local page)', () => {
+  it('refuses a body-less or form POST that lacks the header, on every POST route; JSON, the header or DELETE pass', async () => {
+    const task = await rawRequest(open.url, '/tasks/task_missing/cancel', { method: 'POST' });
+    expect(task.status).toBe(403);
+    expect(task.headers['content-type']).toMatch(/^application\/json/);
+    expect(task.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/x-orchestrator-csrf: 1.*application\/json/) });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const body = JSON.stringify({ tool: 'spawn_claude', arguments: { name: 'forged' } });
+      expect((await rawRequest(open.url, '/tools/execute', { method: 'POST', headers: { 'content-type': type }, body })).status).toBe(403);
+    }
+    expect((await rawRequest(open.url, '/logout', { method: 'POST' })).status).toBe(403);
+    expect((await rawRequest(open.url, '/tasks/task_missing/cancel', { method: 'POST', headers: { 'x-orchestrator-csrf': '1' } })).status).toBe(404);
+    const json = await rawRequest(open.url, '/tools/execute', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ tool: 'spawn_claude', arguments: { name: 'json' } }) });
+    expect(json.status).toBe(200);
+    // DELETE can't be sent cross-origin without a preflight: it needs no header.
+    const id = json.json<{ structuredContent: { instance_id: string } }>().structuredContent.instance_id;
+    expect((await rawRequest(open.url, `/instances/${id}`, { method: 'DELETE' })).status).toBe(200);
   });
 });

@@ -65,7 +65,7 @@ describe('GET /events', () => {
   });
 
   it('refuses other methods with 405', async () => {
-    const res = await fetch(`${stack.url}/events`, { method: 'POST', body: '{}' });
+    const res = await fetch(`${stack.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET');
   });

@@ -31,9 +31,25 @@ function isOpen(method: string | undefined, path: string): boolean {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
+ * Whether a page on another origin could have sent this request without a CORS preflight (a form post, a
+ * `fetch` with a text body, a beacon): a POST with no Authorization header, no CSRF header and no JSON body.
+ * Other methods, custom headers and `application/json` all need a preflight, which this server never approves.
+ * The Origin check alone does not stop these: pages on other ports of the same host pass it, and the session
+ * cookie goes with them (SameSite does not separate ports). Signing in (a form post) is the one exception: it
+ * needs the token.
+ */
+export function forgeable(method: string | undefined, path: string, headers: IncomingMessage['headers']): boolean {
+  if (method !== 'POST' || path === '/login') return false;
+  if (headers.authorization !== undefined || headers[CSRF_HEADER] === '1') return false;
+  const type = String(headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  return type !== 'application/json';
+}
+
+/**
  * Every request passes here before any route: Host/Origin (403), then who it is (a bearer token, or the
  * dashboard's session cookie), then the rate limit for that client (429), then the token (401), then, for a
- * change made with only the cookie, the dashboard's CSRF header (403). Open without a token: GET /health, the
+ * change made with only the cookie or a POST another page could forge, the dashboard's CSRF header (403),
+ * with or without a token configured. Open without a token: GET /health, the
  * dashboard's page and assets, and its login/logout. Returns undefined when the request was refused (and answered).
  */
 export function admit(options: GateOptions, req: IncomingMessage, res: ServerResponse, path: string): Admitted | undefined {
@@ -81,6 +97,17 @@ export function admit(options: GateOptions, req: IncomingMessage, res: ServerRes
   if (byCookie && !SAFE_METHODS.has(req.method ?? 'GET') && !open && req.headers[CSRF_HEADER] !== '1') {
     options.logger.info({ status: 403, path, remote }, 'refused a cookie-authenticated change without the dashboard header');
     sendRefusal(res, mcp, 403, 'forbidden', `A change made with the dashboard's session cookie must carry the header ${CSRF_HEADER}: 1 (the dashboard's own requests do); other clients send Authorization: Bearer <token>.`);
+    return undefined;
+  }
+  if (forgeable(req.method, path, req.headers)) {
+    options.logger.info({ status: 403, path, remote }, 'refused a POST that another page could have forged');
+    sendRefusal(
+      res,
+      mcp,
+      403,
+      'forbidden',
+      `A POST must carry the header ${CSRF_HEADER}: 1 or a JSON body (content-type: application/json), or an Authorization header: without one, any web page open in the browser could send it (CSRF).`,
+    );
     return undefined;
   }
   return { principal };

@@ -1,12 +1,18 @@
 import { SESSION_SECONDS } from './auth.js';
 
-/** The dashboard's session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site sends it). */
+/**
+ * The dashboard's session cookie: HttpOnly (no script reads it), SameSite=Strict (a link or form from another
+ * *site* doesn't send it). A site is the registrable domain without the port, so pages on other ports of
+ * localhost or of the same host are the same site and their requests do carry it: the CSRF header below is
+ * what keeps them from acting with it.
+ */
 export const SESSION_COOKIE = 'orchestrator_session';
 
 /**
- * The header the dashboard's own requests carry. A request that changes state with only the cookie as its
- * credential must have it: another site's form or image cannot set a custom header, and a script on another
- * origin could only with a CORS preflight this server never approves.
+ * The header the dashboard's own requests carry. A POST without an Authorization header must have it (or a
+ * JSON body, `content-type: application/json`), token or not: another page's form, image or "simple" fetch
+ * cannot set a custom header or that content type, and a script on another origin could only with a CORS
+ * preflight this server never approves.
  */
 export const CSRF_HEADER = 'x-orchestrator-csrf';
 

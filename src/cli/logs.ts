@@ -1,13 +1,15 @@
+import { DEFAULTS } from '../config/defaults.js';
 import { OrchestratorError } from '../domain/errors.js';
 import type { ListResult, OutputResult } from '../orchestrator/results.js';
 import type { InstanceView } from '../orchestrator/views.js';
+import { stripControls } from '../text/terminal-safe.js';
 import { formatMessage } from './message-format.js';
 import type { ClientFlags } from './parse-args.js';
 import { resolveTarget, ServerClient } from './server-client.js';
 import { Wakeups } from './wakeups.js';
 
-/** The largest page get_instance_output serves. */
-const PAGE = 500;
+/** The largest page get_instance_output and GET /instances serve. */
+const PAGE = DEFAULTS.maxPageSize;
 /** How many instances a prefix or a name is looked for among (newest first). */
 const MOST_SEARCHED = 2_000;
 const FULL_ID = /^[a-z]+_[0-9a-f]{32}$/;
@@ -42,7 +44,7 @@ export async function runLogs(flags: ClientFlags, env: Readonly<Record<string, s
       if (!flags.follow) return;
       if (page.state === 'terminated' || page.state === 'failed') {
         const view = (await client.get(`/instances/${encodeURIComponent(id)}`, io.signal)) as InstanceView;
-        const end = `-- ${id} ${view.state}: ${view.state_reason}\n`;
+        const end = `-- ${id} ${view.state}: ${stripControls(view.state_reason)}\n`;
         if (flags.json) process.stderr.write(end);
         else io.write(end);
         return;

@@ -1,5 +1,6 @@
 import type { MessageView } from '../orchestrator/views.js';
-import { usd } from './status-table.js';
+import { clockTime, localDate, oneLine, usd } from '../text/human-format.js';
+import { stripControls } from '../text/terminal-safe.js';
 
 /**
  * One conversation message for `logs`: a header with its time, role and (for a reply) what the turn used,
@@ -7,6 +8,9 @@ import { usd } from './status-table.js';
  *
  *   07:58:03 assistant  512 tokens (412 in, 100 out) · $0.0021 · 1.9 s · claude-sonnet-5-5
  *     Rivers bend and run…
+ *
+ * Replies, tool results and errors come from models and tools: their control characters are removed (a reply
+ * must not recolour or retitle the reader's terminal); newlines and tabs stay.
  */
 export function formatMessage(m: MessageView, now: Date = new Date()): string {
   const facts: string[] = [];
@@ -18,7 +22,7 @@ export function formatMessage(m: MessageView, now: Date = new Date()): string {
   const header = `${when(m.at, now)} ${m.role.padEnd(9)}${facts.length > 0 ? `  ${facts.join(' · ')}` : ''}`.trimEnd();
   const body = m.content.length > 0 ? indent(m.content) : '    (empty)';
   const calls = (m.tool_calls ?? []).map((c) => `    ↳ ${c.name}${c.is_error ? ' (error)' : ''}: ${oneLine(c.result, 100)}`);
-  return [header, body, ...calls].join('\n');
+  return stripControls([header, body, ...calls].join('\n'));
 }
 
 function cacheText(m: MessageView): string {
@@ -34,9 +38,7 @@ function cacheText(m: MessageView): string {
 function when(iso: string, now: Date): string {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const clock = `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
-  return at.toDateString() === now.toDateString() ? clock : `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${clock}`;
+  return at.toDateString() === now.toDateString() ? clockTime(at) : `${localDate(at)} ${clockTime(at)}`;
 }
 
 function indent(text: string): string {
@@ -45,9 +47,4 @@ function indent(text: string): string {
     .split('\n')
     .map((line) => `    ${line}`)
     .join('\n');
-}
-
-function oneLine(text: string, width: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= width ? flat : `${flat.slice(0, width - 1)}…`;
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { GlobalTotals } from '../orchestrator/results.js';
 import type { InstanceView } from '../orchestrator/views.js';
+import { usd } from '../text/human-format.js';
 import { listenError } from '../transports/listen-error.js';
-import { renderStatus, treeOrder, usd } from './status-table.js';
+import { renderStatus, treeOrder } from './status-table.js';
 import { nearest } from './suggest.js';
 
 function view(id: string, name: string, parent: string | null, createdAt: string, extra: Partial<InstanceView> = {}): InstanceView {
@@ -76,6 +77,19 @@ describe('the status table', () => {
   it('says when there is nothing, and when the list was cut', () => {
     expect(renderStatus({ instances: [], total: 0, totals, includeTerminated: false })).toMatch(/^No live instances\.\n/);
     expect(renderStatus({ instances: list.slice(0, 2), total: 9, totals, includeTerminated: true })).toContain('(the newest 2 of 9; --json has every field)');
+  });
+
+  it('never writes a control character from a name or role to the terminal, and keeps one line per instance', () => {
+    const text = renderStatus({
+      instances: [view('inst_00000001', '\x1b]0;pwned\x07evil\x1b[2J\nname\x9b31m', null, '2026-11-27T07:00:00.000Z', { role: 'dev\x1b[31m' })],
+      total: 1,
+      totals,
+      includeTerminated: false,
+    });
+    expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    const row = text.split('\n')[1] ?? '';
+    expect(row).toContain(']0;pwnedevil[2J name31m');
+    expect(row).toContain('dev[31m');
   });
 
   it('shows dollars with the precision small calls need', () => {

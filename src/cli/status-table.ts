@@ -1,5 +1,7 @@
 import type { GlobalTotals } from '../orchestrator/results.js';
 import type { InstanceView } from '../orchestrator/views.js';
+import { usd } from '../text/human-format.js';
+import { stripControls } from '../text/terminal-safe.js';
 
 /** What `status` renders: the instances it read and the server's totals. */
 export interface StatusData {
@@ -17,15 +19,19 @@ const NUMERIC = new Set<string>(['TOKENS', 'COST', 'TURNS', 'HEALTH']);
 const SHORT_ID = 13;
 const NAME_WIDTH = 28;
 
-/** The instance table, children indented under their parent, then a line of totals. */
+/**
+ * The instance table, children indented under their parent, then a line of totals. Names and roles are the
+ * callers' text: control characters are removed and line breaks flattened, so a name can neither drive the
+ * terminal nor break the table.
+ */
 export function renderStatus(data: StatusData): string {
   const rows = treeOrder(data.instances).map(({ view, prefix }) => [
     view.instance_id.slice(0, SHORT_ID),
-    clip(`${prefix}${view.name}`, NAME_WIDTH),
-    view.role,
+    clip(`${prefix}${cell(view.name)}`, NAME_WIDTH),
+    cell(view.role),
     view.state,
-    view.backend,
-    view.model,
+    cell(view.backend),
+    cell(view.model),
     view.usage.total_tokens.toLocaleString('en-US'),
     usd(view.cost_usd),
     String(view.turns),
@@ -60,11 +66,9 @@ function totalsLine(t: GlobalTotals, includeTerminated: boolean): string {
   return `Totals: ${parts.join(' · ')}${hint}`;
 }
 
-/** Dollars with the precision small model calls need; unknown (an unpriced model) is "?", never $0. */
-export function usd(value: number | null): string {
-  if (value === null) return '?';
-  if (value === 0) return '$0';
-  return value >= 1 ? `$${value.toFixed(2)}` : `$${value.toFixed(4)}`;
+/** One table cell from a caller's text: no control characters, one line. */
+function cell(text: string): string {
+  return stripControls(text).replace(/\s/g, ' ');
 }
 
 function clip(text: string, width: number): string {

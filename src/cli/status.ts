@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../config/defaults.js';
 import type { ListResult } from '../orchestrator/results.js';
 import type { InstanceView } from '../orchestrator/views.js';
 import type { ClientFlags } from './parse-args.js';
@@ -5,7 +6,7 @@ import { resolveTarget, ServerClient } from './server-client.js';
 import { renderStatus } from './status-table.js';
 
 /** The largest page GET /instances serves. */
-const PAGE = 500;
+const PAGE = DEFAULTS.maxPageSize;
 /** A table past this many rows is not read by anyone; --json pages the rest. */
 const MOST_ROWS = 2_000;
 

@@ -53,6 +53,28 @@ describe('log format', () => {
     expect(formatLogLine(JSON.stringify({ level: 30, time, msg: 'hi' }), true)).toContain('\x1b[32mINFO \x1b[0m');
   });
 
+  it('never writes a control character from a record to the terminal: fields, message, keys and stacks show them escaped', () => {
+    const time = new Date(2026, 10, 27, 7, 58, 1).getTime();
+    const line = formatLogLine(
+      JSON.stringify({
+        level: 50,
+        time,
+        msg: 'spawned \x1b[2J',
+        name: '\x1b]0;pwned\x07',
+        csi: 'a\x9b31m',
+        ['k\x1b']: 1,
+        detail: { reply: '\x1b[31mred' },
+        err: { message: 'bad \x1b[5m', stack: 'Error: bad \x1b[5m\n    at f (x.js:1:1)' },
+      }),
+    );
+    expect(line).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    expect(line).toBe(
+      '07:58:01 ERROR spawned \\u001b[2J  name="\\u001b]0;pwned\\u0007" csi="a\\u009b31m" k\\u001b=1 detail={"reply":"\\u001b[31mred"} err="bad \\u001b[5m"\n' +
+        '    Error: bad \\u001b[5m\n    at f (x.js:1:1)\n',
+    );
+    expect(formatLogLine('raw \x1b[2J line')).toBe('raw \\u001b[2J line\n');
+  });
+
   it('the bin writes JSON when stderr is a pipe, and readable lines with LOG_FORMAT=pretty', async () => {
     const env = (extra: Record<string, string>) => bareEnv({ WORKSPACE_DIR: mkdtempSync(join(tmpdir(), 'ws-')), ...extra });
     for (const [extra, check] of [

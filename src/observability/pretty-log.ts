@@ -4,7 +4,11 @@
  *   07:58:01 INFO  claude-orchestrator listening  url=http://127.0.0.1:8001 mcp=http://127.0.0.1:8001/mcp
  *
  * Hand-written rather than pino-pretty: one small function, no dependency, nothing to load in stdio mode.
+ * Fields may hold text from outside (a name, a model's error): control characters are shown escaped, never written
+ * raw to the terminal.
  */
+import { clockTime } from '../text/human-format.js';
+import { escapeControls, hasControls, quoteForTerminal } from '../text/terminal-safe.js';
 
 const LEVELS: Record<number, { label: string; color: string }> = {
   10: { label: 'TRACE', color: '\x1b[90m' },
@@ -25,14 +29,14 @@ export function formatLogLine(line: string, color = false): string {
   let record: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(line);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return line.endsWith('\n') ? line : `${line}\n`;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return asItCame(line);
     record = parsed as Record<string, unknown>;
   } catch {
     // Not a JSON record (nothing pino writes): show it as it came rather than lose it.
-    return line.endsWith('\n') ? line : `${line}\n`;
+    return asItCame(line);
   }
-  const level = LEVELS[Number(record.level)] ?? { label: String(record.level ?? '?').toUpperCase(), color: '' };
-  const time = typeof record.time === 'number' ? clock(new Date(record.time)) : '--:--:--';
+  const level = LEVELS[Number(record.level)] ?? { label: escapeControls(String(record.level ?? '?').toUpperCase()), color: '' };
+  const time = typeof record.time === 'number' ? clockTime(new Date(record.time)) : '--:--:--';
   const paint = (code: string, text: string) => (color && code ? `${code}${text}${RESET}` : text);
   const fields: string[] = [];
   let stack: string | undefined;
@@ -43,12 +47,13 @@ export function formatLogLine(line: string, color = false): string {
       if (Number(record.level) >= 50 && typeof value.stack === 'string') stack = value.stack;
       continue;
     }
-    fields.push(`${paint(DIM, `${key}=`)}${shown(value)}`);
+    fields.push(`${paint(DIM, `${escapeControls(key)}=`)}${shown(value)}`);
   }
-  const message = typeof record.msg === 'string' ? record.msg : '';
+  const message = typeof record.msg === 'string' ? escapeControls(record.msg) : '';
   let out = `${paint(DIM, time)} ${paint(level.color, level.label.padEnd(5))} ${message}`;
   if (fields.length > 0) out += `  ${fields.join(' ')}`;
-  if (stack !== undefined) out += `\n${stack.split('\n').map((l) => `    ${l.trim()}`).join('\n')}`;
+  // A stack's lines are indented as they are, with any control character in them (a message's) escaped.
+  if (stack !== undefined) out += `\n${stack.split('\n').map((l) => `    ${escapeControls(l.trim())}`).join('\n')}`;
   return `${out}\n`;
 }
 
@@ -56,16 +61,20 @@ function isErrorRecord(value: unknown): value is { message: unknown; stack?: unk
   return typeof value === 'object' && value !== null && 'message' in value;
 }
 
-/** Bare when it reads unambiguously (no spaces, quotes or =), JSON otherwise; objects as compact JSON. */
+/**
+ * Bare when it reads unambiguously (no spaces, quotes, = or control characters), a JSON string otherwise; objects
+ * as compact JSON. Control characters always come out escaped.
+ */
 function shown(value: unknown): string {
-  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) && !hasControls(value) ? value : quoteForTerminal(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  return JSON.stringify(value) ?? String(value);
+  return escapeControls(JSON.stringify(value) ?? String(value));
 }
 
-function clock(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+/** A line that is not a log record, with its control characters escaped. */
+function asItCame(line: string): string {
+  const text = line.endsWith('\n') ? line.slice(0, -1) : line;
+  return `${escapeControls(text)}\n`;
 }
 
 /** A pino destination that writes each line formatted to `out`. */

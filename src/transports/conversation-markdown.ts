@@ -1,5 +1,6 @@
 import type { InstanceView, MessageView } from '../orchestrator/views.js';
 import type { OutputResult } from '../orchestrator/results.js';
+import { oneLine, usd } from '../text/human-format.js';
 
 /**
  * An instance's conversation as readable markdown: who it is, then one section per message (role, time,
@@ -33,20 +34,11 @@ function windowNote(page: OutputResult): string {
 function messageSection(m: MessageView): string[] {
   const facts = [m.at];
   if (m.usage) facts.push(`${m.usage.input_tokens} in / ${m.usage.output_tokens} out tokens`);
-  if (m.cost_usd !== undefined) facts.push(usd(m.cost_usd));
+  if (m.cost_usd !== undefined) facts.push(usd(m.cost_usd, 'cost unknown'));
   if (m.duration_ms !== undefined) facts.push(`${m.duration_ms} ms`);
   if (m.stop_reason) facts.push(m.stop_reason);
   if (m.failed) facts.push(`failed${m.error ? `: ${m.error}` : ''}`);
   const section = [`## ${m.seq}. ${m.role} · ${facts.join(' · ')}`, '', m.content === '' ? '_(no text)_' : m.content];
-  for (const call of m.tool_calls ?? []) section.push('', `- tool ${call.name}${call.is_error ? ' (error)' : ''}: ${oneLine(call.result)}`);
+  for (const call of m.tool_calls ?? []) section.push('', `- tool ${call.name}${call.is_error ? ' (error)' : ''}: ${oneLine(call.result, 200)}`);
   return section;
-}
-
-function usd(value: number | null): string {
-  return value === null ? 'cost unknown' : `$${value.toFixed(4)}`;
-}
-
-function oneLine(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

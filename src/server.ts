@@ -2,7 +2,7 @@ import { BACKENDS, backendStatus } from './backends/registry.js';
 import { storePath, type Config } from './config/load-config.js';
 import { toOrchestratorError } from './domain/errors.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { startTracing } from './observability/start-tracing.js';
+import { startTracing, type TracingHandle } from './observability/start-tracing.js';
 import { ensureSafeWorkspaceBase } from './security/workspace-base.js';
 import type { Orchestrator } from './orchestrator/orchestrator.js';
 import { assertExposureAllowed } from './transports/exposure.js';
@@ -47,7 +47,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if (!config.apiKey) logger.warn('ANTHROPIC_API_KEY is not set: the server runs, but spawn_claude and send_to_instance will answer with how to set it.');
   // Traces only when the standard OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set: only then is the OpenTelemetry SDK loaded.
   const tracing = await startTracing(process.env, logger);
+  try {
+    return await serve(options, logger, tracing);
+  } catch (error) {
+    // A store that would not open, a busy port: the global TracerProvider must not outlive a server that never ran.
+    await tracing?.shutdown();
+    throw error;
+  }
+}
 
+/** The transport of startServer, once tracing is set up; a failure leaves shutting tracing down to the caller. */
+async function serve(options: StartServerOptions, logger: Logger, tracing: TracingHandle | undefined): Promise<RunningServer> {
+  const { config } = options;
   if (options.stdio) {
     // Each transport loads only itself: stdio never loads the HTTP stack, nor HTTP the stdio one. The client's
     // handshake needs no store, so it is answered first; every tool call waits for the orchestrator.
@@ -86,7 +97,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     // Port in use, say: release the store and timers before reporting it, as one line that says what to do.
     await firstCheck;
     await orchestrator.close();
-    await tracing?.shutdown();
     throw listenError(error, config.host, config.port) ?? error;
   }
   logger.info({ url: http.url, mcp: `${http.url}/mcp`, workspaceDir: config.workspaceDir, store: storePath(config) }, 'claude-orchestrator listening');

@@ -63,12 +63,26 @@ export function startOtelSdk(logger: Logger): TracingHandle | undefined {
   };
 }
 
-/** Where spans go, for the start-up log line (as the exporter resolves it). */
+/** Where spans go, for the start-up log line (as the exporter resolves it), without credentials. */
 function exportUrl(): string | undefined {
   const traces = process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim();
-  if (traces) return traces;
+  if (traces) return withoutCredentials(traces);
   const base = process.env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim();
-  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+  return base ? `${withoutCredentials(base).replace(/\/+$/, '')}/v1/traces` : undefined;
+}
+
+/**
+ * An endpoint URL fit for a log: no user:password@ and no query string or fragment (some collectors take an
+ * API key there). Text that is not an http(s) URL loses everything up to an @ and from a ? or #.
+ */
+export function withoutCredentials(endpoint: string): string {
+  const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) return endpoint.replace(/[?#].*$/s, '').replace(/^([^/]*\/\/)?[^/]*@/, '$1');
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  url.hash = '';
+  return url.href;
 }
 
 /** OpenTelemetry's own complaints (an export that failed, say) as our log lines; a tracing failure is a warning, never an error of the server. */

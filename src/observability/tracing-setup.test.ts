@@ -4,6 +4,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '../test-support/otlp-receiver.js';
 import { createLogger, silentLogger } from './logger.js';
+import { withoutCredentials } from './otel-sdk.js';
 import { startTracing, tracingRequested } from './start-tracing.js';
 import { withSpan } from './tracing.js';
 
@@ -56,6 +57,19 @@ describe('when traces are exported', () => {
     await expect(withSpan('lost span', {}, async () => 'the work is done')).resolves.toBe('the work is done');
     await tracing?.shutdown();
     expect(lines.join('')).toMatch(/spans not flushed within \d+ s of shutdown|spans not exported/);
+  });
+
+  it('logs where spans go without the credentials an endpoint may carry', async () => {
+    process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] = `${receiver.url.replace('//', '//user:s3cret@')}/base/?api_key=s3cret-too#frag`;
+    const lines: string[] = [];
+    const logger = createLogger('info', new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) }), { format: 'json' });
+    const tracing = await startTracing(process.env, logger);
+    await tracing?.shutdown();
+    const started = lines.map((l) => JSON.parse(l) as { msg: string; endpoint?: string }).find((l) => l.msg.startsWith('OpenTelemetry: exporting traces'));
+    expect(started?.endpoint).toBe(`${receiver.url}/base/v1/traces`);
+    expect(lines.join('')).not.toContain('s3cret');
+    expect(withoutCredentials('https://k:v@collector.example:4318/v1/traces?token=x')).toBe('https://collector.example:4318/v1/traces');
+    expect(withoutCredentials('k:v@collector:4318/v1/traces?token=x')).toBe('collector:4318/v1/traces');
   });
 
   it("steps aside when the process already has a TracerProvider: the spans go to that one", async () => {

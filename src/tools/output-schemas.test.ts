@@ -1,44 +1,20 @@
-import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 import { z } from 'zod';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../observability/logger.js';
-import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
-import { simulatorOrchestrator } from '../test-support/orchestrator-fixture.js';
-import { createMcpServer } from '../transports/mcp-server.js';
+import { simulatorMcp } from '../test-support/simulator-mcp.js';
 import { checkOutput, outputJsonSchema } from './output-check.js';
 import { TOOLS } from './registry.js';
 import { defineTool } from './tool-definition.js';
 
-let sim: RunningSimulator;
-let orchestrator: Orchestrator;
-let client: Client;
-let release: () => void = () => undefined;
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
-afterEach(async () => {
-  release();
-  sim.setScript([]);
-  await client?.close();
-  await orchestrator?.close();
-});
+const mcp = simulatorMcp('schema-test');
 
 type S = Record<string, any>;
 
 /** Every tool called for real (simulator behind the API backend, the SDK's client), each success checked by the client's own validator. */
 describe('tool results against their published outputSchema', () => {
   it('every tool has one, and every successful result of every tool matches it', async () => {
-    orchestrator = simulatorOrchestrator(sim.url);
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await createMcpServer(orchestrator).connect(serverSide);
-    client = new Client({ name: 'schema-test', version: '1.0.0' });
-    await client.connect(clientSide);
+    const client = await mcp.connect();
 
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS.map((t) => t.name).sort());
@@ -63,12 +39,6 @@ describe('tool results against their published outputSchema', () => {
       validated.set(name, (validated.get(name) ?? 0) + 1);
       return result.structuredContent as S;
     };
-    const hold = (marker: string) => {
-      let open!: () => void;
-      const gate = new Promise<void>((r) => (open = r));
-      release = open;
-      sim.setScript([{ match: { lastUser: marker }, reply: async () => (await gate, `done: ${marker}`) }]);
-    };
 
     const lead = (await call('spawn_claude', { name: 'lead', role: 'architect', max_total_tokens: 200_000, max_cost: 5 }))['instance_id'];
     const a = (await call('spawn_claude', { name: 'a', role: 'backend_developer' }))['instance_id'];
@@ -78,20 +48,20 @@ describe('tool results against their published outputSchema', () => {
     expect(reply['reply']).toEqual(expect.any(String));
 
     // The other branch: a task handle, then get_task while working and once done.
-    hold('slow job');
+    mcp.holdReplies('slow job');
     const handle = await call('send_to_instance', { instance_id: b, message: 'slow job', wait_seconds: 0 });
     expect(handle).toMatchObject({ state: 'working', task_id: expect.any(String) });
     expect((await call('get_task', { task_id: handle['task_id'] }))['state']).toBe('working');
     const waiting = call('get_task', { task_id: handle['task_id'], wait_seconds: 300 });
-    release();
+    mcp.release();
     expect(await waiting).toMatchObject({ state: 'completed', result: { reply: 'done: slow job' } });
 
-    hold('never ends');
+    mcp.holdReplies('never ends');
     const doomed = await call('send_to_instance', { instance_id: b, message: 'never ends', wait_seconds: 0 });
-    await expect.poll(() => sim.inFlight).toBe(1);
+    await expect.poll(() => mcp.sim.inFlight).toBe(1);
     expect(await call('cancel_task', { task_id: doomed['task_id'] })).toMatchObject({ state: 'cancelled', error: { code: 'cancelled' } });
-    release();
-    sim.setScript([]);
+    mcp.release();
+    mcp.sim.setScript([]);
 
     expect((await call('get_instance_output', { instance_id: a }))['messages']).toHaveLength(2);
     expect((await call('get_instance_status', { instance_id: a }))['turns']).toBe(1);
@@ -106,10 +76,10 @@ describe('tool results against their published outputSchema', () => {
       });
       expect(run['coordination_type']).toBe(type);
     }
-    hold('long review');
+    mcp.holdReplies('long review');
     const running = await call('coordinate_instances', { participant_ids: [a, b], task_description: 'long review', coordination_type: 'parallel', wait_seconds: 0 });
     expect(running['state']).toBe('working');
-    release();
+    mcp.release();
     expect(await call('get_task', { task_id: running['task_id'], wait_seconds: 300 })).toMatchObject({ state: 'completed', result: { coordination_type: 'parallel' } });
 
     expect(await call('terminate_instance', { instance_id: lead })).toMatchObject({ instance_id: lead });

@@ -1,21 +1,13 @@
 import { z } from 'zod';
 import { spawnInputSchema } from '../domain/inputs.js';
 import { ROLE_IDS } from '../domain/roles.js';
-import { limitsOutput } from './output-schemas.js';
+import { instanceOutput } from './output-schemas.js';
 import { defineTool } from './tool-definition.js';
 
-const spawnOutput = z.strictObject({
-  instance_id: z.string(),
-  name: z.string(),
-  role: z.string(),
-  model: z.string(),
-  backend: z.string(),
-  state: z.string(),
-  workspace: z.string(),
-  parent_id: z.string().nullable(),
-  limits: limitsOutput,
-  warnings: z.array(z.string()),
-});
+/** What a spawn returns: the new instance's identity and limits (as get_instance_status shows them), and warnings. */
+const spawnOutput = instanceOutput
+  .pick({ instance_id: true, name: true, role: true, model: true, backend: true, state: true, workspace: true, parent_id: true, limits: true })
+  .extend({ warnings: z.array(z.string()) });
 
 export const spawnClaudeTool = defineTool({
   name: 'spawn_claude',

@@ -1,114 +1,77 @@
-import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Orchestrator } from '../orchestrator/orchestrator.js';
-import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
-import { simulatorOrchestrator } from '../test-support/orchestrator-fixture.js';
-import { createMcpServer } from '../transports/mcp-server.js';
+import { describe, expect, it } from 'vitest';
+import { simulatorMcp } from '../test-support/simulator-mcp.js';
 
-let sim: RunningSimulator;
-let orchestrator: Orchestrator;
-let client: Client;
-let release: () => void = () => undefined;
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
-afterEach(async () => {
-  release();
-  sim.setScript([]);
-  await client?.close();
-  await orchestrator?.close();
-});
-
-/** The real MCP client and server over the SDK's in-memory transport. */
-async function connect(): Promise<void> {
-  orchestrator = simulatorOrchestrator(sim.url);
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await createMcpServer(orchestrator).connect(serverSide);
-  client = new Client({ name: 'tasks-test', version: '1.0.0' });
-  await client.connect(clientSide);
-}
-
-/** Makes the simulator hold every reply to `marker` until release() is called. */
-function holdReplies(marker: string): void {
-  let open!: () => void;
-  const gate = new Promise<void>((r) => (open = r));
-  release = open;
-  sim.setScript([{ match: { lastUser: marker }, reply: async () => (await gate, `done: ${marker}`) }]);
-}
+const mcp = simulatorMcp('tasks-test');
 
 type S = Record<string, any>;
 const structured = (r: { structuredContent?: unknown }) => r.structuredContent as S;
 
 async function spawn(name = 'worker'): Promise<string> {
-  return structured(await client.callTool({ name: 'spawn_claude', arguments: { name } }))['instance_id'];
+  return structured(await mcp.client.callTool({ name: 'spawn_claude', arguments: { name } }))['instance_id'];
 }
 
 describe('non-blocking tasks', () => {
   it('returns a task handle for slow work, then the result through get_task the moment it ends', async () => {
-    await connect();
+    await mcp.connect();
     const id = await spawn();
-    holdReplies('slow job');
-    const handle = structured(await client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'slow job', wait_seconds: 0 } }));
+    mcp.holdReplies('slow job');
+    const handle = structured(await mcp.client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'slow job', wait_seconds: 0 } }));
     expect(handle).toMatchObject({ state: 'working', task_id: expect.stringMatching(/^task_/), progress: { completed_turns: 0 } });
     expect(handle['next']).toMatch(/get_task/);
 
-    const polled = structured(await client.callTool({ name: 'get_task', arguments: { task_id: handle['task_id'] } }));
+    const polled = structured(await mcp.client.callTool({ name: 'get_task', arguments: { task_id: handle['task_id'] } }));
     expect(polled['state']).toBe('working');
-    const waiting = client.callTool({ name: 'get_task', arguments: { task_id: handle['task_id'], wait_seconds: 300 } });
-    release();
+    const waiting = mcp.client.callTool({ name: 'get_task', arguments: { task_id: handle['task_id'], wait_seconds: 300 } });
+    mcp.release();
     const done = structured(await waiting);
     expect(done).toMatchObject({ state: 'completed', result: { reply: 'done: slow job', instance_id: id } });
     expect(done['progress']['tokens']).toBe(done['result']['usage']['total_tokens']);
   });
 
   it('returns the result directly when it is ready within wait_seconds', async () => {
-    await connect();
+    await mcp.connect();
     const id = await spawn();
-    const result = structured(await client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'quick' } }));
+    const result = structured(await mcp.client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'quick' } }));
     expect(result['reply']).toBeDefined();
     expect(result['task_id']).toBeUndefined();
   });
 
   it('runs a parallel coordination through the tool with its turns in flight together, sending progress to a client that asks', async () => {
-    await connect();
+    await mcp.connect();
     const ids = [await spawn('a'), await spawn('b'), await spawn('c')];
     // Every reply waits until all three requests have arrived: the run can only finish if they overlap.
     let arrived = 0;
     let allIn!: () => void;
     const gate = new Promise<void>((r) => (allIn = r));
-    sim.setScript([{ match: { lastUser: 'Review the plan' }, reply: async () => (++arrived === 3 && allIn(), await gate, 'reviewed') }]);
-    sim.reset();
+    mcp.sim.setScript([{ match: { lastUser: 'Review the plan' }, reply: async () => (++arrived === 3 && allIn(), await gate, 'reviewed') }]);
+    mcp.sim.reset();
     const progress: Array<{ progress: number; message?: string | undefined }> = [];
-    const result = await client.callTool(
+    const result = await mcp.client.callTool(
       { name: 'coordinate_instances', arguments: { participant_ids: ids, task_description: 'Review the plan', coordination_type: 'parallel' } },
       { onprogress: (p) => progress.push(p) },
     );
     expect(structured(result)).toMatchObject({ coordination_type: 'parallel', success: true });
-    expect(sim.maxInFlight).toBe(3);
+    expect(mcp.sim.maxInFlight).toBe(3);
     expect(progress.length).toBeGreaterThanOrEqual(3);
     expect(progress.map((p) => p.progress)).toEqual([...progress.map((p) => p.progress)].sort((x, y) => x - y));
     expect(progress.at(-1)?.message).toMatch(/tokens/);
   });
 
   it('cancel_task stops the work, and the instance stays usable', async () => {
-    await connect();
+    await mcp.connect();
     const id = await spawn();
-    holdReplies('never ends');
-    const handle = structured(await client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'never ends', wait_seconds: 0 } }));
-    await expect.poll(() => sim.inFlight).toBe(1);
-    const cancelled = structured(await client.callTool({ name: 'cancel_task', arguments: { task_id: handle['task_id'] } }));
+    mcp.holdReplies('never ends');
+    const handle = structured(await mcp.client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'never ends', wait_seconds: 0 } }));
+    await expect.poll(() => mcp.sim.inFlight).toBe(1);
+    const cancelled = structured(await mcp.client.callTool({ name: 'cancel_task', arguments: { task_id: handle['task_id'] } }));
     expect(cancelled).toMatchObject({ state: 'cancelled', error: { code: 'cancelled' } });
-    await expect.poll(() => sim.inFlight).toBe(0);
-    const status = structured(await client.callTool({ name: 'get_instance_status', arguments: { instance_id: id } }));
+    await expect.poll(() => mcp.sim.inFlight).toBe(0);
+    const status = structured(await mcp.client.callTool({ name: 'get_instance_status', arguments: { instance_id: id } }));
     expect(status).toMatchObject({ state: 'idle', error_count: 1 });
-    sim.setScript([]);
-    const again = structured(await client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'still there?' } }));
+    mcp.sim.setScript([]);
+    const again = structured(await mcp.client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'still there?' } }));
     expect(again['reply']).toBeDefined();
-    const history = structured(await client.callTool({ name: 'get_instance_output', arguments: { instance_id: id } }));
+    const history = structured(await mcp.client.callTool({ name: 'get_instance_output', arguments: { instance_id: id } }));
     expect(history['messages'].map((m: S) => [m['content'], m['failed'] ?? false])).toEqual([
       ['never ends', true],
       ['still there?', false],
@@ -117,42 +80,42 @@ describe('non-blocking tasks', () => {
   });
 
   it('cancel_task stops a coordination run: no new turns, what finished is kept, instances usable', async () => {
-    await connect();
+    await mcp.connect();
     const ids = [await spawn('a'), await spawn('b')];
-    holdReplies('long review');
+    mcp.holdReplies('long review');
     const handle = structured(
-      await client.callTool({ name: 'coordinate_instances', arguments: { participant_ids: ids, task_description: 'long review', coordination_type: 'sequential', wait_seconds: 0 } }),
+      await mcp.client.callTool({ name: 'coordinate_instances', arguments: { participant_ids: ids, task_description: 'long review', coordination_type: 'sequential', wait_seconds: 0 } }),
     );
-    await expect.poll(() => sim.inFlight).toBe(1);
-    const cancelled = structured(await client.callTool({ name: 'cancel_task', arguments: { task_id: handle['task_id'] } }));
+    await expect.poll(() => mcp.sim.inFlight).toBe(1);
+    const cancelled = structured(await mcp.client.callTool({ name: 'cancel_task', arguments: { task_id: handle['task_id'] } }));
     expect(cancelled).toMatchObject({ state: 'cancelled', result: { success: false, coordination_type: 'sequential' } });
     expect(cancelled['result']['results'].map((r: S) => r['status'])).toEqual(['cancelled', 'cancelled']);
-    await expect.poll(() => sim.inFlight).toBe(0);
-    sim.setScript([]);
+    await expect.poll(() => mcp.sim.inFlight).toBe(0);
+    mcp.sim.setScript([]);
     for (const id of ids) {
-      const reply = await client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'are you ok?' } });
+      const reply = await mcp.client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: 'are you ok?' } });
       expect(reply.isError).toBeFalsy();
     }
   });
 
   it('keeps concurrent sends to one instance in order', async () => {
-    await connect();
+    await mcp.connect();
     const id = await spawn();
-    sim.reset();
-    const sends = ['one', 'two', 'three', 'four'].map((message) => client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message } }));
+    mcp.sim.reset();
+    const sends = ['one', 'two', 'three', 'four'].map((message) => mcp.client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message } }));
     await Promise.all(sends);
-    const history = structured(await client.callTool({ name: 'get_instance_output', arguments: { instance_id: id } }));
+    const history = structured(await mcp.client.callTool({ name: 'get_instance_output', arguments: { instance_id: id } }));
     const users = history['messages'].filter((m: S) => m['role'] === 'user').map((m: S) => m['content']);
     expect(users).toEqual(['one', 'two', 'three', 'four']);
     expect(history['messages'].map((m: S) => m['role'])).toEqual(['user', 'assistant', 'user', 'assistant', 'user', 'assistant', 'user', 'assistant']);
     // One instance never has two turns at the model at once.
-    expect(sim.maxInFlight).toBe(1);
+    expect(mcp.sim.maxInFlight).toBe(1);
   });
 
   it('answers unknown tasks and bad coordination requests with clear errors', async () => {
-    await connect();
+    await mcp.connect();
     const a = await spawn('a');
-    const missing = await client.callTool({ name: 'get_task', arguments: { task_id: 'task_nope' } });
+    const missing = await mcp.client.callTool({ name: 'get_task', arguments: { task_id: 'task_nope' } });
     expect(missing.isError).toBe(true);
     const cases: Array<[S, RegExp]> = [
       [{ participant_ids: [a, a], task_description: 't', coordination_type: 'parallel' }, /listed twice/],
@@ -162,7 +125,7 @@ describe('non-blocking tasks', () => {
       [{ participant_ids: [a], task_description: 't', coordination_type: 'democracy' }, /coordination_type/],
     ];
     for (const [args, pattern] of cases) {
-      const r = await client.callTool({ name: 'coordinate_instances', arguments: args });
+      const r = await mcp.client.callTool({ name: 'coordinate_instances', arguments: args });
       expect(r.isError, JSON.stringify(args)).toBe(true);
       expect((r.content as Array<{ text: string }>)[0]?.text).toMatch(pattern);
     }

@@ -1,41 +1,36 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.js';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { BUILTIN_PRICE_TABLE } from '../pricing/price-table.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { MetricsText } from '../test-support/prometheus-text.js';
-import { record } from '../test-support/records.js';
 import { ScriptedBackend } from '../test-support/scripted-backend.js';
+import { seededOrchestrator, seededStore, tableScans } from '../test-support/seeded-store.js';
 import { silentLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { processMetricsRegistry } from './process-metrics.js';
 
+/** An orchestrator on a store in memory. */
+function memoryOrchestrator(): Orchestrator {
+  const config = loadConfig({}, {}, { workspaceDir: mkdtempSync(join(tmpdir(), 'metrics-')) });
+  return new Orchestrator({ config, backend: new ScriptedBackend(), store: new SqliteStore(':memory:'), priceTable: BUILTIN_PRICE_TABLE, logger: silentLogger() });
+}
+
 /** The statements one scrape ran on a store holding `stored` instances, 5 of them live. */
 async function scrapeProfile(stored: number) {
-  const path = join(mkdtempSync(join(tmpdir(), 'metrics-scale-')), 'orchestrator.db');
-  let counting = false;
-  const statements: string[] = [];
-  const store = new SqliteStore(path, { onStatement: (sql) => counting && statements.push(sql) });
-  await store.transaction(async (tx) => {
-    for (let i = 0; i < stored; i++) {
-      const at = new Date(Date.parse('2026-11-20T00:00:00.000Z') + i * 1000).toISOString();
-      await tx.insertInstance(record(`inst_${String(i).padStart(32, '0')}`, { createdAt: at, state: i < 5 ? 'idle' : 'terminated', stateReason: i < 5 ? 'ready' : 'requested', stateChangedAt: at }));
-    }
-  });
-  const config = loadConfig({}, {}, { workspaceDir: join(path, '..'), maxInstances: 100_000, healthCheckIntervalSeconds: 3600 });
-  const orchestrator = new Orchestrator({ config, backend: new ScriptedBackend(), store, priceTable: BUILTIN_PRICE_TABLE, logger: silentLogger() });
-  await orchestrator.ready();
+  const seeded = await seededStore(stored, (i) => i < 5);
+  const orchestrator = await seededOrchestrator(seeded);
   const metrics = createMetrics(orchestrator, { processMetrics: false });
-  counting = true;
-  const text = new MetricsText(await metrics.render());
-  counting = false;
+  let text = new MetricsText('');
+  const statements = await seeded.log.during(async () => {
+    text = new MetricsText(await metrics.render());
+  });
   metrics.close();
   await orchestrator.close();
-  return { text, statements, path };
+  return { text, statements, path: seeded.path };
 }
 
 describe('a scrape', () => {
@@ -52,26 +47,12 @@ describe('a scrape', () => {
     expect(large.text.value('orchestrator_instances_active')).toBe(5);
     expect(large.text.samples('orchestrator_instance_health_score')).toHaveLength(5);
 
-    const db = new Database(large.path, { readonly: true });
-    const scans: string[] = [];
-    for (const sql of new Set(large.statements)) {
-      const named = [...sql.matchAll(/@(\w+)/g)].map((m) => m[1] as string);
-      const params = named.length > 0 ? [Object.fromEntries(named.map((n) => [n, null]))] : new Array((sql.match(/\?/g) ?? []).length).fill(null);
-      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>;
-      for (const step of plan) if (/^SCAN (instances|messages|events|tasks)\b/.test(step.detail) && !/USING (COVERING )?INDEX/.test(step.detail)) scans.push(`${step.detail} <- ${sql}`);
-    }
-    db.close();
-    expect(scans).toEqual([]);
+    expect(tableScans(large.path, large.statements)).toEqual([]);
   });
 
   it('serves only what the registry of this orchestrator counted: two in one process never share a series', async () => {
-    const make = () => {
-      const store = new SqliteStore(':memory:');
-      const config = loadConfig({}, {}, { workspaceDir: mkdtempSync(join(tmpdir(), 'metrics-two-')) });
-      return new Orchestrator({ config, backend: new ScriptedBackend(), store, priceTable: BUILTIN_PRICE_TABLE, logger: silentLogger() });
-    };
-    const one = make();
-    const two = make();
+    const one = memoryOrchestrator();
+    const two = memoryOrchestrator();
     const m1 = createMetrics(one, { processMetrics: false });
     const m2 = createMetrics(two, { processMetrics: false });
     const { instance_id } = await one.spawnInstance({ name: 'only-in-one' });
@@ -92,9 +73,8 @@ describe('a scrape', () => {
   });
 
   it('serves the process metrics of one process-wide registry: two servers scraped and closed set up one set of observers', async () => {
-    const make = () => new Orchestrator({ config: loadConfig({}, {}, { workspaceDir: mkdtempSync(join(tmpdir(), 'metrics-process-')) }), backend: new ScriptedBackend(), store: new SqliteStore(':memory:'), priceTable: BUILTIN_PRICE_TABLE, logger: silentLogger() });
-    const one = make();
-    const two = make();
+    const one = memoryOrchestrator();
+    const two = memoryOrchestrator();
     const m1 = createMetrics(one);
     const a = new MetricsText(await m1.render());
     const shared = processMetricsRegistry();

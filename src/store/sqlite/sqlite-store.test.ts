@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { record } from '../../test-support/records.js';
+import { tableScans } from '../../test-support/seeded-store.js';
 import type { Tx } from '../store.js';
 import { SCHEMA_VERSION } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -214,23 +215,7 @@ describe('SqliteStore', () => {
     await store.lastMessage('kid');
     await store.listMessages('kid', { limit: 10, offset: 0 });
     await store.close();
-    const db = new Database(path, { readonly: true });
-    const scans: string[] = [];
-    for (const sql of statements) {
-      if (!/^\s*(SELECT|UPDATE|DELETE|WITH|INSERT)/i.test(sql)) continue;
-      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...nullParams(sql)) as Array<{ detail: string }>;
-      // Not holds: they are the calls in flight, bounded by concurrency, never by what is stored.
-      for (const step of plan) if (/^SCAN (instances|messages|events|tasks)\b/.test(step.detail) && !/USING (COVERING )?INDEX/.test(step.detail)) scans.push(`${step.detail} <- ${sql}`);
-    }
-    db.close();
     expect(statements.size).toBeGreaterThan(20);
-    expect(scans).toEqual([]);
+    expect(tableScans(path, statements)).toEqual([]);
   });
 });
-
-/** Nulls for a statement's parameters, positional (?) or named (@x), so EXPLAIN can plan it. */
-function nullParams(sql: string): unknown[] {
-  const named = [...sql.matchAll(/@(\w+)/g)].map((m) => m[1] as string);
-  if (named.length > 0) return [Object.fromEntries(named.map((name) => [name, null]))];
-  return new Array((sql.match(/\?/g) ?? []).length).fill(null);
-}

@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../config/defaults.js';
 import { settingFromEnv } from '../config/load-config.js';
 import { OrchestratorError, type ErrorCode } from '../domain/errors.js';
+import { parseJsonOrUndefined } from '../text/parse-json.js';
 import type { ClientFlags } from './parse-args.js';
 
 /** Where a running server is and the token it wants: --url/--token, else ORCHESTRATOR_HOST/PORT/TOKEN. */
@@ -81,7 +82,8 @@ export class ServerClient {
       throw new OrchestratorError('backend_unavailable', `No server at ${url}: start one with \`npm start\` or pass --url`, undefined, { cause: error });
     }
     const text = await res.text();
-    const json = parseJson(text);
+    // Not JSON is undefined: the status is reported, which says more than a parse error would.
+    const json = parseJsonOrUndefined(text);
     if (res.status === 401) {
       const message = token
         ? `${url} refused the token: set ORCHESTRATOR_TOKEN (or pass --token) to one of the server's tokens.`
@@ -94,15 +96,6 @@ export class ServerClient {
       throw new OrchestratorError('backend_error', `${url}${path} answered ${res.status} ${res.statusText || ''}`.trim() + ' (is it a claude-orchestrator server?)');
     }
     return json;
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    // Not JSON: the caller reports the status, which says more than a parse error would.
-    return undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { usageFromApi, type Usage } from '../../domain/usage.js';
+import { parseJsonOrUndefined } from '../../text/parse-json.js';
 
 /** What a model call's response reported so far: its usage, and the model that answered when it said. */
 export interface SeenUsage {
@@ -73,7 +74,8 @@ export function sseUsageReader(): UsageReader {
     eventName = undefined;
     data = [];
     if (!wanted || text === '') return;
-    const event = parseJson(text);
+    // A malformed frame is undefined: it is the agent's to report, not ours.
+    const event = parseJsonOrUndefined(text);
     const start = messageStartSchema.safeParse(event);
     if (start.success) {
       model = start.data.message.model ?? model;
@@ -123,19 +125,10 @@ export function jsonUsageReader(limitBytes: number): UsageReader {
     seen() {
       if (parsed || size > limitBytes) return result;
       parsed = true;
-      const message = messageSchema.safeParse(parseJson(Buffer.concat(chunks).toString('utf8')));
+      const message = messageSchema.safeParse(parseJsonOrUndefined(Buffer.concat(chunks).toString('utf8')));
       const m = message.success ? message.data : undefined;
       if (m?.usage) result = { usage: usageFromApi(merged(undefined, m.usage)), model: m.model, id: m.id, stopReason: m.stop_reason ?? undefined };
       return result;
     },
   };
-}
-
-/** The parsed value, or undefined for text that is not JSON: a malformed frame is the agent's to report, not ours. */
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -6,11 +6,14 @@ import type { Client } from '@modelcontextprotocol/client';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator.js';
 import { bareEnv, BIN } from '../../src/test-support/bin.js';
 import { connectClient } from '../../src/test-support/http.js';
+import { startStallProxy, type StallProxy } from './stall-proxy.js';
 
 export interface E2eServer {
   readonly url: string;
   readonly token: string;
   readonly sim: RunningSimulator;
+  /** Between the server and the simulator: holds the answer to STREAM_MESSAGE mid-stream until released. */
+  readonly stall: StallProxy;
   readonly child: ChildProcess;
   /** A real MCP client over Streamable HTTP, with the token. */
   mcp(): Promise<Client>;
@@ -22,16 +25,27 @@ export interface E2eServer {
 /** The message the simulator answers only after ten minutes: a send of it comes back as a task handle. */
 export const SLOW_MESSAGE = 'take your time';
 
+/** The message whose answer streams in part and then waits (the stall proxy) until the test releases it. */
+export const STREAM_MESSAGE = 'write it out slowly';
+/** The simulator's answer to it: long enough that its first deltas are only a part. */
+export const STREAM_REPLY = `Here is the plan, step by step. ${Array.from({ length: 40 }, (_, i) => `Step ${i + 1} is done.`).join(' ')} That is all.`;
+
 /** The bin under test: the built dist/cli.js, or E2E_BIN (a copy, an installed package's). */
 const bin = process.env['E2E_BIN'] ? resolve(process.env['E2E_BIN']) : BIN;
 
 /** The built bin (`serve`) with a token, in front of the bundled simulator: what a user runs, offline. */
 export async function startE2eServer(token: string): Promise<E2eServer> {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build (npm run test:e2e builds first).`);
-  const sim = await startSimulator({ script: [{ match: { lastUser: SLOW_MESSAGE }, reply: 'finally done', latencyMs: 10 * 60_000 }] });
+  const sim = await startSimulator({
+    script: [
+      { match: { lastUser: SLOW_MESSAGE }, reply: 'finally done', latencyMs: 10 * 60_000 },
+      { match: { lastUser: STREAM_MESSAGE }, reply: STREAM_REPLY },
+    ],
+  });
+  const stall = await startStallProxy(sim.url, STREAM_MESSAGE);
   const env = bareEnv({
     ANTHROPIC_API_KEY: 'sim-key',
-    ANTHROPIC_BASE_URL: sim.url,
+    ANTHROPIC_BASE_URL: stall.url,
     ORCHESTRATOR_TOKEN: token,
     WORKSPACE_DIR: mkdtempSync(join(tmpdir(), 'e2e-ws-')),
     LOG_LEVEL: 'info',
@@ -51,6 +65,7 @@ export async function startE2eServer(token: string): Promise<E2eServer> {
     });
     child.once('exit', (code) => fail(new Error(`the server exited ${code}: ${stderr}`)));
   }).catch(async (error: unknown) => {
+    await stall.close();
     await sim.close();
     throw error;
   });
@@ -59,6 +74,7 @@ export async function startE2eServer(token: string): Promise<E2eServer> {
     url,
     token,
     sim,
+    stall,
     child,
     async mcp() {
       const client = await connectClient(url, { token, name: 'e2e' });
@@ -78,6 +94,7 @@ export async function startE2eServer(token: string): Promise<E2eServer> {
       child.kill('SIGTERM');
       await exited;
       process.off('exit', reap);
+      await stall.close();
       await sim.close();
     },
   };

@@ -4,10 +4,20 @@
 
 const PAGE = 100;
 const ENDED = new Set(['terminated', 'failed']);
+/** The instance named in the URL's #fragment; a malformed one (`#%`) selects nothing rather than breaking the page. */
+function hashId() {
+  try {
+    return decodeURIComponent(location.hash.slice(1)) || null;
+  } catch {
+    return null;
+  }
+}
 const state = {
   instances: [], totals: null, limits: null, tasks: [], taskTotal: 0,
-  selected: decodeURIComponent(location.hash.slice(1)) || null,
+  selected: hashId(),
   convFor: null, messages: [], messageTotal: 0, showEnded: false,
+  /** The selected instance's reply as it streams (turn.text): {seq, text, end, settled}, until the stored reply replaces it. */
+  stream: null,
 };
 
 // ---- formatting ---------------------------------------------------------------------------------------
@@ -96,23 +106,37 @@ async function loadConversation() {
   state.messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-PAGE * 2);
   state.messageTotal = page.total;
   state.convFor = id;
+  // The stored reply (or the failed turn) replaces the streamed one once the turn settled and this read has it.
+  const s = state.stream;
+  if (s?.settled && state.messages.some((m) => m.seq > s.seq || (m.seq === s.seq && m.failed))) state.stream = null;
   renderDetail();
 }
 
 // Coalesces bursts of events into one refetch per kind, at most four times a second (well inside the
-// server's per-client rate limit however busy the instances are).
+// server's per-client rate limit however busy the instances are). One flush runs at a time: what turns dirty
+// meanwhile waits for it, so an older, slower response can never overwrite a newer one.
 const dirty = new Set();
 let flushTimer = null;
+let flushing = false;
 function refresh(...what) {
   for (const w of what) dirty.add(w);
-  if (!flushTimer) flushTimer = setTimeout(flush, 250);
+  schedule();
+}
+function schedule() {
+  if (!flushTimer && !flushing && dirty.size > 0) flushTimer = setTimeout(flush, 250);
 }
 async function flush() {
   flushTimer = null;
+  flushing = true;
   const todo = [...dirty];
   dirty.clear();
   const jobs = { instances: loadInstances, tasks: loadTasks, conversation: loadConversation, limits: loadLimits };
-  await Promise.all(todo.map((w) => jobs[w]().catch((e) => toast(e.message))));
+  try {
+    await Promise.all(todo.map((w) => jobs[w]().catch((e) => toast(e.message))));
+  } finally {
+    flushing = false;
+    schedule();
+  }
 }
 
 // ---- rendering ------------------------------------------------------------------------------------------
@@ -168,8 +192,18 @@ function healthCell(i) {
   return h('td', { class: 'num' }, h('span', { class: 'health', 'data-level': lvl, title: `${i.error_count} errors, ${i.consecutive_failures} failures in a row` }, String(i.health_score)));
 }
 
+/** Re-renders the instance table only when what it shows changed, keeping the focused row focused. */
 function renderInstances() {
   const el = document.getElementById('instances');
+  const key = JSON.stringify([state.instances, state.instanceTotal, state.selected, state.showEnded]);
+  if (el.dataset.key === key) return;
+  el.dataset.key = key;
+  const focused = el.contains(document.activeElement) ? document.activeElement?.closest('tr[data-id]')?.dataset.id : undefined;
+  drawInstances(el);
+  if (focused !== undefined) el.querySelector(`tr[data-id="${CSS.escape(focused)}"]`)?.focus({ preventScroll: true });
+}
+
+function drawInstances(el) {
   if (state.instances.length === 0) {
     el.replaceChildren(h('div', { class: 'empty', 'data-testid': 'empty' },
       h('strong', {}, state.showEnded ? 'No instances stored yet' : 'No live instances'),
@@ -206,49 +240,21 @@ function select_(id) {
   state.messages = [];
   state.messageTotal = 0;
   state.convFor = null;
+  state.stream = null;
   history.replaceState(null, '', `#${encodeURIComponent(id)}`);
   renderInstances();
   renderDetail();
   refresh('conversation');
 }
 
-function renderDetail() {
-  const el = document.getElementById('detail');
-  const i = state.instances.find((x) => x.instance_id === state.selected);
-  if (!i) {
-    el.replaceChildren(h('div', { class: 'empty' }, h('strong', {}, 'Conversation'), state.selected ? 'That instance is not on this page (ended? tick "show ended").' : 'Select an instance to follow its conversation live.'));
-    return;
-  }
-  const live = !ENDED.has(i.state);
-  const stats = [
-    ['Tokens', `${fmtInt(i.usage.total_tokens)} / ${fmtInt(i.limits.max_total_tokens)}`], ['Cost', fmtUsd(i.cost_usd)],
-    ['Subtree cost', fmtUsd(i.subtree.cost_usd)], ['Turns', fmtInt(i.turns)], ['Mean response', fmtMs(i.mean_response_ms)],
-    ['Errors', fmtInt(i.error_count)], ['Children', fmtInt(i.children.length)], ['Expires', fmtTime(i.expires_at)],
-    ['Model', i.model], ['Backend', i.backend],
-  ];
-  const messages = state.convFor === i.instance_id ? state.messages : [];
-  const conversation = h('div', { class: 'conversation', 'data-testid': 'conversation' },
-    messages.length === 0 ? h('p', { class: 'muted' }, state.convFor === i.instance_id ? 'No messages yet: send_to_instance starts the conversation.' : 'Loading…') : '',
-    messages.map((m) => h('article', { class: 'msg', 'data-role': m.role, 'data-failed': String(Boolean(m.failed)) },
-      h('div', { class: 'msg-head' }, h('span', { class: 'who' }, m.role), h('span', {}, fmtTime(m.at)),
-        h('span', { class: 'meta' }, m.role === 'assistant' ? `${fmtInt(m.usage?.total_tokens)} tokens · ${fmtUsd(m.cost_usd)} · ${fmtMs(m.duration_ms)}` : `#${m.seq}`)),
-      h('div', { class: 'msg-body' }, m.content),
-      m.error ? h('div', { class: 'error' }, m.error) : '')),
-    i.state === 'busy' ? h('p', { class: 'thinking', 'data-testid': 'thinking' }, `${i.name} is answering…`) : '');
-  el.replaceChildren(
-    h('div', { class: 'detail-head' }, h('h2', {}, i.name), badge(i.state), h('span', { class: 'muted' }, i.state_reason),
-      h('span', { class: 'actions' }, live ? h('button', { class: 'danger', 'data-testid': 'terminate', onclick: () => terminate(i) }, 'Terminate') : '')),
-    i.last_error ? h('p', { class: 'error' }, i.last_error) : '',
-    h('dl', { class: 'stats' }, stats.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v)))),
-    conversation);
-  const box = el.querySelector('.conversation');
-  box.scrollTop = box.scrollHeight;
-}
-
 const nameOf = (id) => state.instances.find((i) => i.instance_id === id)?.name ?? id;
 
 function renderTasks() {
   const el = document.getElementById('tasks');
+  // Redrawn only when a task (or a name it shows) changed: a button under the pointer stays the same element.
+  const key = JSON.stringify([state.tasks, state.instances.map((i) => [i.instance_id, i.name])]);
+  if (el.dataset.key === key) return;
+  el.dataset.key = key;
   if (state.tasks.length === 0) {
     el.replaceChildren(h('div', { class: 'empty' }, h('strong', {}, 'No tasks'), 'A send or coordinate_instances call that runs past its wait shows here, with each participant\'s progress.'));
     return;
@@ -300,9 +306,13 @@ function connect() {
     const event = JSON.parse(e.data);
     // A send's task says nothing until it ends; its turn starting is when it appears.
     refresh(...(event.type === 'turn.started' ? ['instances', 'tasks'] : ['instances']));
-    if (event.instanceId === state.selected) refresh('conversation');
+    if (event.instanceId !== state.selected) return;
+    // The next read of the conversation brings the stored reply, which replaces the streamed one.
+    if (event.type === 'turn.settled' && state.stream?.seq === event.seq) state.stream.settled = true;
+    refresh('conversation');
   };
   for (const type of ['instance.spawned', 'instance.state_changed', 'turn.started', 'turn.settled']) source.addEventListener(type, onInstance);
+  source.addEventListener('turn.text', (e) => onTurnText(JSON.parse(e.data)));
   source.addEventListener('task.progress', () => refresh('tasks'));
   source.addEventListener('call.retried', (e) => {
     const event = JSON.parse(e.data);
@@ -311,8 +321,17 @@ function connect() {
   if (source.readyState === EventSource.CLOSED) setConn('offline', 'offline');
 }
 
+/** Signs out with the CSRF header (the server refuses a form post without it) and shows the login form. */
+async function signOut(e) {
+  e.preventDefault();
+  await fetch('/logout', { method: 'POST', credentials: 'same-origin', headers: { 'x-orchestrator-csrf': '1' } }).catch(() => undefined);
+  location.reload();
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   document.getElementById('show-ended').addEventListener('change', (e) => { state.showEnded = e.target.checked; refresh('instances'); });
+  document.querySelector('form.signout')?.addEventListener('submit', signOut);
+  window.addEventListener('hashchange', () => { const id = hashId(); if (id) select_(id); });
   renderInstances();
   renderDetail();
   refresh('limits', 'instances', 'tasks', 'conversation');

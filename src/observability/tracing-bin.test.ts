@@ -8,6 +8,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
 import { BIN, bareEnv, startBin, type RunningBin } from '../test-support/bin.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../test-support/otlp-receiver.js';
+import { scriptHierarchicalRun } from '../test-support/tracing-harness.js';
 
 let sim: RunningSimulator;
 let receiver: OtlpReceiver;
@@ -69,12 +70,7 @@ describe('OpenTelemetry traces from the bin, over OTLP/HTTP', () => {
     const lead = await spawn('Lead', 'architect');
     const fe = await spawn('FE', 'frontend_developer');
     const be = await spawn('BE', 'backend_developer');
-    const plan = { subtasks: [{ id: 'ui', assignee: fe, description: 'Build the UI.', depends_on: [] }, { id: 'api', assignee: be, description: 'Build the API.', depends_on: [] }] };
-    sim.setScript([
-      { match: { system: /software architect/, lastUser: 'Split it into sub-tasks' }, reply: `\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`` },
-      { match: { system: /software architect/, lastUser: 'Integrate their results' }, reply: 'INTEGRATED' },
-      { reply: 'part done' },
-    ]);
+    scriptHierarchicalRun(sim, { fe, be }, 'part done');
     const result = await call(client, 'coordinate_instances', {
       coordination_type: 'hierarchical',
       coordinator_id: lead,

@@ -1,25 +1,21 @@
 import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrchestrator } from '../library.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import { ClaudeCodeKit, TEST_API_KEY } from '../test-support/claude-code-kit.js';
+import { inMemoryTracing } from '../test-support/tracing-harness.js';
 import { executeTool } from '../tools/registry.js';
 
 // A real Claude Code agent on the simulator: its model calls reach the orchestrator's model proxy over HTTP
 // from another process, and still appear as chat spans under the turn that made them.
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const { exporter } = inMemoryTracing();
 let kit: ClaudeCodeKit;
 let orchestrator: Orchestrator;
 
 beforeAll(async () => {
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   kit = await ClaudeCodeKit.start();
   orchestrator = createOrchestrator({
     env: {},
@@ -29,9 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await orchestrator.close();
   await kit.close();
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
 });
 
 describe('traces of a Claude Code agent', () => {

@@ -1,38 +1,31 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AgentModelRoute } from '../backends/claude-code/agent-model-route.js';
 import { ModelProxy } from '../backends/claude-code/model-proxy.js';
 import type { CallBudget, CallHold, HoldRequest } from '../backends/call-budget.js';
 import { OrchestratorError } from '../domain/errors.js';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
+import { inMemoryTracing } from '../test-support/tracing-harness.js';
 import { withSpan } from './tracing.js';
 
 // A Claude Code agent's model calls reach us over HTTP, at the model proxy, outside any async context of its
 // turn: their spans must still be children of that turn's span, which the agent's route remembers.
 const MODEL = 'claude-sonnet-5-5';
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const { exporter } = inMemoryTracing();
 let sim: RunningSimulator;
 let proxy: ModelProxy;
 
 beforeAll(async () => {
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   sim = await startSimulator();
   proxy = await ModelProxy.start({ upstream: { baseUrl: sim.url, apiKey: 'sk-real', oauthToken: undefined } });
 });
 afterAll(async () => {
   await proxy.close();
   await sim.close();
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
 });
 beforeEach(() => {
-  exporter.reset();
   sim.setScript([]);
 });
 

@@ -1,36 +1,28 @@
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../config/defaults.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import { lastUserText } from '../simulator/request-text.js';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
 import { simulatorOrchestrator } from '../test-support/orchestrator-fixture.js';
+import { inMemoryTracing, scriptHierarchicalRun } from '../test-support/tracing-harness.js';
 import { executeTool } from '../tools/registry.js';
 import { TRACER_NAME, withSpan } from './tracing.js';
 
 // A library user's own TracerProvider, registered the usual way: the orchestrator's spans go to it.
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const { exporter, spans } = inMemoryTracing();
 let sim: RunningSimulator;
 let orchestrator: Orchestrator;
 
 beforeAll(async () => {
-  trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   sim = await startSimulator();
   orchestrator = simulatorOrchestrator(sim.url);
 });
 afterAll(async () => {
   await orchestrator.close();
   await sim.close();
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
 });
 beforeEach(() => {
-  exporter.reset();
   sim.setScript([]);
 });
 
@@ -44,7 +36,6 @@ async function tool(name: string, args: S): Promise<S> {
 
 const spawn = async (name: string, role: string, extra: S = {}): Promise<string> => (await tool('spawn_claude', { name, role, ...extra }))['instance_id'] as string;
 
-const spans = (): ReadableSpan[] => exporter.getFinishedSpans();
 const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
 const childrenOf = (parent: ReadableSpan): ReadableSpan[] => spans().filter((s) => parentOf(s) === parent.spanContext().spanId);
 const named = (name: string): ReadableSpan[] => spans().filter((s) => s.name === name);
@@ -59,12 +50,7 @@ describe('traces (GenAI semantic conventions) through a TracerProvider the libra
     const lead = await spawn('Lead', 'architect');
     const fe = await spawn('FE', 'frontend_developer');
     const be = await spawn('BE', 'backend_developer');
-    const plan = { subtasks: [{ id: 'ui', assignee: fe, description: 'Build the UI.', depends_on: [] }, { id: 'api', assignee: be, description: 'Build the API.', depends_on: [] }] };
-    sim.setScript([
-      { match: { system: /software architect/, lastUser: 'Split it into sub-tasks' }, reply: `\`\`\`json\n${JSON.stringify(plan)}\n\`\`\`` },
-      { match: { system: /software architect/, lastUser: 'Integrate their results' }, reply: 'INTEGRATED' },
-      { reply: 'done' },
-    ]);
+    scriptHierarchicalRun(sim, { fe, be }, 'done');
     exporter.reset();
 
     const result = await tool('coordinate_instances', { coordination_type: 'hierarchical', coordinator_id: lead, participant_ids: [fe, be], task_description: 'Build a todo app.' });

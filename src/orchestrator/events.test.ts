@@ -46,7 +46,11 @@ describe('domain events', () => {
     await orchestrator.terminateInstance({ instance_id });
 
     expect(turn.retries).toBe(1);
-    expect(events.map(line)).toEqual([
+    // The reply as it streamed (progress, batched: how many chunks depends on timing), between the turn's start and end.
+    const texts = events.flatMap((e, at) => (e.type === 'turn.text' ? [{ e, at }] : []));
+    expect(texts.map(({ e }) => e.text).join('')).toBe(turn.reply);
+    expect(texts.every(({ at }) => at > events.findIndex((e) => e.type === 'turn.started') && at < events.findIndex((e) => e.type === 'turn.settled'))).toBe(true);
+    expect(events.filter((e) => e.type !== 'turn.text').map(line)).toEqual([
       'instance.spawned',
       'state -→spawning (spawned)',
       'state spawning→idle (ready)',

@@ -112,32 +112,9 @@ async function loadConversation() {
   renderDetail();
 }
 
-// Coalesces bursts of events into one refetch per kind, at most four times a second (well inside the
-// server's per-client rate limit however busy the instances are). One flush runs at a time: what turns dirty
-// meanwhile waits for it, so an older, slower response can never overwrite a newer one.
-const dirty = new Set();
-let flushTimer = null;
-let flushing = false;
-function refresh(...what) {
-  for (const w of what) dirty.add(w);
-  schedule();
-}
-function schedule() {
-  if (!flushTimer && !flushing && dirty.size > 0) flushTimer = setTimeout(flush, 250);
-}
-async function flush() {
-  flushTimer = null;
-  flushing = true;
-  const todo = [...dirty];
-  dirty.clear();
-  const jobs = { instances: loadInstances, tasks: loadTasks, conversation: loadConversation, limits: loadLimits };
-  try {
-    await Promise.all(todo.map((w) => jobs[w]().catch((e) => toast(e.message))));
-  } finally {
-    flushing = false;
-    schedule();
-  }
-}
+// Bursts of events become one refetch per kind, at most four times a second (well inside the server's
+// per-client rate limit however busy the instances are), one at a time (refresher.js).
+const refresh = createRefresher({ instances: loadInstances, tasks: loadTasks, conversation: loadConversation, limits: loadLimits }, (e) => toast(e.message));
 
 // ---- rendering ------------------------------------------------------------------------------------------
 function renderTotals() {

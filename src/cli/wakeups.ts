@@ -14,6 +14,8 @@ export class Wakeups {
   readonly ready: Promise<void>;
   #live = false;
   #pending = false;
+  /** The type of the SSE event being read (`event:` line; `message` when none). */
+  #event = 'message';
   #wake: (() => void) | undefined;
 
   constructor(client: ServerClient, instanceId: string, signal: AbortSignal) {
@@ -54,8 +56,15 @@ export class Wakeups {
         buffer += decoder.decode(chunk, { stream: true });
         const lines = buffer.split('\n');
         buffer = lines.pop() ?? '';
-        // An event's `data:` line; comments (heartbeats) and the retry hint wake nobody.
-        if (lines.some((line) => line.startsWith('data:'))) {
+        // An event's `data:` line; comments (heartbeats) and the retry hint wake nobody, and nor does streamed
+        // reply text (`turn.text`, several a second during a turn): the stored reply follows with `turn.settled`.
+        let wake = false;
+        for (const line of lines) {
+          if (line.startsWith('event:')) this.#event = line.slice(6).trim();
+          else if (line.startsWith('data:') && this.#event !== 'turn.text') wake = true;
+          else if (line === '') this.#event = 'message';
+        }
+        if (wake) {
           this.#pending = true;
           this.#wake?.();
         }

@@ -6,7 +6,7 @@ import { defaultResource, detectResources, envDetector, resourceFromAttributes }
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { VERSION } from '../version.js';
 import type { Logger } from './logger.js';
-import type { TracingHandle } from './start-tracing.js';
+import type { TracingHandle } from './tracing.js';
 
 /** service.name when OTEL_SERVICE_NAME (or service.name in OTEL_RESOURCE_ATTRIBUTES) does not say otherwise. */
 export const DEFAULT_SERVICE_NAME = 'claude-orchestrator';

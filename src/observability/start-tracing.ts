@@ -1,9 +1,7 @@
 import type { Logger } from './logger.js';
+import type { TracingHandle } from './tracing.js';
 
-/** A running trace exporter: `shutdown` exports what is still buffered, then stops. */
-export interface TracingHandle {
-  shutdown(): Promise<void>;
-}
+export type { TracingHandle } from './tracing.js';
 
 /**
  * Whether the standard OpenTelemetry variables ask for traces: an OTLP endpoint is set (for all signals or

@@ -67,3 +67,8 @@ export function captureContext(): Context {
 export function inContext<T>(parent: Context, fn: () => T): T {
   return context.with(parent, fn);
 }
+
+/** A running trace exporter (see start-tracing.ts): `shutdown` exports what is still buffered, then stops. */
+export interface TracingHandle {
+  shutdown(): Promise<void>;
+}

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DomainEvent, EventBus } from '../orchestrator/events.js';
+import { oneLine } from '../text/human-format.js';
 import { sendError } from './http-json.js';
 
 export interface EventStreamOptions {
@@ -60,7 +61,7 @@ export function createEventStreams(bus: EventBus, options: EventStreamOptions = 
         'x-accel-buffering': 'no',
       });
       // The retry hint, and a first line so the client knows the stream is open.
-      res.write(`retry: 2000\n: connected${instance ? ` (instance ${oneLine(instance)})` : ''}\n\n`);
+      res.write(`retry: 2000\n: connected${instance ? ` (instance ${oneLine(instance, 200)})` : ''}\n\n`);
       streams.add(res);
       const send = (event: DomainEvent) => {
         if (instance !== null && (!('instanceId' in event) || event.instanceId !== instance)) return;
@@ -87,6 +88,3 @@ export function createEventStreams(bus: EventBus, options: EventStreamOptions = 
   };
 }
 
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]/g, ' ').slice(0, 200);
-}

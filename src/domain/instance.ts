@@ -94,6 +94,11 @@ export interface InstanceRecord {
   readonly backendState: string | null;
   /** Spawn-time options of its backend (JSON): e.g. the repository a claude-code worktree comes from, its permissions. */
   readonly backendOptions: string | null;
+  /**
+   * The owner id of the node that hosts its agent and workspace (a `claude-code` instance); null when any
+   * node may run its turns (an `api` instance: its conversation lives in the store).
+   */
+  readonly node: string | null;
 }
 
 export type MessageRole = 'user' | 'assistant';

@@ -9,7 +9,7 @@ afterEach(async () => {
   await fx?.orchestrator.close();
 });
 
-const deadOwner = () => ({ id: `${hostname()}:999999:1`, host: hostname(), pid: 999_999, processStart: '1', startedAt: '2026-11-25T00:00:00.000Z' });
+const deadOwner = () => ({ id: `${hostname()}:999999:1`, host: hostname(), pid: 999_999, processStart: '1', startedAt: '2026-11-25T00:00:00.000Z', address: null, heartbeatAt: '2026-11-25T00:00:00.000Z' });
 
 describe('health check', () => {
   it('takes back a turn left running by a server that is gone: message kept and marked, instance idle, holds released, task interrupted', async () => {
@@ -53,7 +53,8 @@ describe('health check', () => {
   it('leaves a turn alone while its server lives', async () => {
     fx = orchestratorFixture();
     await fx.orchestrator.ready();
-    const alive = { id: 'elsewhere:1:1', host: 'another-host', pid: 1, processStart: '1', startedAt: 'x' };
+    const now = new Date(fx.clock.now()).toISOString();
+    const alive = { id: 'elsewhere:1:1', host: 'another-host', pid: 1, processStart: '1', startedAt: now, address: 'http://10.0.0.2:3000', heartbeatAt: now };
     await fx.store.transaction(async (tx) => {
       await tx.registerOwner(alive);
       await tx.insertInstance(record('inst_busy', { state: 'busy', stateReason: 'turn_started' }));

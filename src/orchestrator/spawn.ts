@@ -75,6 +75,8 @@ export async function spawnInstance(k: Kernel, raw: SpawnInput): Promise<SpawnRe
     lastError: null,
     consecutiveFailures: 0,
     backendState: null,
+    // A claude-code agent and its workspace live on this node; any node may run an api instance's turns.
+    node: descriptor.kind === 'claude-code' ? k.owner.id : null,
   };
   // The cap, the global budget and the parent are checked in the insert's transaction, from the store's
   // counters: another server sharing the store can't spawn in between, and no check reads other instances.

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
-/** A server process that owns leases, reservations and tasks in a shared store. */
+/**
+ * A server process that owns leases, holds and tasks in a shared store: a node of the cluster. It writes
+ * `heartbeatAt` every NODE_HEARTBEAT_SECONDS; elsewhere than on its own host, a stale heartbeat is how it is
+ * known to be gone.
+ */
 export interface Owner {
   readonly id: string;
   readonly host: string;
@@ -9,6 +13,10 @@ export interface Owner {
   /** The process start time as the kernel reports it: with the pid, it names one process even after pid reuse. */
   readonly processStart: string;
   readonly startedAt: string;
+  /** The node's HTTP base URL (e.g. http://10.0.0.5:3000), null when it serves no HTTP (a stdio server). */
+  readonly address: string | null;
+  /** When it last said it is alive (ISO). */
+  readonly heartbeatAt: string;
 }
 
 /** Start time of a process in clock ticks since boot (Linux /proc), or '' where it can't be read. */
@@ -23,17 +31,19 @@ export function processStartTime(pid: number): string {
   }
 }
 
-export function currentOwner(now = new Date()): Owner {
+/** This process as an owner; `host` replaces the machine's name (tests simulate other machines with it). */
+export function currentOwner(now = new Date(), host = hostname()): Owner {
   const processStart = processStartTime(process.pid);
-  return { id: `${hostname()}:${process.pid}:${processStart}`, host: hostname(), pid: process.pid, processStart, startedAt: now.toISOString() };
+  const at = now.toISOString();
+  return { id: `${host}:${process.pid}:${processStart}`, host, pid: process.pid, processStart, startedAt: at, address: null, heartbeatAt: at };
 }
 
 /**
- * Whether an owner's process is gone. Only answerable on its own host: elsewhere we can't tell, and the
- * caller falls back on lease expiry.
+ * Whether an owner's process is gone. Only answerable on its own host (`here`): elsewhere we can't tell
+ * from the process, and the caller judges by its heartbeat (see orchestrator/nodes.ts).
  */
-export function ownerIsGone(owner: Pick<Owner, 'host' | 'pid' | 'processStart'>): boolean {
-  if (owner.host !== hostname()) return false;
+export function ownerIsGone(owner: Pick<Owner, 'host' | 'pid' | 'processStart'>, here = hostname()): boolean {
+  if (owner.host !== here) return false;
   const start = processStartTime(owner.pid);
   return start === '' || (owner.processStart !== '' && start !== owner.processStart);
 }

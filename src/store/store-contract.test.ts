@@ -298,9 +298,50 @@ describe.each(stores)('%s', (_name, make) => {
     expect(await store.transaction((tx) => tx.deleteTasksFinishedBefore('2026-06-01T00:00:00.000Z', 10))).toBe(1);
     expect(await store.getTask('t1')).toBeUndefined();
     expect(await store.getTask('t2')).toBeDefined();
-    await store.transaction((tx) => tx.registerOwner({ id: 'o', host: 'h', pid: 1, processStart: '5', startedAt: 's' }));
-    expect(await store.getOwner('o')).toEqual({ id: 'o', host: 'h', pid: 1, processStart: '5', startedAt: 's' });
+    const owner = { id: 'o', host: 'h', pid: 1, processStart: '5', startedAt: 's', address: null, heartbeatAt: '2026-11-25T12:00:00.000Z' };
+    await store.transaction((tx) => tx.registerOwner(owner));
+    expect(await store.getOwner('o')).toEqual(owner);
     expect(await store.getOwner('x')).toBeUndefined();
+    await store.close();
+  });
+
+  it('keeps nodes: registered again with an address, heartbeats, listed freshest first up to a limit', async () => {
+    const store = make();
+    const node = (id: string, heartbeatAt: string) => ({ id, host: `host-${id}`, pid: 7, processStart: '9', startedAt: '2026-11-25T12:00:00.000Z', address: null, heartbeatAt });
+    await store.transaction(async (tx) => {
+      await tx.registerOwner(node('a', '2026-11-25T12:00:00.000Z'));
+      await tx.registerOwner(node('b', '2026-11-25T12:00:01.000Z'));
+      await tx.registerOwner(node('c', '2026-11-25T12:00:02.000Z'));
+    });
+    // Once it listens, a node registers again, now with its address: the same owner, replaced.
+    await store.transaction((tx) => tx.registerOwner({ ...node('a', '2026-11-25T12:00:00.000Z'), address: 'http://10.0.0.1:3000' }));
+    await store.transaction(async (tx) => {
+      await tx.heartbeat('a', '2026-11-25T12:00:05.000Z');
+      await tx.heartbeat('unknown', '2026-11-25T12:00:05.000Z');
+    });
+    expect(await store.getOwner('a')).toMatchObject({ address: 'http://10.0.0.1:3000', heartbeatAt: '2026-11-25T12:00:05.000Z' });
+    expect(await store.getOwner('unknown')).toBeUndefined();
+    expect((await store.listOwners(10)).map((o) => o.id)).toEqual(['a', 'c', 'b']);
+    expect((await store.listOwners(2)).map((o) => o.id)).toEqual(['a', 'c']);
+    await store.close();
+  });
+
+  it('records which node hosts an instance, and lists a node\'s live instances', async () => {
+    const store = make();
+    await store.transaction(async (tx) => {
+      await tx.insertInstance(record('cc1', { backend: 'claude-code', node: 'node-a' }));
+      await tx.insertInstance(record('cc2', { backend: 'claude-code', node: 'node-a', state: 'terminated', stateReason: 'requested' }));
+      await tx.insertInstance(record('cc3', { backend: 'claude-code', node: 'node-b' }));
+      await tx.insertInstance(record('api', { node: null }));
+    });
+    expect((await store.getInstance('cc1'))?.node).toBe('node-a');
+    expect((await store.getInstance('api'))?.node).toBeNull();
+    expect((await store.instancesOnNode('node-a', 10)).map((r) => r.id)).toEqual(['cc1']);
+    // A node taking over another's instance: a plain update moves it.
+    await store.transaction((tx) => tx.updateInstance('cc3', { node: 'node-a' }));
+    expect((await store.instancesOnNode('node-a', 10)).map((r) => r.id).sort()).toEqual(['cc1', 'cc3']);
+    expect(await store.instancesOnNode('node-a', 1)).toHaveLength(1);
+    expect(await store.instancesOnNode('node-b', 10)).toEqual([]);
     await store.close();
   });
 });

@@ -142,6 +142,10 @@ export interface StoreReads {
   /** How many tasks are in one state (from the counters: one lookup). */
   countTasks(state: string): Promise<number>;
   getOwner(id: string): Promise<Owner | undefined>;
+  /** The nodes (owners), freshest heartbeat first, at most `limit`: an index range, bounded by the nodes, never by instances. */
+  listOwners(limit: number): Promise<readonly Owner[]>;
+  /** Live instances hosted by a node (their `node` is its owner id), at most `limit`: an index range. */
+  instancesOnNode(node: string, limit: number): Promise<readonly InstanceRecord[]>;
 }
 
 /** What can be written: only inside a transaction. */
@@ -170,7 +174,10 @@ export interface StoreWrites {
   charge(charge: Charge): Promise<void>;
 
   saveTask(task: StoredTask): Promise<void>;
+  /** Inserts an owner, or replaces the one with its id (a node announcing its address once it listens). */
   registerOwner(owner: Owner): Promise<void>;
+  /** Records that a node is alive at `atIso` (sets its heartbeatAt; nothing if the id is unknown). */
+  heartbeat(ownerId: string, atIso: string): Promise<void>;
 
   /** Deletes up to `limit` ended instances (with messages and events) that ended before `beforeIso` and have no children. */
   deleteEndedBefore(beforeIso: string, limit: number): Promise<number>;

@@ -34,6 +34,7 @@ export function record(id: string, overrides: Partial<InstanceRecord> = {}): Ins
     consecutiveFailures: 0,
     backendState: null,
     backendOptions: null,
+    node: null,
     ...overrides,
   };
 }

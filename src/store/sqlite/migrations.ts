@@ -293,6 +293,18 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX tasks_state;
   CREATE INDEX tasks_state_created ON tasks(state, created_at);
   `,
+  // 6: nodes. An owner is a node of the cluster: its HTTP address (null for a stdio server) and a heartbeat
+  //    (owners written before it count their start as their last heartbeat); nodes are listed freshest first
+  //    from an index. A claude-code instance names the node that hosts its agent and workspace (null: any
+  //    node may run it, as every instance stored before this version); a node's live instances are an index range.
+  `
+  ALTER TABLE owners ADD COLUMN address TEXT;
+  ALTER TABLE owners ADD COLUMN heartbeat_at TEXT NOT NULL DEFAULT '';
+  UPDATE owners SET heartbeat_at = started_at;
+  CREATE INDEX owners_heartbeat ON owners(heartbeat_at);
+  ALTER TABLE instances ADD COLUMN node TEXT;
+  CREATE INDEX instances_node ON instances(node, live);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -48,6 +48,7 @@ export const instanceRow = z.object({
   subtree_cost_nanos: int,
   held_tokens: int,
   held_nanos: int,
+  node: z.string().nullable(),
 });
 
 export type InstanceRow = z.infer<typeof instanceRow>;
@@ -91,6 +92,7 @@ export function toRecord(raw: unknown): InstanceRecord {
     backendOptions: r.backend_options,
     subtree: { tokens: r.subtree_tokens, costNanos: r.subtree_cost_nanos },
     held: { tokens: r.held_tokens, nanos: r.held_nanos },
+    node: r.node,
   };
 }
 
@@ -137,6 +139,7 @@ export function toRow(r: InstanceRecord): InstanceRow {
     subtree_cost_nanos: r.subtree.costNanos,
     held_tokens: r.held.tokens,
     held_nanos: r.held.nanos,
+    node: r.node,
   };
 }
 

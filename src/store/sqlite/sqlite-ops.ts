@@ -245,7 +245,19 @@ export class SqliteOps {
   }
 
   registerOwner(o: Owner): void {
-    this.#s.registerOwner.run(o.id, o.host, o.pid, o.processStart, o.startedAt);
+    this.#s.registerOwner.run(o.id, o.host, o.pid, o.processStart, o.startedAt, o.address, o.heartbeatAt);
+  }
+
+  heartbeat(ownerId: string, atIso: string): void {
+    this.#s.heartbeat.run(atIso, ownerId);
+  }
+
+  listOwners(limit: number): Owner[] {
+    return (this.#s.listOwners.all(limit) as OwnerRow[]).map(toOwner);
+  }
+
+  instancesOnNode(node: string, limit: number): InstanceRecord[] {
+    return this.#s.onNode.all(node, limit).map(toRecord);
   }
 
   getOwner(id: string): Owner | undefined {

@@ -109,4 +109,12 @@ export abstract class SqliteReads implements StoreReads {
   getOwner(id: string): Promise<Owner | undefined> {
     return this.run(() => this.ops.getOwner(id));
   }
+
+  listOwners(limit: number): Promise<readonly Owner[]> {
+    return this.run(() => this.ops.listOwners(limit));
+  }
+
+  instancesOnNode(node: string, limit: number): Promise<readonly InstanceRecord[]> {
+    return this.run(() => this.ops.instancesOnNode(node, limit));
+  }
 }

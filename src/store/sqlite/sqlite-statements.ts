@@ -63,8 +63,11 @@ function sql() {
     listTasks: 'SELECT * FROM tasks WHERE state = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
     countTasks: "SELECT value FROM counters WHERE metric = 'tasks' AND label = ?",
     deleteTasks: "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE finished_at IS NOT NULL AND finished_at < ? AND state != 'working' LIMIT ?)",
-    registerOwner: 'INSERT OR REPLACE INTO owners (id, host, pid, process_start, started_at) VALUES (?, ?, ?, ?, ?)',
+    registerOwner: 'INSERT OR REPLACE INTO owners (id, host, pid, process_start, started_at, address, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     getOwner: 'SELECT * FROM owners WHERE id = ?',
+    heartbeat: 'UPDATE owners SET heartbeat_at = ? WHERE id = ?',
+    listOwners: 'SELECT * FROM owners ORDER BY heartbeat_at DESC LIMIT ?',
+    onNode: 'SELECT * FROM instances WHERE node = ? AND live = 1 ORDER BY rowid LIMIT ?',
     endedBefore:
       `SELECT id FROM instances i WHERE live = 0 AND state_changed_at < ?
        AND NOT EXISTS (SELECT 1 FROM instances c WHERE c.parent_id = i.id) LIMIT ?`,

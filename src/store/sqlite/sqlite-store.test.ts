@@ -21,7 +21,7 @@ function fixture(version: number): string {
 }
 
 /** Every frozen fixture of an older schema, by version. Add one with each new migration. */
-const FIXTURES = [1, 2, 3, 4];
+const FIXTURES = [1, 2, 3, 4, 5];
 
 describe('SqliteStore', () => {
   it('opens a frozen version-1 database and migrates it without losing anything', async () => {
@@ -126,6 +126,25 @@ describe('SqliteStore', () => {
     await store.close();
   });
 
+  it('opens a frozen version-5 database: its owner becomes a node last heard of at its start, its instances name no node', async () => {
+    const store = new SqliteStore(fixture(5));
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(await store.getOwner('host-1:4242:123456')).toEqual({
+      id: 'host-1:4242:123456',
+      host: 'host-1',
+      pid: 4242,
+      processStart: '123456',
+      startedAt: '2026-11-26T09:59:00.000Z',
+      address: null,
+      heartbeatAt: '2026-11-26T09:59:00.000Z',
+    });
+    expect((await store.listOwners(10)).map((o) => o.id)).toEqual(['host-1:4242:123456']);
+    expect(await store.getInstance('inst_cccccccccccccccccccccccccccccccc')).toMatchObject({ backend: 'claude-code', node: null });
+    await store.transaction((tx) => tx.heartbeat('host-1:4242:123456', '2026-11-26T10:00:00.000Z'));
+    expect(await store.getOwner('host-1:4242:123456')).toMatchObject({ heartbeatAt: '2026-11-26T10:00:00.000Z' });
+    await store.close();
+  });
+
   it.each(FIXTURES)('migrates version %i in numbered steps to the current schema', async (version) => {
     const store = new SqliteStore(fixture(version));
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
@@ -201,6 +220,7 @@ describe('SqliteStore', () => {
       await tx.updateInstance('kid', { turns: 1 });
       await tx.acquireLease('kid', 'o', 1, 1);
       await tx.deleteEndedBefore('2026-01-01', 10);
+      await tx.heartbeat('o', '2026-01-01');
     });
     await store.chainOf('kid');
     await store.childIds(['root']);
@@ -214,6 +234,8 @@ describe('SqliteStore', () => {
     await store.conversation('kid');
     await store.lastMessage('kid');
     await store.listMessages('kid', { limit: 10, offset: 0 });
+    await store.listOwners(10);
+    await store.instancesOnNode('o', 10);
     await store.close();
     expect(statements.size).toBeGreaterThan(20);
     expect(tableScans(path, statements)).toEqual([]);

@@ -85,6 +85,10 @@ export class SqliteTx extends SqliteReads implements Tx {
     return this.run(() => this.ops.registerOwner(owner));
   }
 
+  heartbeat(ownerId: string, atIso: string): Promise<void> {
+    return this.run(() => this.ops.heartbeat(ownerId, atIso));
+  }
+
   deleteEndedBefore(beforeIso: string, limit: number): Promise<number> {
     return this.run(() => this.ops.deleteEndedBefore(beforeIso, limit));
   }

@@ -67,8 +67,10 @@ export interface OwnerRow {
   pid: number;
   process_start: string;
   started_at: string;
+  address: string | null;
+  heartbeat_at: string;
 }
 
 export function toOwner(r: OwnerRow): Owner {
-  return { id: r.id, host: r.host, pid: r.pid, processStart: r.process_start, startedAt: r.started_at };
+  return { id: r.id, host: r.host, pid: r.pid, processStart: r.process_start, startedAt: r.started_at, address: r.address, heartbeatAt: r.heartbeat_at };
 }

@@ -3,15 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ZERO_USAGE } from '../domain/usage.js';
+import { usePostgres } from '../test-support/postgres.js';
 import { record } from '../test-support/records.js';
 import { MemoryStore } from './memory-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store, StoredTask } from './store.js';
 
 /** The counters /metrics serves, as every Store keeps them (the contract beside store-contract.test.ts). */
+const postgres = usePostgres();
 const stores: Array<[string, () => Store]> = [
   ['SqliteStore (file)', () => new SqliteStore(join(mkdtempSync(join(tmpdir(), 'counters-')), 'orchestrator.db'))],
   ['MemoryStore (SQLite in memory)', () => new MemoryStore()],
+  ['PostgresStore', () => postgres.store()],
 ];
 
 const task = (id: string, state: string): StoredTask => ({

@@ -1,0 +1,194 @@
+import type { ConversationMessage, InstanceRecord } from '../../domain/instance.js';
+import { totalTokens } from '../../domain/usage.js';
+import type { Owner } from '../owner.js';
+import type { Charge, Hold, InstancePatch, LifecycleEvent, NewMessage, StoredTask, Tx } from '../store.js';
+import { INSTANCE_COLUMNS, UPDATABLE_COLUMNS, messageParams, toMessage, toRow } from '../sqlite/rows.js';
+import { taskParams } from '../sqlite/task-rows.js';
+import { PgReads, type Query } from './pg-reads.js';
+
+const MESSAGE_COLUMNS = Object.keys(messageParams('', { seq: 0, role: 'user', content: '', at: '' }));
+const placeholders = (n: number, from = 1): string => Array.from({ length: n }, (_, i) => `$${i + from}`).join(', ');
+const INSERT_INSTANCE = `INSERT INTO instances (${INSTANCE_COLUMNS.join(', ')}) VALUES (${placeholders(INSTANCE_COLUMNS.length)})`;
+const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${placeholders(MESSAGE_COLUMNS.length)})`;
+const UPDATE_MESSAGE = `UPDATE messages SET ${MESSAGE_COLUMNS.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE instance_id = $1 AND seq = $2`;
+
+/**
+ * One open PostgreSQL transaction on its own connection. The store took the write lock before handing it out
+ * (postgres-store.ts), so a check read here and the write that follows it hold against every other node.
+ */
+export class PgTx extends PgReads implements Tx {
+  readonly #onCommit: Array<() => void> = [];
+  #open = true;
+
+  constructor(query: Query) {
+    super((text, values) =>
+      // A transaction's object must not outlive it: a late write would land outside any transaction.
+      this.#open ? query(text, values) : Promise.reject(new Error('store transaction used after it ended')),
+    );
+  }
+
+  /** Ends the transaction's life; returns the callbacks to run once it committed. */
+  end(): ReadonlyArray<() => void> {
+    this.#open = false;
+    return this.#onCommit;
+  }
+
+  onCommit(callback: () => void): void {
+    this.#onCommit.push(callback);
+  }
+
+  async insertInstance(record: InstanceRecord): Promise<void> {
+    const row = toRow(record) as unknown as Record<string, unknown>;
+    await this.query(INSERT_INSTANCE, INSTANCE_COLUMNS.map((c) => row[c]));
+  }
+
+  async updateInstance(id: string, patch: InstancePatch): Promise<InstanceRecord> {
+    const current = await this.getInstance(id);
+    if (!current) throw new Error(`instance ${id} is not stored`);
+    return this.patchInstance(current, patch);
+  }
+
+  /** Writes only the columns the patch changes, as the SQLite store does. */
+  async patchInstance(current: InstanceRecord, patch: InstancePatch): Promise<InstanceRecord> {
+    const next: InstanceRecord = { ...current, ...patch };
+    const before = toRow(current) as unknown as Record<string, unknown>;
+    const after = toRow(next) as unknown as Record<string, unknown>;
+    const columns = UPDATABLE_COLUMNS.filter((c) => after[c] !== before[c]);
+    if (columns.length === 0) return next;
+    const sets = columns.map((c, i) => `${c} = $${i + 2}`).join(', ');
+    const { rowCount } = await this.query(`UPDATE instances SET ${sets} WHERE id = $1`, [current.id, ...columns.map((c) => after[c])]);
+    if (rowCount !== 1) throw new Error(`instance ${current.id} is not stored`);
+    return next;
+  }
+
+  async appendMessage(instanceId: string, message: NewMessage): Promise<ConversationMessage> {
+    const { rows } = await this.query('SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE instance_id = $1', [instanceId]);
+    const stored: ConversationMessage = { ...message, seq: Number(rows[0]?.['n'] ?? 0) + 1 };
+    const params = messageParams(instanceId, stored);
+    await this.query(INSERT_MESSAGE, MESSAGE_COLUMNS.map((c) => params[c]));
+    return stored;
+  }
+
+  async updateMessage(instanceId: string, seq: number, patch: Partial<Omit<ConversationMessage, 'seq'>>): Promise<void> {
+    const { rows } = await this.query('SELECT * FROM messages WHERE instance_id = $1 AND seq = $2', [instanceId, seq]);
+    if (rows[0] === undefined) throw new Error(`message ${seq} of ${instanceId} is not stored`);
+    const params = messageParams(instanceId, { ...toMessage(rows[0]), ...patch, seq });
+    // instance_id and seq come first in MESSAGE_COLUMNS: they are $1 and $2, the key of the WHERE clause.
+    await this.query(UPDATE_MESSAGE, MESSAGE_COLUMNS.map((c) => params[c]));
+  }
+
+  async appendEvent(event: LifecycleEvent): Promise<void> {
+    await this.query(
+      `INSERT INTO events (instance_id, seq, at, from_state, to_state, reason, detail)
+       VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE instance_id = $1), $2, $3, $4, $5, $6)`,
+      [event.instanceId, event.at, event.from, event.to, event.reason, event.detail ?? null],
+    );
+  }
+
+  async acquireLease(instanceId: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    const { rowCount } = await this.query(
+      'UPDATE instances SET lease_owner = $1, lease_expires_at = $2 WHERE id = $3 AND (lease_owner IS NULL OR lease_owner = $1 OR lease_expires_at <= $4)',
+      [owner, nowMs + ttlMs, instanceId, nowMs],
+    );
+    return rowCount === 1;
+  }
+
+  async renewLease(instanceId: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    const { rowCount } = await this.query('UPDATE instances SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3', [nowMs + ttlMs, instanceId, owner]);
+    return rowCount === 1;
+  }
+
+  async releaseLease(instanceId: string, owner: string): Promise<void> {
+    await this.query('UPDATE instances SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2', [instanceId, owner]);
+  }
+
+  async addHold(hold: Hold): Promise<void> {
+    await this.query('INSERT INTO holds (id, instance_id, chain, owner, tokens, nanos, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      hold.id,
+      hold.instanceId,
+      JSON.stringify(hold.chain),
+      hold.owner,
+      hold.tokens,
+      hold.nanos,
+      hold.createdAt,
+    ]);
+    await this.#shiftHeld(hold, 1);
+  }
+
+  async removeHold(id: string): Promise<Hold | undefined> {
+    const hold = await this.getHold(id);
+    if (!hold) return undefined;
+    await this.query('DELETE FROM holds WHERE id = $1', [id]);
+    await this.#shiftHeld(hold, -1);
+    return hold;
+  }
+
+  async #shiftHeld(hold: Hold, sign: 1 | -1): Promise<void> {
+    const [tokens, nanos] = [sign * hold.tokens, sign * hold.nanos];
+    await this.query('UPDATE instances SET held_tokens = held_tokens + $1, held_nanos = held_nanos + $2 WHERE id = ANY($3::text[])', [tokens, nanos, hold.chain]);
+    await this.query('UPDATE totals SET held_tokens = held_tokens + $1, held_nanos = held_nanos + $2 WHERE id = 1', [tokens, nanos]);
+  }
+
+  async charge(c: Charge): Promise<void> {
+    const u = c.usage;
+    await this.query(
+      `UPDATE instances SET input_tokens = input_tokens + $2, output_tokens = output_tokens + $3,
+         cache_creation_input_tokens = cache_creation_input_tokens + $4, cache_creation_1h_input_tokens = cache_creation_1h_input_tokens + $5,
+         cache_read_input_tokens = cache_read_input_tokens + $6,
+         cost_nanos = CASE WHEN cost_nanos IS NULL OR $7::bigint IS NULL THEN NULL ELSE cost_nanos + $7::bigint END,
+         cache_savings_nanos = CASE WHEN cache_savings_nanos IS NULL OR $8::bigint IS NULL THEN NULL ELSE cache_savings_nanos + $8::bigint END
+       WHERE id = $1`,
+      [c.instanceId, u.inputTokens, u.outputTokens, u.cacheCreationInputTokens, u.cacheCreation1hInputTokens, u.cacheReadInputTokens, c.costNanos, c.cacheSavingsNanos],
+    );
+    await this.query('UPDATE instances SET subtree_tokens = subtree_tokens + $1, subtree_cost_nanos = subtree_cost_nanos + $2 WHERE id = ANY($3::text[])', [
+      totalTokens(u),
+      c.costNanos ?? 0,
+      c.chain,
+    ]);
+  }
+
+  async saveTask(task: StoredTask): Promise<void> {
+    const t = taskParams(task);
+    await this.query(
+      `INSERT INTO tasks (id, kind, state, label, owner, request, progress, result, error, created_at, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, progress = EXCLUDED.progress, result = EXCLUDED.result, error = EXCLUDED.error,
+         finished_at = EXCLUDED.finished_at, owner = EXCLUDED.owner`,
+      [t.id, t.kind, t.state, t.label, t.owner, t.request, t.progress, t.result, t.error, t.created_at, t.finished_at],
+    );
+  }
+
+  async registerOwner(owner: Owner): Promise<void> {
+    await this.query(
+      `INSERT INTO owners (id, host, pid, process_start, started_at, address, heartbeat_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, process_start = EXCLUDED.process_start, started_at = EXCLUDED.started_at,
+         address = EXCLUDED.address, heartbeat_at = EXCLUDED.heartbeat_at`,
+      [owner.id, owner.host, owner.pid, owner.processStart, owner.startedAt, owner.address, owner.heartbeatAt],
+    );
+  }
+
+  async heartbeat(ownerId: string, atIso: string): Promise<void> {
+    await this.query('UPDATE owners SET heartbeat_at = $2 WHERE id = $1', [ownerId, atIso]);
+  }
+
+  async deleteEndedBefore(beforeIso: string, limit: number): Promise<number> {
+    const { rows } = await this.query(
+      `SELECT id FROM instances i WHERE live = 0 AND state_changed_at < $1 AND NOT EXISTS (SELECT 1 FROM instances c WHERE c.parent_id = i.id) LIMIT $2`,
+      [beforeIso, limit],
+    );
+    const ids = rows.map((r) => String(r['id']));
+    if (ids.length === 0) return 0;
+    await this.query('DELETE FROM messages WHERE instance_id = ANY($1::text[])', [ids]);
+    await this.query('DELETE FROM events WHERE instance_id = ANY($1::text[])', [ids]);
+    await this.query('DELETE FROM instances WHERE id = ANY($1::text[])', [ids]);
+    return ids.length;
+  }
+
+  async deleteTasksFinishedBefore(beforeIso: string, limit: number): Promise<number> {
+    const { rowCount } = await this.query(
+      `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE finished_at IS NOT NULL AND finished_at < $1 AND state != 'working' LIMIT $2)`,
+      [beforeIso, limit],
+    );
+    return rowCount ?? 0;
+  }
+}

@@ -1,0 +1,128 @@
+import type { Pool, PoolClient } from 'pg';
+import { OrchestratorError } from '../../domain/errors.js';
+import type { Store, Tx } from '../store.js';
+import { LOCK_WAIT_MS, WRITE_LOCK, migrate, openPool, storeError } from './pg-connect.js';
+import { PgReads } from './pg-reads.js';
+import { PgTx } from './pg-tx.js';
+
+export interface PostgresStoreOptions {
+  /** Connections in the pool (reads run on any; one at a time runs this process's transaction). */
+  readonly maxConnections?: number;
+  /** Called when an idle connection breaks (the pool replaces it); default: ignored, the next query reports. */
+  readonly onConnectionError?: (error: Error) => void;
+}
+
+/**
+ * The networked store: PostgreSQL, shared by every node of a cluster. Opening is asynchronous (connect,
+ * migrate); every operation waits for it, so the constructor can stand where a SQLite store is built.
+ *
+ * Check-then-write across nodes: every transaction first takes one transaction-level advisory lock
+ * (`pg_advisory_xact_lock`), released by COMMIT or ROLLBACK, so writers run one at a time across the whole
+ * cluster, as SQLite's BEGIN IMMEDIATE makes them on one machine. Simple and correct: a transaction's checks
+ * (the instance cap, a budget, a lease) see every earlier commit and nothing can commit between its check and
+ * its write. Transactions are short (no model call runs inside one), so the lock is held for a few round
+ * trips. Within this process transactions queue before taking a connection, leaving the pool's others free
+ * for reads. Reads outside a transaction run on the pool and see what is committed.
+ */
+export class PostgresStore extends PgReads implements Store {
+  readonly #url: string;
+  readonly #ready: Promise<Pool>;
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(url: string, options: PostgresStoreOptions = {}) {
+    let ready!: Promise<Pool>;
+    super(async (text, values) => {
+      const pool = await ready;
+      if (this.#closed) throw new OrchestratorError('invalid_state', 'The store is closed.');
+      try {
+        return await pool.query(text, values as unknown[] | undefined);
+      } catch (error) {
+        throw storeError(error, url);
+      }
+    });
+    this.#url = url;
+    ready = this.#open(url, options);
+    this.#ready = ready;
+    // Every operation awaits (and reports) a failed open; this keeps it from also surfacing as unhandled.
+    ready.catch(() => undefined);
+  }
+
+  async #open(url: string, options: PostgresStoreOptions): Promise<Pool> {
+    const pool = await openPool(url, options.maxConnections ?? 10, options.onConnectionError ?? (() => undefined));
+    try {
+      const client = await pool.connect();
+      try {
+        await migrate(client);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw storeError(error, url);
+    }
+    return pool;
+  }
+
+  /** Resolves when the database is open and migrated (rejects, naming the problem, when it can't be). */
+  async ready(): Promise<void> {
+    await this.#ready;
+  }
+
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const { result, callbacks } = await this.#serial(() => this.#run(fn));
+    for (const callback of callbacks) callback();
+    return result;
+  }
+
+  async #run<T>(fn: (tx: Tx) => Promise<T>): Promise<{ result: T; callbacks: ReadonlyArray<() => void> }> {
+    const pool = await this.#ready;
+    if (this.#closed) throw new OrchestratorError('invalid_state', 'The store is closed.');
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw storeError(error, this.#url);
+    }
+    let broken: Error | undefined;
+    const query = async (text: string, values?: readonly unknown[]) => {
+      try {
+        return await client.query(text, values as unknown[] | undefined);
+      } catch (error) {
+        throw storeError(error, this.#url);
+      }
+    };
+    const tx = new PgTx(query);
+    try {
+      // One round trip: open the transaction, bound the wait for the lock, take the cluster-wide write lock.
+      await query(`BEGIN; SET LOCAL lock_timeout = '${LOCK_WAIT_MS}ms'; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+      const result = await fn(tx);
+      await query('COMMIT');
+      return { result, callbacks: tx.end() };
+    } catch (error) {
+      tx.end();
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        // The connection is gone: the server rolls back on its own; this connection must not return to the pool.
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Runs `work` after every transaction of this store queued before it. */
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(work, work);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#tail;
+    this.#closed = true;
+    const pool = await this.#ready.catch(() => undefined);
+    await pool?.end();
+  }
+}

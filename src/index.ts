@@ -24,5 +24,6 @@ export { startServer, type RunningServer, type StartServerOptions } from './serv
 export type { Backend, Session, SessionSpec, TurnInput, TurnResult } from './backends/backend.js';
 export { ApiBackend } from './backends/api/api-backend.js';
 export { MemoryStore } from './store/memory-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres/postgres-store.js';
 export type { Store } from './store/store.js';
 export { startSimulator, type RunningSimulator, type SimulatorOptions } from './simulator/simulator.js';

@@ -1,10 +1,10 @@
 import type { Backend } from './backends/backend.js';
-import { loadConfig, storePath, type Config } from './config/load-config.js';
+import { loadConfig, type Config } from './config/load-config.js';
 import { createLogger, silentLogger, type Logger } from './observability/logger.js';
 import { Orchestrator, type Clock } from './orchestrator/orchestrator.js';
 import { loadPriceTable } from './pricing/load-price-table.js';
 import type { PriceTable } from './pricing/price-table.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
 export interface CreateOrchestratorOptions {
@@ -18,7 +18,7 @@ export interface CreateOrchestratorOptions {
   readonly backend?: Backend;
   /** More such backends, by kind. Kinds not given are the built-in ones, loaded on first use. */
   readonly backends?: Readonly<Record<string, Backend>>;
-  /** Default: the SQLite store at ORCHESTRATOR_DB, or orchestrator.db under WORKSPACE_DIR. */
+  /** Default: PostgreSQL when ORCHESTRATOR_DB is a postgres:// URL, else the SQLite store at ORCHESTRATOR_DB, or orchestrator.db under WORKSPACE_DIR. */
   readonly store?: Store;
   readonly priceTable?: PriceTable;
   readonly clock?: Clock;
@@ -39,7 +39,7 @@ export function createOrchestrator(options: CreateOrchestratorOptions = {}): Orc
     config,
     ...(options.backend ? { backend: options.backend } : {}),
     ...(options.backends ? { backends: options.backends } : {}),
-    store: options.store ?? new SqliteStore(storePath(config), { durable: config.dbDurable }),
+    store: options.store ?? openStore(config),
     priceTable: options.priceTable ?? loadPriceTable(config.priceTablePath),
     logger: options.logger ?? silentLogger(),
     ...(options.clock ? { clock: options.clock } : {}),

@@ -4,6 +4,7 @@ import { toOrchestratorError } from './domain/errors.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { startTracing, type TracingHandle } from './observability/start-tracing.js';
 import { ensureSafeWorkspaceBase } from './security/workspace-base.js';
+import { redactStoreUrl } from './store/store-location.js';
 import type { Orchestrator } from './orchestrator/orchestrator.js';
 import { assertExposureAllowed } from './transports/exposure.js';
 import { listenError } from './transports/listen-error.js';
@@ -99,7 +100,7 @@ async function serve(options: StartServerOptions, logger: Logger, tracing: Traci
     await orchestrator.close();
     throw listenError(error, config.host, config.port) ?? error;
   }
-  logger.info({ url: http.url, mcp: `${http.url}/mcp`, workspaceDir: config.workspaceDir, store: storePath(config) }, 'claude-orchestrator listening');
+  logger.info({ url: http.url, mcp: `${http.url}/mcp`, workspaceDir: config.workspaceDir, store: redactStoreUrl(storePath(config)) }, 'claude-orchestrator listening');
   return {
     orchestrator,
     url: http.url,

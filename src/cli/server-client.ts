@@ -99,7 +99,7 @@ export class ServerClient {
   }
 }
 
-const CODES = new Set<string>(['invalid_input', 'not_found', 'invalid_state', 'limit_exceeded', 'not_configured', 'backend_error', 'backend_unavailable', 'timeout', 'cancelled', 'interrupted', 'internal']);
+const CODES = new Set<string>(['invalid_input', 'not_found', 'invalid_state', 'limit_exceeded', 'not_configured', 'backend_error', 'backend_unavailable', 'unavailable', 'timeout', 'cancelled', 'interrupted', 'internal']);
 
 /** The error of a REST body ({error}) or of a tool result ({isError, structuredContent: {error}}). */
 function errorIn(json: unknown): { code: ErrorCode; message: string } | undefined {

@@ -21,6 +21,8 @@ function view(id: string, name: string, parent: string | null, createdAt: string
     depth: parent === null ? 0 : 1,
     allow_delegation: false,
     workspace: '/tmp/w',
+    node: null,
+    node_available: null,
     created_at: createdAt,
     expires_at: createdAt,
     usage: { input_tokens: 1000, output_tokens: 234, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, total_tokens: 1234 },

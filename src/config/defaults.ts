@@ -81,6 +81,18 @@ export const DEFAULTS = {
   retentionDays: 30,
   /** How often the health sweep enforces lifetimes; the original system checked every minute. */
   healthCheckIntervalSeconds: 60,
+  /**
+   * How often a node writes its heartbeat and sweeps for dead nodes: one small write per node, and a dead
+   * node noticed within seconds of NODE_DEAD_SECONDS.
+   */
+  nodeHeartbeatSeconds: 5,
+  /**
+   * A node on another host silent this long is dead. Six heartbeats: a GC pause, a slow disk or a database
+   * fail-over of a few seconds never kills a live node; its api instances continue elsewhere within a minute.
+   */
+  nodeDeadSeconds: 30,
+  /** Nodes read per sweep, freshest first: more than any cluster runs, with room for recent restarts. */
+  maxNodesListed: 100,
   /** Pages of history and instance lists: big enough to be useful, small enough for a model's context. */
   pageSize: 50,
   maxPageSize: 500,

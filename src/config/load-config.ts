@@ -33,6 +33,14 @@ export interface Config {
   readonly minOutputTokens: number;
   readonly sendTimeoutSeconds: number;
   readonly healthCheckIntervalSeconds: number;
+  /** How often this node writes its heartbeat (and sweeps for dead nodes). */
+  readonly nodeHeartbeatSeconds: number;
+  /** A node on another host silent this long is dead. */
+  readonly nodeDeadSeconds: number;
+  /** WORKSPACE_DIR is shared by every node: a live node may resume a dead node's claude-code instances. */
+  readonly sharedWorkspaces: boolean;
+  /** undefined: the URL the HTTP server listens on. */
+  readonly nodeAddress: string | undefined;
   readonly coordinationConcurrency: number;
   readonly coordinationTimeoutSeconds: number;
   readonly maxDelegationDepth: number;
@@ -78,6 +86,10 @@ const BASE: Config = {
   minOutputTokens: DEFAULTS.minOutputTokens,
   sendTimeoutSeconds: DEFAULTS.sendTimeoutSeconds,
   healthCheckIntervalSeconds: DEFAULTS.healthCheckIntervalSeconds,
+  nodeHeartbeatSeconds: DEFAULTS.nodeHeartbeatSeconds,
+  nodeDeadSeconds: DEFAULTS.nodeDeadSeconds,
+  sharedWorkspaces: false,
+  nodeAddress: undefined,
   coordinationConcurrency: DEFAULTS.coordinationConcurrency,
   coordinationTimeoutSeconds: DEFAULTS.coordinationTimeoutSeconds,
   maxDelegationDepth: DEFAULTS.maxDelegationDepth,

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'not_configured'
   | 'backend_error'
   | 'backend_unavailable'
+  | 'unavailable'
   | 'timeout'
   | 'cancelled'
   | 'interrupted'
@@ -33,6 +34,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   not_configured: 503,
   backend_error: 502,
   backend_unavailable: 503,
+  /** The node hosting a claude-code instance is gone (or elsewhere): nothing here can run it now. */
+  unavailable: 503,
   timeout: 504,
   cancelled: 409,
   interrupted: 409,

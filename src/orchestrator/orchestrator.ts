@@ -17,6 +17,8 @@ import { delegationExecutor, type DelegationPort } from './delegation.js';
 import { EventBus } from './events.js';
 import { enforceLifetimes, healthCheck, recover, type HealthReport } from './health.js';
 import { Holds } from './holds.js';
+import { NodeWatch, type NodeSweep } from './node-watch.js';
+import { advertisedAddress } from './nodes.js';
 import type { Clock, Kernel } from './kernel.js';
 import { childViews, findInstance, instanceOutput, instanceStatus, listInstances, totals } from './queries.js';
 import type { Recovered } from './recovery.js';
@@ -44,6 +46,8 @@ export interface OrchestratorDeps {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
+  /** This machine's name as a node (default: the OS host name); tests simulate nodes on other machines with it. */
+  readonly host?: string;
 }
 
 /**
@@ -63,6 +67,7 @@ export class Orchestrator {
   readonly #shutdown = new AbortController();
   readonly #started: Promise<void>;
   readonly #sweep: NodeJS.Timeout;
+  readonly #nodes: NodeWatch;
   #closed = false;
 
   constructor(deps: OrchestratorDeps) {
@@ -74,7 +79,7 @@ export class Orchestrator {
     const backends = new BackendSet({ ...(deps.backends ?? {}), ...(deps.backend ? { [deps.backend.kind]: deps.backend } : {}) }, { config: deps.config, logger: log });
     // One owner per orchestrator, not per process: two orchestrators in one process (a test, a library user)
     // never share a lease. Whether it is gone is judged by its host, pid and process start, not its id.
-    const process = currentOwner(new Date(clock.now()));
+    const process = currentOwner(new Date(clock.now()), deps.host);
     const owner = { ...process, id: `${process.id}:${ids('owner').slice(-8)}` };
     const holds = new Holds({
       store: deps.store,
@@ -122,9 +127,12 @@ export class Orchestrator {
       onPersistError: (error, taskId) => log.error({ taskId, err: toOrchestratorError(error).message }, 'task could not be saved'),
     });
     this.#turns = new Turns(this.#k, (record) => delegationExecutor(this.#delegationPort, record));
-    // Registered before any lease or hold is taken, so other servers can tell when this one is gone.
+    this.#nodes = new NodeWatch(this.#k, () => recover(this.#k, this.tasks, this.#running));
+    // Registered before any lease or hold is taken, so other servers can tell when this one is gone. The first
+    // sweep of the nodes takes back what dead ones left (and a restarted node's claude-code instances).
     this.#started = this.#k.store.transaction((tx) => tx.registerOwner(owner)).then(async () => {
-      await recover(this.#k, this.tasks, this.#running);
+      if ((await this.#nodes.sweep()).dead.length === 0) await recover(this.#k, this.tasks, this.#running);
+      this.#nodes.start();
     });
     this.#started.catch((error: unknown) => log.error({ err: toOrchestratorError(error).message }, 'start-up recovery failed'));
     this.#sweep = setInterval(() => {
@@ -235,6 +243,23 @@ export class Orchestrator {
     return healthCheck(this.#k, this.tasks, this.#running);
   }
 
+  /** This node's heartbeat, then the nodes that stopped (see node-watch.ts); runs every NODE_HEARTBEAT_SECONDS. */
+  async sweepNodes(): Promise<NodeSweep> {
+    await this.#started;
+    return this.#nodes.sweep();
+  }
+
+  /** Tells the other nodes where this one serves HTTP: NODE_ADDRESS, else `listenUrl` (the server calls it once it listens). */
+  async announceAddress(listenUrl: string): Promise<void> {
+    await this.#open();
+    await this.#nodes.announce(advertisedAddress(listenUrl, this.#k.config.nodeAddress));
+  }
+
+  /** This node: its owner id, the host it runs on, and the address it announced (null until then, or without HTTP). */
+  node(): { readonly id: string; readonly host: string; readonly address: string | null } {
+    return { id: this.#k.owner.id, host: this.#k.owner.host, address: this.#nodes.address };
+  }
+
   /** Terminates idle instances whose lifetime ran out (busy ones are bounded by their turn). */
   async enforceLimits(): Promise<string[]> {
     await this.#started;
@@ -251,6 +276,7 @@ export class Orchestrator {
     this.#closed = true;
     clearInterval(this.#sweep);
     await this.#started.catch(() => undefined);
+    await this.#nodes.stop();
     const inFlight = this.#turns.inFlight;
     const graceMs = options.graceMs ?? 0;
     if (graceMs > 0 && inFlight.size > 0) {
@@ -265,6 +291,7 @@ export class Orchestrator {
     await this.#k.sessions.closeAll();
     await Promise.allSettled(this.#k.backends.loaded().map((b) => b.shutdown?.()));
     await this.tasks.flush();
+    await this.#nodes.markStopped().catch((error: unknown) => this.#k.log.warn({ err: toOrchestratorError(error).message }, 'could not mark this node stopped'));
     await this.#k.store.close();
   }
 

@@ -6,6 +6,7 @@ import { usageView } from '../domain/usage.js';
 import { nanosToUsd } from '../pricing/cost.js';
 import type { StoreReads } from '../store/store.js';
 import type { Kernel } from './kernel.js';
+import { nodeAvailability } from './node-placement.js';
 import type { GlobalTotals, ListResult, OutputResult } from './results.js';
 import { instanceView, messageView, type InstanceView } from './views.js';
 
@@ -21,14 +22,16 @@ export async function instanceStatus(k: Kernel, raw: InstanceRef): Promise<Insta
   const input = parseInput(instanceRefSchema, raw);
   const record = await findInstance(k.store, input.instance_id);
   const children = await k.store.childIds([record.id]);
-  return instanceView(record, children.get(record.id) ?? []);
+  const available = await nodeAvailability(k, [record]);
+  return instanceView(record, children.get(record.id) ?? [], available.get(record.id) ?? null);
 }
 
 /** The views of an instance's children, oldest first: two reads however many children it has. */
 export async function childViews(k: Kernel, id: string): Promise<InstanceView[]> {
   const children = await k.store.childrenOf(id);
   const theirs = await k.store.childIds(children.map((c) => c.id));
-  return children.map((c) => instanceView(c, theirs.get(c.id) ?? []));
+  const available = await nodeAvailability(k, children);
+  return children.map((c) => instanceView(c, theirs.get(c.id) ?? [], available.get(c.id) ?? null));
 }
 
 /** A page of instances, newest first, paged in the store, with the global totals from its counters. */
@@ -38,11 +41,12 @@ export async function listInstances(k: Kernel, raw: ListInput = {}): Promise<Lis
   const offset = input.offset ?? 0;
   const page = await k.store.listInstances({ includeTerminated: input.include_terminated ?? false, limit, offset });
   const children = await k.store.childIds(page.items.map((r) => r.id));
+  const available = await nodeAvailability(k, page.items);
   return {
     total: page.total,
     offset,
     limit,
-    instances: page.items.map((r) => instanceView(r, children.get(r.id) ?? [])),
+    instances: page.items.map((r) => instanceView(r, children.get(r.id) ?? [], available.get(r.id) ?? null)),
     totals: await totals(k),
   };
 }

@@ -1,9 +1,9 @@
 import { toOrchestratorError } from '../domain/errors.js';
-import { ownerIsGone } from '../store/owner.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
 import { isoNow, type Kernel } from './kernel.js';
 import { transition } from './lifecycle.js';
 import { breachedLimit } from './limits.js';
+import { nodeIsGone } from './nodes.js';
 import { terminate } from './terminate.js';
 
 /** How many of each kind of leftover (or of any other work) one health check takes; the next one takes the rest. */
@@ -19,7 +19,8 @@ export interface Recovered {
  * Takes back what servers that are gone left behind on a shared store: a turn that was running is marked
  * interrupted (its message kept, marked failed; the model calls it finished stay charged) and the instance
  * idle again; a spawn or a terminate half done is finished; their tasks end `interrupted` and their holds are
- * released. An owner on this host is gone when its process is; elsewhere its lease expiring frees the work.
+ * released. An owner on this host is gone when its process is; elsewhere when its heartbeat is older than
+ * NODE_DEAD_SECONDS (nodes.ts), and before that its lease expiring frees an instance.
  * Reads only instances in a transient state (an index range), never every instance.
  */
 export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (instanceId: string) => boolean): Promise<Recovered> {
@@ -31,7 +32,7 @@ export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (i
     let answer = known.get(ownerId);
     if (answer === undefined) {
       const owner = await store.getOwner(ownerId);
-      answer = owner ? ownerIsGone(owner) : false;
+      answer = owner ? nodeIsGone(owner, k.owner.host, nowMs, k.config.nodeDeadSeconds * 1000) : false;
       known.set(ownerId, answer);
     }
     return answer;

@@ -10,6 +10,7 @@ import { turnFinished, turnSpan } from '../observability/genai-spans.js';
 import { captureContext, inContext } from '../observability/tracing.js';
 import { DELEGATION_TOOLS } from './delegation.js';
 import { isoNow, type Kernel } from './kernel.js';
+import { placeSend } from './node-placement.js';
 import { transition } from './lifecycle.js';
 import { assertGlobalBudget, assertTakesTurns, breachedLimit, describeReason } from './limits.js';
 import { findInstance } from './queries.js';
@@ -64,6 +65,7 @@ export class Turns {
     const input = parseInput(sendInputSchema, raw);
     const record = await findInstance(this.k.store, input.instance_id);
     assertTakesTurns(record);
+    await placeSend(this.k, record);
     await this.k.backends.ready(record.backend);
     return input;
   }
@@ -75,6 +77,8 @@ export class Turns {
     const id = input.instance_id;
     const target = await findInstance(k.store, id);
     await this.#checkUsable(target);
+    // A claude-code instance runs where its agent and workspace are: here, or an `unavailable` error.
+    await placeSend(k, target);
     await k.backends.ready(target.backend);
     if (options.askPermission) this.#askers.set(id, options.askPermission);
     const timeoutMs = (input.timeout_seconds ?? k.config.sendTimeoutSeconds) * 1000;

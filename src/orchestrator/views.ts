@@ -19,6 +19,10 @@ export interface InstanceView {
   depth: number;
   allow_delegation: boolean;
   workspace: string;
+  /** The node hosting its agent and workspace (a claude-code instance); null: any node runs its turns. */
+  node: string | null;
+  /** Whether a send can reach it now: false while its node is gone and its workspace out of reach; null without a node. */
+  node_available: boolean | null;
   created_at: string;
   expires_at: string;
   usage: UsageView;
@@ -41,7 +45,7 @@ export interface InstanceView {
   limits: { max_total_tokens: number; max_cost_usd: number | null; timeout_minutes: number };
 }
 
-export function instanceView(record: InstanceRecord, childIds: readonly string[]): InstanceView {
+export function instanceView(record: InstanceRecord, childIds: readonly string[], nodeAvailable: boolean | null = record.node === null ? null : true): InstanceView {
   return {
     instance_id: record.id,
     name: record.name,
@@ -56,6 +60,8 @@ export function instanceView(record: InstanceRecord, childIds: readonly string[]
     depth: record.depth,
     allow_delegation: record.allowDelegation,
     workspace: record.workspace,
+    node: record.node,
+    node_available: record.node === null ? null : nodeAvailable,
     created_at: record.createdAt,
     expires_at: new Date(expiresAtMs(record)).toISOString(),
     usage: usageView(record.usage),

@@ -19,6 +19,9 @@ export interface Owner {
   readonly heartbeatAt: string;
 }
 
+/** The heartbeat a node writes when it stops cleanly: gone at once, on any host, for every other node. */
+export const STOPPED_HEARTBEAT = new Date(0).toISOString();
+
 /** Start time of a process in clock ticks since boot (Linux /proc), or '' where it can't be read. */
 export function processStartTime(pid: number): string {
   try {

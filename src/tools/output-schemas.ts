@@ -59,6 +59,8 @@ export const instanceOutput = z.strictObject({
   depth: z.number(),
   allow_delegation: z.boolean(),
   workspace: z.string(),
+  node: z.string().nullable().describe('node hosting a claude-code agent'),
+  node_available: z.boolean().nullable(),
   created_at: z.string(),
   expires_at: z.string(),
   usage: usageOutput,

@@ -1,0 +1,75 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OrchestratorError } from '../../domain/errors.js';
+import { createOrchestrator } from '../../library.js';
+import type { Orchestrator } from '../../orchestrator/orchestrator.js';
+import { startSimulator, type RunningSimulator } from '../../simulator/simulator.js';
+import { usePostgres } from '../../test-support/postgres.js';
+
+/**
+ * Orchestrators on PostgreSQL, end to end against the simulator: the store chosen by ORCHESTRATOR_DB's URL, two
+ * nodes (two orchestrators, each its own pool and workspace) on one database.
+ */
+const postgres = usePostgres();
+let sim: RunningSimulator;
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+function node(overrides: Record<string, unknown> = {}): Orchestrator {
+  return createOrchestrator({
+    env: {},
+    config: { dbPath: postgres.url(), workspaceDir: mkdtempSync(join(tmpdir(), 'pg-node-')), apiKey: 'sim-key', baseUrl: sim.url, ...overrides },
+  });
+}
+
+describe('an orchestrator on PostgreSQL', () => {
+  it('spawns on one node, converses through another with the history intact, lists on both, terminates', async () => {
+    const [a, b] = [node(), node()];
+    const spawned = await a.spawnInstance({ name: 'planner' });
+    const first = await b.sendToInstance({ instance_id: spawned.instance_id, message: 'Plan a small web page.' });
+    expect(first.reply.length).toBeGreaterThan(0);
+    const second = await a.sendToInstance({ instance_id: spawned.instance_id, message: 'Now list its sections.' });
+    expect(second.instance_usage.total_tokens).toBeGreaterThan(first.instance_usage.total_tokens);
+    const output = await b.getInstanceOutput({ instance_id: spawned.instance_id });
+    expect(output.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    for (const orchestrator of [a, b]) {
+      const listed = await orchestrator.listInstances({});
+      expect(listed.total).toBe(1);
+      expect(listed.instances.map((i) => i.instance_id)).toEqual([spawned.instance_id]);
+      expect(listed.totals).toMatchObject({ instances_live: 1, instances_total: 1 });
+    }
+    await b.terminateInstance({ instance_id: spawned.instance_id });
+    expect((await a.getInstanceStatus({ instance_id: spawned.instance_id })).state).toBe('terminated');
+    expect((await a.listInstances({})).total).toBe(0);
+    expect((await b.counters()).instancesCreated).toBe(1);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('holds the instance cap and a global budget with spawns and sends racing on two nodes', async () => {
+    const limits = { maxInstances: 6, maxTotalCostUsd: 0.004, maxOutputTokens: 200 };
+    const [a, b] = [node(limits), node(limits)];
+    const spawns = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).spawnInstance({ name: `w${i}` })));
+    const spawned = spawns.flatMap((s) => (s.status === 'fulfilled' ? [s.value.instance_id] : []));
+    expect(spawned).toHaveLength(6);
+    for (const s of spawns) if (s.status === 'rejected') expect((s.reason as OrchestratorError).code).toBe('limit_exceeded');
+    // Each turn costs about $0.0007 on the simulator: the budget fits only some of the 12 sends.
+    const sends = await Promise.allSettled(
+      [...spawned, ...spawned].map((instance_id, i) => (i % 2 ? a : b).sendToInstance({ instance_id, message: 'Summarise the plan in one line.' })),
+    );
+    const refused = sends.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(sends.length - refused.length).toBeGreaterThan(0);
+    for (const r of refused) expect(['limit_exceeded', 'invalid_state']).toContain((r.reason as OrchestratorError).code);
+    const totals = await a.totals();
+    expect(totals.cost_usd).toBeLessThanOrEqual(limits.maxTotalCostUsd);
+    // Every call settled: nothing is held any more.
+    expect(totals.in_flight_cost_usd).toBe(0);
+    await Promise.all([a.close(), b.close()]);
+  });
+});

@@ -100,6 +100,8 @@ async function serve(options: StartServerOptions, logger: Logger, tracing: Traci
     await orchestrator.close();
     throw listenError(error, config.host, config.port) ?? error;
   }
+  // Other nodes sharing the store see where this one serves (NODE_ADDRESS, else the URL it listens on).
+  await orchestrator.announceAddress(http.url).catch((error: unknown) => logger.warn({ err: toOrchestratorError(error).message }, "could not record this node's address"));
   logger.info({ url: http.url, mcp: `${http.url}/mcp`, workspaceDir: config.workspaceDir, store: redactStoreUrl(storePath(config)) }, 'claude-orchestrator listening');
   return {
     orchestrator,

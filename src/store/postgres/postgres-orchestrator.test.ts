@@ -6,6 +6,7 @@ import { OrchestratorError } from '../../domain/errors.js';
 import { createOrchestrator } from '../../library.js';
 import type { Orchestrator } from '../../orchestrator/orchestrator.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/simulator.js';
+import { bareEnv, startBin } from '../../test-support/bin.js';
 import { usePostgres } from '../../test-support/postgres.js';
 
 /**
@@ -71,5 +72,30 @@ describe('an orchestrator on PostgreSQL', () => {
     // Every call settled: nothing is held any more.
     expect(totals.in_flight_cost_usd).toBe(0);
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('the built server runs on it, named by ORCHESTRATOR_DB, and never logs the URL\'s password', async () => {
+    // Trust authentication ignores the password: it is there to be kept out of the logs.
+    const url = postgres.url().replace('postgres@', 'postgres:topsecret@');
+    const bin = startBin(['--port', '0', '--host', '127.0.0.1'], bareEnv({ ORCHESTRATOR_DB: url, WORKSPACE_DIR: mkdtempSync(join(tmpdir(), 'pg-bin-')), ANTHROPIC_API_KEY: 'sim', ANTHROPIC_BASE_URL: sim.url }));
+    try {
+      const base = await bin.url;
+      const call = async (tool: string, args: object) => {
+        const res = await fetch(`${base}/tools/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tool, arguments: args }) });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { structuredContent: Record<string, unknown> }).structuredContent;
+      };
+      const { instance_id } = await call('spawn_claude', { name: 'on-postgres' });
+      expect(await call('send_to_instance', { instance_id, message: 'Hello.' })).toMatchObject({ instance_id, state: 'idle' });
+      expect(bin.stderr()).toMatch(/postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
+      expect(bin.stderr()).not.toContain('topsecret');
+    } finally {
+      bin.child.kill('SIGTERM');
+      await bin.exited;
+    }
+    // What it stored is in the database: another node sees it.
+    const other = node();
+    expect((await other.listInstances({})).instances.map((i) => i.name)).toEqual(['on-postgres']);
+    await other.close();
   });
 });

@@ -180,6 +180,12 @@ function renderInstances() {
   if (focused !== undefined) el.querySelector(`tr[data-id="${CSS.escape(focused)}"]`)?.focus({ preventScroll: true });
 }
 
+/** The node hosting an instance: its host name (the full id on hover), flagged while it is unavailable. */
+function nodeCell(i) {
+  if (!i.node) return h('td', { class: 'wide muted', title: 'runs on any node' }, 'any');
+  return h('td', { class: 'wide mono', title: i.node }, i.node.split(':')[0], i.node_available === false ? h('span', { class: 'reason' }, 'unavailable') : '');
+}
+
 function drawInstances(el) {
   if (state.instances.length === 0) {
     el.replaceChildren(h('div', { class: 'empty', 'data-testid': 'empty' },
@@ -189,8 +195,11 @@ function drawInstances(el) {
       h('p', {}, 'It appears here as soon as it exists.')));
     return;
   }
+  // Several nodes on one store: which one hosts each claude-code agent (api instances run on any node).
+  const nodes = new Set(state.instances.map((i) => i.node).filter(Boolean));
+  const showNode = nodes.size > 1 || state.instances.some((i) => i.node_available === false);
   const head = h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Role'), h('th', {}, 'State'), h('th', { class: 'wide' }, 'Model'), h('th', { class: 'wide' }, 'Backend'),
-    h('th', { class: 'num' }, 'Tokens'), h('th', { class: 'num' }, 'Cost'), h('th', { class: 'num' }, 'Turns'), h('th', { class: 'num', title: 'mean / last response time' }, 'Response'), h('th', { class: 'num' }, 'Health')));
+    showNode ? h('th', { class: 'wide' }, 'Node') : '', h('th', { class: 'num' }, 'Tokens'), h('th', { class: 'num' }, 'Cost'), h('th', { class: 'num' }, 'Turns'), h('th', { class: 'num', title: 'mean / last response time' }, 'Response'), h('th', { class: 'num' }, 'Health')));
   const rows = treeOrder(state.instances).map(({ i, depth, last }) => {
     const select = () => select_(i.instance_id);
     return h('tr', { 'data-id': i.instance_id, 'aria-selected': String(i.instance_id === state.selected), onclick: select, tabindex: 0, onkeydown: (e) => e.key === 'Enter' && select() },
@@ -200,6 +209,7 @@ function drawInstances(el) {
       h('td', {}, badge(i.state), h('span', { class: 'reason' }, i.state_reason)),
       h('td', { class: 'mono wide' }, i.model),
       h('td', { class: 'wide' }, i.backend),
+      showNode ? nodeCell(i) : '',
       h('td', { class: 'num' }, fmtInt(i.usage.total_tokens), h('span', { class: 'reason' }, `of ${fmtInt(i.limits.max_total_tokens)}`)),
       h('td', { class: 'num', title: i.cost_usd === null ? 'unknown price for this model' : '' }, fmtUsd(i.cost_usd),
         i.limits.max_cost_usd !== null ? h('span', { class: 'reason' }, `of ${fmtUsd(i.limits.max_cost_usd)}`) : ''),

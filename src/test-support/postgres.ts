@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { PostgresStore } from '../store/postgres/postgres-store.js';
+import { PostgresStore, type PostgresStoreOptions } from '../store/postgres/postgres-store.js';
 
 const run = promisify(execFile);
 
@@ -92,7 +92,7 @@ export interface PostgresForTests {
   /** The URL of this test's own database (created before each test). */
   url(): string;
   /** A PostgresStore on this test's database: several calls are several nodes on one database. */
-  store(): PostgresStore;
+  store(options?: PostgresStoreOptions): PostgresStore;
 }
 
 /**
@@ -118,6 +118,6 @@ export function usePostgres(): PostgresForTests {
   return {
     cluster: () => current(cluster, 'cluster'),
     url: () => current(url, 'database'),
-    store: () => new PostgresStore(current(url, 'database')),
+    store: (options = {}) => new PostgresStore(current(url, 'database'), options),
   };
 }

@@ -27,6 +27,34 @@ export async function openPool(url: string, max: number, onError: (error: Error)
   return pool;
 }
 
+/** A connection taken from the pool, with what broke it, if anything did while it was out. */
+export interface Checkout {
+  readonly client: PoolClient;
+  /** Returns it to the pool, or destroys it when it broke (or `error` says it is unusable). */
+  release(error?: Error): void;
+}
+
+/**
+ * Takes a connection. While it is out the pool no longer listens for its errors, and an error event nobody
+ * listens for would end the process: a database restarting between two statements of a transaction must be
+ * a failed transaction, not a crashed node. The next statement on it reports the loss.
+ */
+export async function checkout(pool: Pool): Promise<Checkout> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release(error) {
+      client.off('error', onError);
+      client.release(error ?? broken);
+    },
+  };
+}
+
 /**
  * Brings the database to the current schema: under a transaction-level advisory lock, so of several nodes
  * starting at once one migrates and the others then find nothing to do; each migration and its row in
@@ -70,7 +98,7 @@ export function storeError(error: unknown, url: string): unknown {
   if (code === '55P03') {
     return new OrchestratorError('backend_unavailable', `The store is locked by another server for more than ${LOCK_WAIT_MS / 1000} s; try again.`, undefined, { cause: error });
   }
-  if (UNREACHABLE.test(code) || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(error.message)) {
+  if (UNREACHABLE.test(code) || /Connection terminated|connection error and is not queryable|Client was closed|timeout exceeded when trying to connect/i.test(error.message)) {
     return new OrchestratorError('backend_unavailable', `The PostgreSQL store ${redactStoreUrl(url)} is unreachable: ${error.message}. Check ORCHESTRATOR_DB and that the database is up.`, undefined, {
       cause: error,
     });

@@ -173,7 +173,9 @@ export class PgTx extends PgReads implements Tx {
 
   async deleteEndedBefore(beforeIso: string, limit: number): Promise<number> {
     const { rows } = await this.query(
-      `SELECT id FROM instances i WHERE live = 0 AND state_changed_at < $1 AND NOT EXISTS (SELECT 1 FROM instances c WHERE c.parent_id = i.id) LIMIT $2`,
+      // Oldest first, along the partial index of ended instances (instances_ended), skipping those with children.
+      `SELECT id FROM instances i WHERE live = 0 AND state_changed_at < $1 AND NOT EXISTS (SELECT 1 FROM instances c WHERE c.parent_id = i.id)
+       ORDER BY state_changed_at LIMIT $2`,
       [beforeIso, limit],
     );
     const ids = rows.map((r) => String(r['id']));
@@ -186,7 +188,8 @@ export class PgTx extends PgReads implements Tx {
 
   async deleteTasksFinishedBefore(beforeIso: string, limit: number): Promise<number> {
     const { rowCount } = await this.query(
-      `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE finished_at IS NOT NULL AND finished_at < $1 AND state != 'working' LIMIT $2)`,
+      // The batch's ids first (the finished_at index), then each deleted by its key: never a join over every task.
+      `DELETE FROM tasks WHERE id = ANY(ARRAY(SELECT id FROM tasks WHERE finished_at IS NOT NULL AND finished_at < $1 AND state != 'working' LIMIT $2))`,
       [beforeIso, limit],
     );
     return rowCount ?? 0;

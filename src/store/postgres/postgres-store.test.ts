@@ -123,6 +123,47 @@ describe('PostgresStore', () => {
     await store.close();
   });
 
+  it('survives the server ending its connections: idle ones are replaced, the next read and write work', async () => {
+    const store = postgres.store();
+    await store.transaction((tx) => tx.insertInstance(record('a')));
+    await Promise.all([store.getInstance('a'), store.totals(), store.counters()]);
+    const ended = await sql<{ pid: number }>(
+      postgres.url(),
+      `SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'claude-orchestrator'`,
+    );
+    expect(ended.length).toBeGreaterThan(0);
+    // A connection the pool handed out at that moment may report the loss once (backend_unavailable); then new ones are made.
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await store.getInstance('a').catch((error: unknown) => error);
+      if (!(outcome instanceof Error)) break;
+      expect(outcome).toMatchObject({ code: 'backend_unavailable' });
+      expect(attempt).toBeLessThan(10);
+    }
+    await store.transaction((tx) => tx.insertInstance(record('b')));
+    expect(await store.totals()).toMatchObject({ instances: 2 });
+    await store.close();
+  });
+
+  it('fails a transaction whose connection the server ends mid-way (no crash, nothing written), then goes on', async () => {
+    const store = postgres.store();
+    await store.ready();
+    const outcome = await store
+      .transaction(async (tx) => {
+        await tx.insertInstance(record('lost'));
+        await sql(postgres.url(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'claude-orchestrator'`);
+        // Give the loss time to arrive while no statement runs (the case that would otherwise end the process);
+        // arriving later, the next statement reports it all the same.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await tx.getInstance('lost');
+      })
+      .catch((error: unknown) => error);
+    expect(outcome).toMatchObject({ code: 'backend_unavailable' });
+    expect(await store.getInstance('lost')).toBeUndefined();
+    await store.transaction((tx) => tx.insertInstance(record('next')));
+    expect(await store.totals()).toMatchObject({ instances: 1 });
+    await store.close();
+  });
+
   it('refuses use after close', async () => {
     const store = postgres.store();
     await store.ready();

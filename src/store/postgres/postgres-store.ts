@@ -1,7 +1,7 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { OrchestratorError } from '../../domain/errors.js';
 import type { Store, Tx } from '../store.js';
-import { LOCK_WAIT_MS, WRITE_LOCK, migrate, openPool, storeError } from './pg-connect.js';
+import { LOCK_WAIT_MS, WRITE_LOCK, checkout, migrate, openPool, storeError, type Checkout } from './pg-connect.js';
 import { PgReads } from './pg-reads.js';
 import { PgTx } from './pg-tx.js';
 
@@ -10,6 +10,8 @@ export interface PostgresStoreOptions {
   readonly maxConnections?: number;
   /** Called when an idle connection breaks (the pool replaces it); default: ignored, the next query reports. */
   readonly onConnectionError?: (error: Error) => void;
+  /** Called with every statement run and its parameters (tests read their query plans). */
+  readonly onStatement?: (sql: string, values: readonly unknown[] | undefined) => void;
 }
 
 /**
@@ -26,6 +28,7 @@ export interface PostgresStoreOptions {
  */
 export class PostgresStore extends PgReads implements Store {
   readonly #url: string;
+  readonly #options: PostgresStoreOptions;
   readonly #ready: Promise<Pool>;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -35,6 +38,7 @@ export class PostgresStore extends PgReads implements Store {
     super(async (text, values) => {
       const pool = await ready;
       if (this.#closed) throw new OrchestratorError('invalid_state', 'The store is closed.');
+      options.onStatement?.(text, values);
       try {
         return await pool.query(text, values as unknown[] | undefined);
       } catch (error) {
@@ -42,6 +46,7 @@ export class PostgresStore extends PgReads implements Store {
       }
     });
     this.#url = url;
+    this.#options = options;
     ready = this.#open(url, options);
     this.#ready = ready;
     // Every operation awaits (and reports) a failed open; this keeps it from also surfacing as unhandled.
@@ -51,11 +56,11 @@ export class PostgresStore extends PgReads implements Store {
   async #open(url: string, options: PostgresStoreOptions): Promise<Pool> {
     const pool = await openPool(url, options.maxConnections ?? 10, options.onConnectionError ?? (() => undefined));
     try {
-      const client = await pool.connect();
+      const connection = await checkout(pool);
       try {
-        await migrate(client);
+        await migrate(connection.client);
       } finally {
-        client.release();
+        connection.release();
       }
     } catch (error) {
       await pool.end().catch(() => undefined);
@@ -70,22 +75,24 @@ export class PostgresStore extends PgReads implements Store {
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const { result, callbacks } = await this.#serial(() => this.#run(fn));
+    const { result, callbacks } = await this.#serial(() => this.#run(fn, this.#options.onStatement));
     for (const callback of callbacks) callback();
     return result;
   }
 
-  async #run<T>(fn: (tx: Tx) => Promise<T>): Promise<{ result: T; callbacks: ReadonlyArray<() => void> }> {
+  async #run<T>(fn: (tx: Tx) => Promise<T>, onStatement: PostgresStoreOptions['onStatement']): Promise<{ result: T; callbacks: ReadonlyArray<() => void> }> {
     const pool = await this.#ready;
     if (this.#closed) throw new OrchestratorError('invalid_state', 'The store is closed.');
-    let client: PoolClient;
+    let connection: Checkout;
     try {
-      client = await pool.connect();
+      connection = await checkout(pool);
     } catch (error) {
       throw storeError(error, this.#url);
     }
+    const { client } = connection;
     let broken: Error | undefined;
     const query = async (text: string, values?: readonly unknown[]) => {
+      onStatement?.(text, values);
       try {
         return await client.query(text, values as unknown[] | undefined);
       } catch (error) {
@@ -107,7 +114,7 @@ export class PostgresStore extends PgReads implements Store {
       });
       throw error;
     } finally {
-      client.release(broken);
+      connection.release(broken);
     }
   }
 

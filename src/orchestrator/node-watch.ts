@@ -79,7 +79,11 @@ export class NodeWatch {
     const fresh = gone.filter((n) => !this.#handled.has(n.id));
     this.#handled = new Set(gone.map((n) => n.id));
     if (fresh.length === 0) return { dead: [], takenBack: [] };
-    k.log.warn({ nodes: fresh.map((n) => ({ id: n.id, address: n.address, heartbeatAt: n.heartbeatAt })) }, 'nodes stopped: taking back their work');
+    // Ids only (no addresses: a log reader looking for this node's URL must not find another's). A node that
+    // stopped cleanly is news; one that fell silent is a warning.
+    const crashed = fresh.filter((n) => n.heartbeatAt !== STOPPED_HEARTBEAT);
+    if (crashed.length > 0) k.log.warn({ nodes: crashed.slice(0, 10).map((n) => n.id), count: crashed.length }, 'nodes stopped heartbeating: taking back their work');
+    if (crashed.length < fresh.length) k.log.info({ count: fresh.length - crashed.length }, 'nodes that stopped cleanly: taking back what they left');
     await this.#recover();
     const takenBack: string[] = [];
     for (const node of fresh) if (node.host === k.owner.host) takenBack.push(...(await this.#takeBack(node)));

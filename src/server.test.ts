@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config/load-config.js';
 import { createLogger } from './observability/logger.js';
 import { startServer } from './server.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { startOtlpReceiver, type OtlpReceiver } from './test-support/otlp-receiver.js';
 
 let receiver: OtlpReceiver;
@@ -62,6 +63,24 @@ describe('startServer with traces on, when start-up fails', () => {
       expect(recording()).toBe(false);
     } finally {
       await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+});
+
+describe('startServer as a node of the store', () => {
+  it('records the address it serves at once it listens: NODE_ADDRESS when set, else its listen URL', async () => {
+    const ws = workspaceDir();
+    const plain = await startServer({ config: loadConfig({}, {}, { host: '127.0.0.1', port: 0, workspaceDir: ws }), logger: capture().logger });
+    const named = await startServer({ config: loadConfig({}, {}, { host: '127.0.0.1', port: 0, workspaceDir: ws, nodeAddress: 'http://node-b.internal:3000' }), logger: capture().logger });
+    const reader = new SqliteStore(join(ws, 'orchestrator.db'));
+    try {
+      expect(plain.orchestrator.node().address).toBe(plain.url);
+      expect((await reader.getOwner(plain.orchestrator.node().id))?.address).toBe(plain.url);
+      expect((await reader.getOwner(named.orchestrator.node().id))?.address).toBe('http://node-b.internal:3000');
+    } finally {
+      await plain.close();
+      await named.close();
+      await reader.close();
     }
   });
 });

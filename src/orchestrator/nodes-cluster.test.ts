@@ -57,6 +57,15 @@ function gate(): { wait: Promise<void>; open: () => void } {
 }
 
 describe('nodes on one store', () => {
+  it('refuses a NODE_DEAD_SECONDS that a live node could reach between two heartbeats, saying why', () => {
+    const config = loadConfig({}, {}, { workspaceDir: tmp('ws-'), nodeHeartbeatSeconds: 10, nodeDeadSeconds: 20 });
+    const store = new SqliteStore(':memory:');
+    expect(() => new Orchestrator({ config, store, priceTable: BUILTIN_PRICE_TABLE, logger: silentLogger() })).toThrow(
+      'NODE_DEAD_SECONDS (20) must be more than twice NODE_HEARTBEAT_SECONDS (10): a live node would be declared dead between two heartbeats.',
+    );
+    return store.close();
+  });
+
   it('heartbeat: each sweep records the node alive at the clock; the timer writes it too; a clean close says it stopped', async () => {
     const db = join(tmp('nodes-'), 'orchestrator.db');
     const a = await startNode('machine-a', db, tmp('ws-a-'));

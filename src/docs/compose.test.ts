@@ -67,6 +67,8 @@ describe('compose.yaml', () => {
       expect(node.build, name).toBe('.');
       expect(node.image, name).toBe(services.node1?.image);
       expect(node.depends_on, name).toEqual({ postgres: { condition: 'service_healthy' } });
+      // A restarted node takes its claude-code instances back by host name: it must not change when compose recreates the container.
+      expect(node.hostname, name).toBe(name);
       expect(JSON.stringify(node.healthcheck?.test), name).toContain(`127.0.0.1:${env(name).ORCHESTRATOR_PORT}/health`);
     }
   });
@@ -105,6 +107,8 @@ describe('compose.yaml', () => {
       for (const key of Object.keys(e)) expect(settingEnvs, `${name}: ${key}`).toContain(key);
       for (const key of ['ORCHESTRATOR_DB', 'ORCHESTRATOR_HOST', 'ORCHESTRATOR_TOKEN', 'ALLOWED_HOSTS', 'ANTHROPIC_API_KEY', 'WORKSPACE_DIR']) expect(Object.keys(e), name).toContain(key);
       expect(e.ORCHESTRATOR_HOST).toBe('0.0.0.0');
+      // Other nodes and error messages name a node by this address: the service's own name on the nodes' port.
+      expect(e.NODE_ADDRESS).toBe(`http://${name}:${e.ORCHESTRATOR_PORT}`);
       // Secrets come from the environment, never written in the file.
       expect(interpolated(e.ORCHESTRATOR_TOKEN ?? '')).toEqual(['ORCHESTRATOR_TOKEN']);
       expect(e.ANTHROPIC_API_KEY).toBeNull();

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { DEFAULTS } from '../config/defaults.js';
 import type { InstanceRecord } from '../domain/instance.js';
 import type { Tx } from '../store/store.js';
@@ -12,6 +13,7 @@ export function nodeContext(k: Kernel): NodeContext {
     sharedWorkspaces: k.config.sharedWorkspaces,
     nowMs: k.clock.now(),
     deadMs: k.config.nodeDeadSeconds * 1000,
+    workspaceExists: existsSync,
   };
 }
 

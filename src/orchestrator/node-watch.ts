@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { DEFAULTS } from '../config/defaults.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { STOPPED_HEARTBEAT, type Owner } from '../store/owner.js';
@@ -86,17 +87,23 @@ export class NodeWatch {
     if (crashed.length < fresh.length) k.log.info({ count: fresh.length - crashed.length }, 'nodes that stopped cleanly: taking back what they left');
     await this.#recover();
     const takenBack: string[] = [];
-    for (const node of fresh) if (node.host === k.owner.host) takenBack.push(...(await this.#takeBack(node)));
+    for (const node of fresh) takenBack.push(...(await this.#takeBack(node)));
     return { dead: fresh.map((n) => n.id), takenBack };
   }
 
-  /** A dead node's live instances on this machine under this WORKSPACE_DIR become this node's (a restart). */
+  /**
+   * A dead node's live instances whose workspaces are this node's become this node's (a restart): under this
+   * WORKSPACE_DIR and on this machine, or found on this disk (a node restarted under another host name on the
+   * same volume). On a shared volume every node sees them: there the next send takes one over instead.
+   */
   async #takeBack(node: Owner): Promise<string[]> {
     const k = this.#k;
+    const sameHost = node.host === k.owner.host;
+    if (!sameHost && k.config.sharedWorkspaces) return [];
     const taken: string[] = [];
     for (;;) {
       const hosted = await k.store.instancesOnNode(node.id, BATCH);
-      const ours = hosted.filter((r) => isWithin(r.workspace, k.config.workspaceDir)).map((r) => r.id);
+      const ours = hosted.filter((r) => isWithin(r.workspace, k.config.workspaceDir) && (sameHost || existsSync(r.workspace))).map((r) => r.id);
       taken.push(...(await takeOver(k, ours, node)).map((r) => r.id));
       // Instances left behind (another WORKSPACE_DIR) stay on the dead node: a full batch of only those ends the loop.
       if (hosted.length < BATCH || ours.length === 0) return taken;

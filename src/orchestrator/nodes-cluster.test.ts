@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -188,6 +188,22 @@ describe('nodes on one store', () => {
     expect((await restarted.store.instancesOnNode(restarted.id, 10)).map((r) => r.id).sort()).toEqual(['inst_one', 'inst_two']);
     expect((await restarted.store.getInstance('inst_far'))?.node).toBe(crashed.id);
     await expect(restarted.orchestrator.sendToInstance({ instance_id: 'inst_far', message: 'x' })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('a node restarted under another host name on the same workspace volume takes the instances back once the old one is declared dead', async () => {
+    const db = join(tmp('nodes-'), 'orchestrator.db');
+    const ws = tmp('ws-volume-');
+    const old = await startNode('pod-1', db, ws);
+    const agent = (await old.orchestrator.spawnInstance({ name: 'coder', backend: 'claude-code' })).instance_id;
+    const other = (await old.orchestrator.spawnInstance({ name: 'elsewhere', backend: 'claude-code' })).instance_id;
+    // One workspace is not on this volume (it was lost with the old pod's scratch disk, say).
+    rmSync(join(ws, other), { recursive: true });
+    const fresh = await startNode('pod-2', db, ws);
+    expect((await fresh.store.getInstance(agent))?.node).toBe(old.id);
+    clock.ms += (DEAD_S + 1) * 1000;
+    expect(await fresh.orchestrator.sweepNodes()).toEqual({ dead: [old.id], takenBack: [agent] });
+    expect(await fresh.orchestrator.getInstanceStatus({ instance_id: agent })).toMatchObject({ node: fresh.id, node_available: true });
+    expect(await fresh.orchestrator.getInstanceStatus({ instance_id: other })).toMatchObject({ node: old.id, node_available: false });
   });
 
   it('with SHARED_WORKSPACES a live node takes over a dead node\'s claude-code instance on its next send and resumes its session', async () => {

@@ -57,6 +57,15 @@ describe('where a send runs', () => {
     expect(routeSend(instance('b', '/mnt/other/inst_1'), dead, ctx({ sharedWorkspaces: true }))).toEqual({ unavailable: dead });
     expect(routeSend(instance('x'), undefined, ctx())).toEqual({ unavailable: { id: 'x' } });
   });
+
+  it('taken over from a dead node when its workspace is found on this disk under this WORKSPACE_DIR (the same volume, another host name)', () => {
+    const dead = node('b', 'pod-2', ago(60));
+    const onDisk = (path: string) => path === '/ws/inst_1';
+    expect(routeSend(instance('b'), dead, ctx({ workspaceExists: onDisk }))).toEqual({ takeOver: dead });
+    expect(routeSend(instance('b', '/ws/inst_2'), dead, ctx({ workspaceExists: onDisk }))).toEqual({ unavailable: dead });
+    // While the node lives, its agent may be running: found on this disk or not, it runs there.
+    expect(routeSend(instance('b'), node('b', 'pod-2'), ctx({ workspaceExists: onDisk }))).toEqual({ remote: node('b', 'pod-2') });
+  });
 });
 
 describe('what the errors say', () => {

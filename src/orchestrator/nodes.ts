@@ -32,6 +32,8 @@ export interface NodeContext {
   readonly sharedWorkspaces: boolean;
   readonly nowMs: number;
   readonly deadMs: number;
+  /** Whether a workspace directory is on this node's disk (a node restarted under another host name, same volume). */
+  readonly workspaceExists?: (path: string) => boolean;
 }
 
 /**
@@ -39,7 +41,8 @@ export interface NodeContext {
  * - `local`: on this node (an api instance, one of ours, or one whose node shares this machine and workspace
  *   root, as several servers on one store file always have);
  * - `takeOver`: its node is dead but its workspace is reachable here (a restart on the same machine and
- *   WORKSPACE_DIR, or a shared volume): this node becomes its node and resumes the agent's session;
+ *   WORKSPACE_DIR, a shared volume, or its workspace found on this node's disk): this node becomes its node
+ *   and resumes the agent's session;
  * - `remote`: its node is alive elsewhere: the turn must run there;
  * - `unavailable`: its node is dead and its workspace is out of reach: nothing can run it until the node returns.
  */
@@ -51,7 +54,9 @@ export function routeSend(instance: Pick<InstanceRecord, 'id' | 'node' | 'worksp
   const inMyDir = isWithin(instance.workspace, ctx.workspaceDir);
   const sameMachine = node !== undefined && node.host === ctx.self.host && inMyDir;
   const reachable = sameMachine || (ctx.sharedWorkspaces && inMyDir);
-  if (node === undefined || nodeIsGone(node, ctx.self.host, ctx.nowMs, ctx.deadMs)) return reachable ? { takeOver: ref } : { unavailable: ref };
+  if (node === undefined || nodeIsGone(node, ctx.self.host, ctx.nowMs, ctx.deadMs)) {
+    return reachable || (inMyDir && ctx.workspaceExists?.(instance.workspace) === true) ? { takeOver: ref } : { unavailable: ref };
+  }
   return sameMachine ? 'local' : { remote: node };
 }
 

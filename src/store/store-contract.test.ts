@@ -15,7 +15,7 @@ import type { Store, StoreTotals, Tx } from './store.js';
  * The contract every Store implementation keeps, written against the interface alone. Each implementation
  * runs all of it; PostgreSQL on a throwaway cluster (one per file), with a fresh database for each test.
  */
-const postgres = usePostgres();
+const postgres = usePostgres({ onlyInSuite: 'PostgresStore' });
 const stores: Array<[string, () => Store]> = [
   ['SqliteStore (file)', () => new SqliteStore(join(mkdtempSync(join(tmpdir(), 'store-')), 'orchestrator.db'))],
   ['MemoryStore (SQLite in memory)', () => new MemoryStore()],

@@ -10,7 +10,7 @@ import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store, StoredTask } from './store.js';
 
 /** The counters /metrics serves, as every Store keeps them (the contract beside store-contract.test.ts). */
-const postgres = usePostgres();
+const postgres = usePostgres({ onlyInSuite: 'PostgresStore counters' });
 const stores: Array<[string, () => Store]> = [
   ['SqliteStore (file)', () => new SqliteStore(join(mkdtempSync(join(tmpdir(), 'counters-')), 'orchestrator.db'))],
   ['MemoryStore (SQLite in memory)', () => new MemoryStore()],

@@ -98,8 +98,9 @@ export interface PostgresForTests {
 /**
  * One cluster for the whole test file (started in beforeAll, stopped in afterAll) and an empty database for
  * each test (beforeEach), so tests share no state and a store can be made synchronously, like a SQLite one.
+ * `onlyInSuite`: create the database only for the tests of the describe block of that name.
  */
-export function usePostgres(): PostgresForTests {
+export function usePostgres(options: { readonly onlyInSuite?: string } = {}): PostgresForTests {
   let cluster: PostgresCluster | undefined;
   let url: string | undefined;
   beforeAll(async () => {
@@ -108,7 +109,10 @@ export function usePostgres(): PostgresForTests {
   afterAll(async () => {
     await cluster?.stop();
   });
-  beforeEach(async () => {
+  beforeEach(async (context) => {
+    url = undefined;
+    // In a file that runs the same tests on several stores, only the PostgreSQL suite's tests need a database.
+    if (options.onlyInSuite !== undefined && context.task.suite?.name !== options.onlyInSuite) return;
     url = await cluster?.createDatabase();
   }, 60_000);
   const current = <T>(value: T | undefined, what: string): T => {

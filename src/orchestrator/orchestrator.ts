@@ -276,7 +276,6 @@ export class Orchestrator {
     this.#closed = true;
     clearInterval(this.#sweep);
     await this.#started.catch(() => undefined);
-    await this.#nodes.stop();
     const inFlight = this.#turns.inFlight;
     const graceMs = options.graceMs ?? 0;
     if (graceMs > 0 && inFlight.size > 0) {
@@ -291,6 +290,8 @@ export class Orchestrator {
     await this.#k.sessions.closeAll();
     await Promise.allSettled(this.#k.backends.loaded().map((b) => b.shutdown?.()));
     await this.tasks.flush();
+    // Heartbeats go on while turns finish (a grace longer than NODE_DEAD_SECONDS must not look like a death).
+    await this.#nodes.stop();
     await this.#nodes.markStopped().catch((error: unknown) => this.#k.log.warn({ err: toOrchestratorError(error).message }, 'could not mark this node stopped'));
     await this.#k.store.close();
   }

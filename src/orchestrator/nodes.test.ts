@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { httpStatusFor } from '../domain/errors.js';
 import { STOPPED_HEARTBEAT, type Owner } from '../store/owner.js';
 import { advertisedAddress, isWithin, nodeIsGone, routeSend, unavailableError, type NodeContext } from './nodes.js';
 
@@ -72,6 +73,7 @@ describe('what the errors say', () => {
   it('names the node, its address and its last heartbeat, and what would help', () => {
     const error = unavailableError('inst_1', node('b', 'machine-b', ago(60)));
     expect(error.code).toBe('unavailable');
+    expect(httpStatusFor(error.code)).toBe(503);
     expect(error.message).toBe(
       `Instance inst_1 runs on node b (http://machine-b:3000), which stopped heartbeating at ${ago(60)}; it is unavailable until that node returns. ` +
         'Its agent and workspace live on that node. If WORKSPACE_DIR is a volume every node shares, set SHARED_WORKSPACES=true so another node resumes it.',

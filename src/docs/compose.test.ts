@@ -183,6 +183,13 @@ describe('docs/multi-node.md', () => {
     for (const server of upstreamServers()) expect(docs).toMatch(new RegExp(`server ${server}[ ;]`));
   });
 
+  it("gives the multi-node settings' defaults as the server has them", () => {
+    const section = docs.split('Settings that matter only with several nodes')[1]?.split('\n## ')[0] ?? '';
+    const rows = [...section.matchAll(/^\| `([A-Z_]+)` \| ([^|]+) \|/gm)].map((m) => [m[1] as string, (m[2] as string).trim()] as const);
+    expect(rows.map(([name]) => name)).toEqual(['NODE_HEARTBEAT_SECONDS', 'NODE_DEAD_SECONDS', 'NODE_ADDRESS', 'SHARED_WORKSPACES']);
+    for (const [name, shown] of rows) expect(shown, name).toBe(SETTINGS.find((s) => s.env === name)?.defaultText);
+  });
+
   it('names only variables the server or compose.yaml really reads', () => {
     const composeNames = new Set(Object.values(services).flatMap((s) => Object.entries(s.environment ?? {}).flatMap(([k, v]) => [k, ...interpolated(v ?? '')])));
     const mentioned = [...docs.matchAll(/`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)`/g)].map((m) => m[1] as string);

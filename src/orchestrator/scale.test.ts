@@ -8,7 +8,7 @@ interface Profile {
   readonly path: string;
 }
 
-/** Spawn, send, status, list, terminate, a health sweep and a task list on a store that already holds `stored` instances (a tenth live). */
+/** Spawn, send, status, list, terminate, a health sweep, a node sweep and a task list on a store that already holds `stored` instances (a tenth live). */
 async function profile(stored: number): Promise<Profile> {
   const seeded = await seededStore(stored, (i) => i % 10 === 0);
   const orchestrator = await seededOrchestrator(seeded, Date.parse('2026-11-25T12:00:00.000Z'));
@@ -26,13 +26,14 @@ async function profile(stored: number): Promise<Profile> {
   await measure('output', () => orchestrator.getInstanceOutput({ instance_id: id }));
   await measure('terminate', () => orchestrator.terminateInstance({ instance_id: id }));
   await measure('health', () => orchestrator.healthCheck());
+  await measure('nodes', () => orchestrator.sweepNodes());
   await measure('tasks', () => orchestrator.listTasks({ state: 'completed' }));
   await orchestrator.close();
   return { counts, statements: seeded.log.all, path: seeded.path };
 }
 
 describe('work per operation does not grow with stored instances', () => {
-  it('spawn, send, status, list, output, terminate and the health sweep run the same statements with 10 and with 5,000 stored, none scanning a table', async () => {
+  it('spawn, send, status, list, output, terminate, the health sweep and the node sweep run the same statements with 10 and with 5,000 stored, none scanning a table', async () => {
     const small = await profile(10);
     const large = await profile(5_000);
     expect(large.counts).toEqual(small.counts);

@@ -3,13 +3,16 @@ import { totalTokens } from '../../domain/usage.js';
 import type { Owner } from '../owner.js';
 import type { Charge, Hold, InstancePatch, LifecycleEvent, NewMessage, StoredTask, Tx } from '../store.js';
 import { INSTANCE_COLUMNS, UPDATABLE_COLUMNS, messageParams, toMessage, toRow } from '../sqlite/rows.js';
-import { taskParams } from '../sqlite/task-rows.js';
+import { taskParams, toHold, type HoldRow } from '../sqlite/task-rows.js';
 import { PgReads, type Query } from './pg-reads.js';
 
 const MESSAGE_COLUMNS = Object.keys(messageParams('', { seq: 0, role: 'user', content: '', at: '' }));
 const placeholders = (n: number, from = 1): string => Array.from({ length: n }, (_, i) => `$${i + from}`).join(', ');
 const INSERT_INSTANCE = `INSERT INTO instances (${INSTANCE_COLUMNS.join(', ')}) VALUES (${placeholders(INSTANCE_COLUMNS.length)})`;
-const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${placeholders(MESSAGE_COLUMNS.length)})`;
+/** Every message column but seq, instance_id first ($1); seq is numbered in the statement itself. */
+const APPEND_COLUMNS = MESSAGE_COLUMNS.filter((c) => c !== 'seq');
+const APPEND_MESSAGE = `INSERT INTO messages (seq, ${APPEND_COLUMNS.join(', ')})
+  VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE instance_id = $1), ${placeholders(APPEND_COLUMNS.length)}) RETURNING seq`;
 const UPDATE_MESSAGE = `UPDATE messages SET ${MESSAGE_COLUMNS.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE instance_id = $1 AND seq = $2`;
 
 /**
@@ -62,11 +65,10 @@ export class PgTx extends PgReads implements Tx {
   }
 
   async appendMessage(instanceId: string, message: NewMessage): Promise<ConversationMessage> {
-    const { rows } = await this.query('SELECT COALESCE(MAX(seq), 0) AS n FROM messages WHERE instance_id = $1', [instanceId]);
-    const stored: ConversationMessage = { ...message, seq: Number(rows[0]?.['n'] ?? 0) + 1 };
-    const params = messageParams(instanceId, stored);
-    await this.query(INSERT_MESSAGE, MESSAGE_COLUMNS.map((c) => params[c]));
-    return stored;
+    // The next number and the row in one round trip; the write lock makes MAX(seq) + 1 safe.
+    const params = messageParams(instanceId, { ...message, seq: 0 });
+    const { rows } = await this.query(APPEND_MESSAGE, APPEND_COLUMNS.map((c) => params[c]));
+    return { ...message, seq: Number(rows[0]?.['seq']) };
   }
 
   async updateMessage(instanceId: string, seq: number, patch: Partial<Omit<ConversationMessage, 'seq'>>): Promise<void> {
@@ -116,35 +118,39 @@ export class PgTx extends PgReads implements Tx {
   }
 
   async removeHold(id: string): Promise<Hold | undefined> {
-    const hold = await this.getHold(id);
-    if (!hold) return undefined;
-    await this.query('DELETE FROM holds WHERE id = $1', [id]);
+    const { rows } = await this.query('DELETE FROM holds WHERE id = $1 RETURNING *', [id]);
+    if (rows[0] === undefined) return undefined;
+    const hold = toHold(rows[0] as unknown as HoldRow);
     await this.#shiftHeld(hold, -1);
     return hold;
   }
 
+  /** Adds (or takes back) a hold's amounts on every instance of its chain and on the totals, in one statement. */
   async #shiftHeld(hold: Hold, sign: 1 | -1): Promise<void> {
-    const [tokens, nanos] = [sign * hold.tokens, sign * hold.nanos];
-    await this.query('UPDATE instances SET held_tokens = held_tokens + $1, held_nanos = held_nanos + $2 WHERE id = ANY($3::text[])', [tokens, nanos, hold.chain]);
-    await this.query('UPDATE totals SET held_tokens = held_tokens + $1, held_nanos = held_nanos + $2 WHERE id = 1', [tokens, nanos]);
+    await this.query(
+      `WITH chain AS (UPDATE instances SET held_tokens = held_tokens + $1, held_nanos = held_nanos + $2 WHERE id = ANY($3::text[]))
+       UPDATE totals SET held_tokens = held_tokens + $1, held_nanos = held_nanos + $2 WHERE id = 1`,
+      [sign * hold.tokens, sign * hold.nanos, hold.chain],
+    );
   }
 
+  /**
+   * The call's usage and cost on its instance, and its tokens and cost on the subtree spend of every instance of
+   * the chain, in one statement (one row can't be updated twice in a statement: hence the CASEs).
+   */
   async charge(c: Charge): Promise<void> {
     const u = c.usage;
+    const own = (column: string, param: string) => `${column} = CASE WHEN id = $1 THEN ${column} + ${param} ELSE ${column} END`;
     await this.query(
-      `UPDATE instances SET input_tokens = input_tokens + $2, output_tokens = output_tokens + $3,
-         cache_creation_input_tokens = cache_creation_input_tokens + $4, cache_creation_1h_input_tokens = cache_creation_1h_input_tokens + $5,
-         cache_read_input_tokens = cache_read_input_tokens + $6,
-         cost_nanos = CASE WHEN cost_nanos IS NULL OR $7::bigint IS NULL THEN NULL ELSE cost_nanos + $7::bigint END,
-         cache_savings_nanos = CASE WHEN cache_savings_nanos IS NULL OR $8::bigint IS NULL THEN NULL ELSE cache_savings_nanos + $8::bigint END
-       WHERE id = $1`,
-      [c.instanceId, u.inputTokens, u.outputTokens, u.cacheCreationInputTokens, u.cacheCreation1hInputTokens, u.cacheReadInputTokens, c.costNanos, c.cacheSavingsNanos],
+      `UPDATE instances SET ${own('input_tokens', '$2')}, ${own('output_tokens', '$3')}, ${own('cache_creation_input_tokens', '$4')},
+         ${own('cache_creation_1h_input_tokens', '$5')}, ${own('cache_read_input_tokens', '$6')},
+         cost_nanos = CASE WHEN id <> $1 THEN cost_nanos WHEN cost_nanos IS NULL OR $7::bigint IS NULL THEN NULL ELSE cost_nanos + $7::bigint END,
+         cache_savings_nanos = CASE WHEN id <> $1 THEN cache_savings_nanos WHEN cache_savings_nanos IS NULL OR $8::bigint IS NULL THEN NULL ELSE cache_savings_nanos + $8::bigint END,
+         subtree_tokens = CASE WHEN id = ANY($9::text[]) THEN subtree_tokens + $10 ELSE subtree_tokens END,
+         subtree_cost_nanos = CASE WHEN id = ANY($9::text[]) THEN subtree_cost_nanos + $11 ELSE subtree_cost_nanos END
+       WHERE id = $1 OR id = ANY($9::text[])`,
+      [c.instanceId, u.inputTokens, u.outputTokens, u.cacheCreationInputTokens, u.cacheCreation1hInputTokens, u.cacheReadInputTokens, c.costNanos, c.cacheSavingsNanos, c.chain, totalTokens(u), c.costNanos ?? 0],
     );
-    await this.query('UPDATE instances SET subtree_tokens = subtree_tokens + $1, subtree_cost_nanos = subtree_cost_nanos + $2 WHERE id = ANY($3::text[])', [
-      totalTokens(u),
-      c.costNanos ?? 0,
-      c.chain,
-    ]);
   }
 
   async saveTask(task: StoredTask): Promise<void> {

@@ -7,7 +7,7 @@ import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './pg-migrations.js';
 export const MIGRATE_LOCK = 7_210_001;
 export const WRITE_LOCK = 7_210_002;
 
-/** How long a transaction waits for another node's write lock before giving up. */
+/** How long a transaction waits for another node's write lock before giving up (as the SQLite store waits for its file's). */
 export const LOCK_WAIT_MS = 10_000;
 
 /**
@@ -92,11 +92,11 @@ const UNREACHABLE = /^(08|57P0[123]|53300|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_
  * The OrchestratorError for a failure of the database itself, as the SQLite store reports its own: a busy write
  * lock and an unreachable server are `backend_unavailable` (try again). Other errors pass through unchanged.
  */
-export function storeError(error: unknown, url: string): unknown {
+export function storeError(error: unknown, url: string, lockWaitMs = LOCK_WAIT_MS): unknown {
   if (error instanceof OrchestratorError || !(error instanceof Error)) return error;
   const code = String((error as { code?: unknown }).code ?? '');
   if (code === '55P03') {
-    return new OrchestratorError('backend_unavailable', `The store is locked by another server for more than ${LOCK_WAIT_MS / 1000} s; try again.`, undefined, { cause: error });
+    return new OrchestratorError('backend_unavailable', `The store is locked by another server for more than ${lockWaitMs / 1000} s; try again.`, undefined, { cause: error });
   }
   if (UNREACHABLE.test(code) || /Connection terminated|connection error and is not queryable|Client was closed|timeout exceeded when trying to connect/i.test(error.message)) {
     return new OrchestratorError('backend_unavailable', `The PostgreSQL store ${redactStoreUrl(url)} is unreachable: ${error.message}. Check ORCHESTRATOR_DB and that the database is up.`, undefined, {

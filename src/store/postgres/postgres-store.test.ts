@@ -2,6 +2,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { OrchestratorError } from '../../domain/errors.js';
 import { ZERO_USAGE } from '../../domain/usage.js';
+import { deferred } from '../../test-support/fake-port.js';
 import { usePostgres } from '../../test-support/postgres.js';
 import { record } from '../../test-support/records.js';
 import { PG_SCHEMA_VERSION } from './pg-migrations.js';
@@ -162,6 +163,27 @@ describe('PostgresStore', () => {
     await store.transaction((tx) => tx.insertInstance(record('next')));
     expect(await store.totals()).toMatchObject({ instances: 1 });
     await store.close();
+  });
+
+  it('fails a transaction that waits too long for the write lock another node holds, as backend_unavailable', async () => {
+    const holder = postgres.store();
+    const waiter = postgres.store({ lockWaitMs: 200 });
+    const release = deferred();
+    const locked = deferred();
+    const holding = holder.transaction(async (tx) => {
+      await tx.insertInstance(record('first'));
+      locked.resolve();
+      await release.promise;
+    });
+    await locked.promise;
+    const refused = await waiter.transaction((tx) => tx.insertInstance(record('second'))).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'backend_unavailable', message: expect.stringMatching(/locked by another server for more than 0.2 s; try again/) });
+    release.resolve();
+    await holding;
+    // Nothing of the refused one was written; the waiter's next transaction goes through.
+    await waiter.transaction((tx) => tx.insertInstance(record('third')));
+    expect((await waiter.listInstances({ includeTerminated: true, limit: 10, offset: 0 })).items.map((r) => r.id).sort()).toEqual(['first', 'third']);
+    await Promise.all([holder.close(), waiter.close()]);
   });
 
   it('refuses use after close', async () => {

@@ -10,6 +10,8 @@ export interface PostgresStoreOptions {
   readonly maxConnections?: number;
   /** Called when an idle connection breaks (the pool replaces it); default: ignored, the next query reports. */
   readonly onConnectionError?: (error: Error) => void;
+  /** How long a transaction waits for the write lock another node holds (default 10 s), then fails as backend_unavailable. */
+  readonly lockWaitMs?: number;
   /** Called with every statement run and its parameters (tests read their query plans). */
   readonly onStatement?: (sql: string, values: readonly unknown[] | undefined) => void;
 }
@@ -75,12 +77,13 @@ export class PostgresStore extends PgReads implements Store {
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const { result, callbacks } = await this.#serial(() => this.#run(fn, this.#options.onStatement));
+    const { result, callbacks } = await this.#serial(() => this.#run(fn));
     for (const callback of callbacks) callback();
     return result;
   }
 
-  async #run<T>(fn: (tx: Tx) => Promise<T>, onStatement: PostgresStoreOptions['onStatement']): Promise<{ result: T; callbacks: ReadonlyArray<() => void> }> {
+  async #run<T>(fn: (tx: Tx) => Promise<T>): Promise<{ result: T; callbacks: ReadonlyArray<() => void> }> {
+    const { onStatement, lockWaitMs = LOCK_WAIT_MS } = this.#options;
     const pool = await this.#ready;
     if (this.#closed) throw new OrchestratorError('invalid_state', 'The store is closed.');
     let connection: Checkout;
@@ -96,13 +99,13 @@ export class PostgresStore extends PgReads implements Store {
       try {
         return await client.query(text, values as unknown[] | undefined);
       } catch (error) {
-        throw storeError(error, this.#url);
+        throw storeError(error, this.#url, lockWaitMs);
       }
     };
     const tx = new PgTx(query);
     try {
       // One round trip: open the transaction, bound the wait for the lock, take the cluster-wide write lock.
-      await query(`BEGIN; SET LOCAL lock_timeout = '${LOCK_WAIT_MS}ms'; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
+      await query(`BEGIN; SET LOCAL lock_timeout = '${Math.ceil(lockWaitMs)}ms'; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
       const result = await fn(tx);
       await query('COMMIT');
       return { result, callbacks: tx.end() };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -150,6 +150,12 @@ describe('nodes on one store', () => {
     });
     a.agent.enqueue({ text: 'done on a' });
     expect(await a.orchestrator.sendToInstance({ instance_id: agent, message: 'hi' })).toMatchObject({ reply: 'done on a' });
+    // Any node may end it; only its own node can remove its workspace, and none claims to have.
+    const workspace = (await a.orchestrator.getInstanceStatus({ instance_id: agent })).workspace;
+    expect(await b.orchestrator.terminateInstance({ instance_id: agent })).toMatchObject({ state: 'terminated', workspace_removed: false });
+    expect(existsSync(workspace)).toBe(true);
+    const own = (await a.orchestrator.spawnInstance({ name: 'own', backend: 'claude-code' })).instance_id;
+    expect(await a.orchestrator.terminateInstance({ instance_id: own })).toMatchObject({ state: 'terminated', workspace_removed: true });
   });
 
   it('a node restarted on the same machine and WORKSPACE_DIR takes back its claude-code instances; a node with another WORKSPACE_DIR leaves them', async () => {

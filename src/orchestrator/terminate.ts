@@ -1,6 +1,6 @@
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { instanceRefSchema, parseInput, type InstanceRef } from '../domain/inputs.js';
-import { isLive, type TransitionReason } from '../domain/instance.js';
+import { isLive, type InstanceRecord, type TransitionReason } from '../domain/instance.js';
 import { usageView } from '../domain/usage.js';
 import { nanosToUsd } from '../pricing/cost.js';
 import { isoNow, type Kernel } from './kernel.js';
@@ -10,6 +10,8 @@ import { findInstance } from './queries.js';
 import type { TerminateResult } from './results.js';
 import { sessionSpec } from './sessions.js';
 import { removeWorkspace } from './workspaces.js';
+import { nodeContext } from './node-placement.js';
+import { routeSend } from './nodes.js';
 
 /** terminate_instance: ends a live instance (its children first). Terminating an ended one is a clear error. */
 export async function terminateInstance(k: Kernel, raw: InstanceRef): Promise<TerminateResult> {
@@ -34,18 +36,7 @@ export async function terminate(k: Kernel, id: string, why: TransitionReason): P
   }
   const record = await findInstance(k.store, id);
   if (record.state !== 'terminating') await k.store.transaction((tx) => transition(tx, k.events, id, 'terminating', why, isoNow(k)));
-  let workspaceRemoved = false;
-  try {
-    const session = k.sessions.take(id);
-    if (session) await (session.terminate ? session.terminate() : session.close());
-    else await (await k.backends.get(record.backend)).release?.(sessionSpec(record));
-    if (!record.keepWorkspace) {
-      await removeWorkspace(k.config.workspaceDir, id);
-      workspaceRemoved = true;
-    }
-  } catch (error) {
-    k.log.warn({ instanceId: id, err: toOrchestratorError(error).message }, 'cleanup after terminate failed');
-  }
+  const workspaceRemoved = await cleanUp(k, record);
   const final = await k.store.transaction((tx) => transition(tx, k.events, id, 'terminated', why, isoNow(k)));
   k.log.info({ instanceId: id, reason: why, usage: usageView(final.usage), costUsd: nanosToUsd(final.costNanos) }, 'instance terminated');
   return {
@@ -58,4 +49,30 @@ export async function terminate(k: Kernel, id: string, why: TransitionReason): P
     workspace_removed: workspaceRemoved,
     terminated_children: terminatedChildren,
   };
+}
+
+/** Closes the instance's session (or what its backend keeps outside the store) and removes its workspace unless kept; true once removed. */
+async function cleanUp(k: Kernel, record: InstanceRecord): Promise<boolean> {
+  // A claude-code agent and workspace on another node are that node's to clean up: none of them is here.
+  if (record.node !== null && record.node !== k.owner.id && (await hostedElsewhere(k, record))) {
+    k.log.info({ instanceId: record.id, node: record.node }, 'terminated here; its agent and workspace stay on its node');
+    return false;
+  }
+  try {
+    const session = k.sessions.take(record.id);
+    if (session) await (session.terminate ? session.terminate() : session.close());
+    else await (await k.backends.get(record.backend)).release?.(sessionSpec(record));
+    if (record.keepWorkspace) return false;
+    await removeWorkspace(k.config.workspaceDir, record.id);
+    return true;
+  } catch (error) {
+    k.log.warn({ instanceId: record.id, err: toOrchestratorError(error).message }, 'cleanup after terminate failed');
+    return false;
+  }
+}
+
+/** Whether an instance's agent and workspace are on another node, out of this one's reach. */
+async function hostedElsewhere(k: Kernel, record: InstanceRecord): Promise<boolean> {
+  const route = record.node === null ? 'local' : routeSend(record, await k.store.getOwner(record.node), nodeContext(k));
+  return route !== 'local' && !('takeOver' in route);
 }

@@ -78,16 +78,18 @@ export class NodeWatch {
     const nodes = await k.store.listOwners(DEFAULTS.maxNodesListed);
     const gone = nodes.filter((n) => n.id !== k.owner.id && nodeIsGone(n, ctx.self.host, ctx.nowMs, ctx.deadMs));
     const fresh = gone.filter((n) => !this.#handled.has(n.id));
-    this.#handled = new Set(gone.map((n) => n.id));
-    if (fresh.length === 0) return { dead: [], takenBack: [] };
-    // Ids only (no addresses: a log reader looking for this node's URL must not find another's). A node that
-    // stopped cleanly is news; one that fell silent is a warning.
-    const crashed = fresh.filter((n) => n.heartbeatAt !== STOPPED_HEARTBEAT);
-    if (crashed.length > 0) k.log.warn({ nodes: crashed.slice(0, 10).map((n) => n.id), count: crashed.length }, 'nodes stopped heartbeating: taking back their work');
-    if (crashed.length < fresh.length) k.log.info({ count: fresh.length - crashed.length }, 'nodes that stopped cleanly: taking back what they left');
-    await this.#recover();
     const takenBack: string[] = [];
-    for (const node of fresh) takenBack.push(...(await this.#takeBack(node)));
+    if (fresh.length > 0) {
+      // Ids only (no addresses: a log reader looking for this node's URL must not find another's). A node that
+      // stopped cleanly is news; one that fell silent is a warning.
+      const crashed = fresh.filter((n) => n.heartbeatAt !== STOPPED_HEARTBEAT);
+      if (crashed.length > 0) k.log.warn({ nodes: crashed.slice(0, 10).map((n) => n.id), count: crashed.length }, 'nodes stopped heartbeating: taking back their work');
+      if (crashed.length < fresh.length) k.log.info({ count: fresh.length - crashed.length }, 'nodes that stopped cleanly: taking back what they left');
+      await this.#recover();
+      for (const node of fresh) takenBack.push(...(await this.#takeBack(node)));
+    }
+    // Only once their work is taken back: a sweep that failed half-way is done again by the next one.
+    this.#handled = new Set(gone.map((n) => n.id));
     return { dead: fresh.map((n) => n.id), takenBack };
   }
 

@@ -98,6 +98,12 @@ export function storeError(error: unknown, url: string, lockWaitMs = LOCK_WAIT_M
   if (code === '55P03') {
     return new OrchestratorError('backend_unavailable', `The store is locked by another server for more than ${lockWaitMs / 1000} s; try again.`, undefined, { cause: error });
   }
+  if (code === '3D000') {
+    return new OrchestratorError('backend_unavailable', `The PostgreSQL database of ${redactStoreUrl(url)} does not exist: create it (createdb), the tables are made for you. ${error.message}.`, undefined, { cause: error });
+  }
+  if (code === '28P01' || code === '28000') {
+    return new OrchestratorError('not_configured', `The PostgreSQL store ${redactStoreUrl(url)} refused the credentials: ${error.message}. Check the user and password in ORCHESTRATOR_DB.`, undefined, { cause: error });
+  }
   if (UNREACHABLE.test(code) || /Connection terminated|connection error and is not queryable|Client was closed|timeout exceeded when trying to connect/i.test(error.message)) {
     return new OrchestratorError('backend_unavailable', `The PostgreSQL store ${redactStoreUrl(url)} is unreachable: ${error.message}. Check ORCHESTRATOR_DB and that the database is up.`, undefined, {
       cause: error,

@@ -111,6 +111,17 @@ describe('PostgresStore', () => {
     await store.close();
   });
 
+  it('started before its database exists, says to create it, and opens once it does', async () => {
+    const url = postgres.url().replace(/\/[^/]+$/, '/created_later');
+    const store = new PostgresStore(url);
+    await expect(store.getInstance('a')).rejects.toMatchObject({ code: 'backend_unavailable', message: expect.stringMatching(/does not exist: create it/) });
+    await sql(postgres.url(), 'CREATE DATABASE created_later');
+    expect(await store.getInstance('a')).toBeUndefined();
+    await store.transaction((tx) => tx.insertInstance(record('a')));
+    expect(await store.totals()).toMatchObject({ instances: 1 });
+    await store.close();
+  });
+
   it('reports an unreachable database as backend_unavailable, without its password', async () => {
     const { port } = postgres.cluster();
     // A port nothing listens on: the cluster's own, plus one, is as good as any (connection refused).

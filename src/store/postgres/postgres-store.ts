@@ -31,14 +31,14 @@ export interface PostgresStoreOptions {
 export class PostgresStore extends PgReads implements Store {
   readonly #url: string;
   readonly #options: PostgresStoreOptions;
-  readonly #ready: Promise<Pool>;
+  /** The pool once open and migrated; dropped when opening failed, so the next operation tries again. */
+  #opening: Promise<Pool> | undefined;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
-    let ready!: Promise<Pool>;
     super(async (text, values) => {
-      const pool = await ready;
+      const pool = await this.#pool();
       if (this.#closed) throw new OrchestratorError('invalid_state', 'The store is closed.');
       options.onStatement?.(text, values);
       try {
@@ -49,10 +49,21 @@ export class PostgresStore extends PgReads implements Store {
     });
     this.#url = url;
     this.#options = options;
-    ready = this.#open(url, options);
-    this.#ready = ready;
-    // Every operation awaits (and reports) a failed open; this keeps it from also surfacing as unhandled.
-    ready.catch(() => undefined);
+    // Start connecting and migrating now; every operation awaits (and reports) the outcome.
+    this.#pool().catch(() => undefined);
+  }
+
+  /**
+   * Opens the pool and migrates, once. A failure is reported to every operation waiting for it, and the next
+   * one tries again: a node started while the database is down (or not created yet) recovers when it is up.
+   */
+  #pool(): Promise<Pool> {
+    if (this.#closed) return Promise.reject(new OrchestratorError('invalid_state', 'The store is closed.'));
+    this.#opening ??= this.#open(this.#url, this.#options).catch((error: unknown) => {
+      this.#opening = undefined;
+      throw error;
+    });
+    return this.#opening;
   }
 
   async #open(url: string, options: PostgresStoreOptions): Promise<Pool> {
@@ -73,7 +84,7 @@ export class PostgresStore extends PgReads implements Store {
 
   /** Resolves when the database is open and migrated (rejects, naming the problem, when it can't be). */
   async ready(): Promise<void> {
-    await this.#ready;
+    await this.#pool();
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -84,7 +95,7 @@ export class PostgresStore extends PgReads implements Store {
 
   async #run<T>(fn: (tx: Tx) => Promise<T>): Promise<{ result: T; callbacks: ReadonlyArray<() => void> }> {
     const { onStatement, lockWaitMs = LOCK_WAIT_MS } = this.#options;
-    const pool = await this.#ready;
+    const pool = await this.#pool();
     if (this.#closed) throw new OrchestratorError('invalid_state', 'The store is closed.');
     let connection: Checkout;
     try {
@@ -132,7 +143,7 @@ export class PostgresStore extends PgReads implements Store {
     if (this.#closed) return;
     await this.#tail;
     this.#closed = true;
-    const pool = await this.#ready.catch(() => undefined);
+    const pool = await this.#opening?.catch(() => undefined);
     await pool?.end();
   }
 }

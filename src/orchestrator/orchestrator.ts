@@ -1,6 +1,8 @@
 import type { Backend } from '../backends/backend.js';
 import { DEFAULTS } from '../config/defaults.js';
-import type { Config } from '../config/load-config.js';
+import { storePath, type Config } from '../config/load-config.js';
+import type { Handoff } from '../cluster/handoff.js';
+import { isPostgresUrl } from '../store/store-location.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { randomId, type IdGenerator } from '../domain/ids.js';
 import type { CoordinateInput, InstanceRef, ListInput, OutputInput, SendInput, SpawnInput } from '../domain/inputs.js';
@@ -68,6 +70,8 @@ export class Orchestrator {
   readonly #started: Promise<void>;
   readonly #sweep: NodeJS.Timeout;
   readonly #nodes: NodeWatch;
+  /** Sends to claude-code instances hosted by other nodes, through pg-boss (a PostgreSQL store only). */
+  #handoff: Handoff | undefined;
   #closed = false;
 
   constructor(deps: OrchestratorDeps) {
@@ -126,11 +130,16 @@ export class Orchestrator {
         }),
       onPersistError: (error, taskId) => log.error({ taskId, err: toOrchestratorError(error).message }, 'task could not be saved'),
     });
-    this.#turns = new Turns(this.#k, (record) => delegationExecutor(this.#delegationPort, record));
+    this.#turns = new Turns(
+      this.#k,
+      (record) => delegationExecutor(this.#delegationPort, record),
+      () => this.#handoff,
+    );
     this.#nodes = new NodeWatch(this.#k, () => recover(this.#k, this.tasks, this.#running));
     // Registered before any lease or hold is taken, so other servers can tell when this one is gone. The first
     // sweep of the nodes takes back what dead ones left (and a restarted node's claude-code instances).
     this.#started = this.#k.store.transaction((tx) => tx.registerOwner(owner)).then(async () => {
+      await this.#startHandoff(deps.config);
       if ((await this.#nodes.sweep()).dead.length === 0) await recover(this.#k, this.tasks, this.#running);
       this.#nodes.start();
     });
@@ -276,6 +285,8 @@ export class Orchestrator {
     this.#closed = true;
     clearInterval(this.#sweep);
     await this.#started.catch(() => undefined);
+    // Sends other nodes hand over wait in this node's queue; their callers see it stopped.
+    await this.#handoff?.drain();
     const inFlight = this.#turns.inFlight;
     const graceMs = options.graceMs ?? 0;
     if (graceMs > 0 && inFlight.size > 0) {
@@ -287,6 +298,7 @@ export class Orchestrator {
     this.#shutdown.abort(new OrchestratorError('cancelled', 'The orchestrator is shutting down.'));
     await this.tasks.interruptAll('The server shut down while this task ran.');
     await Promise.allSettled([...inFlight]);
+    await this.#handoff?.stop().catch((error: unknown) => this.#k.log.warn({ err: toOrchestratorError(error).message }, 'could not stop the job queue'));
     await this.#k.sessions.closeAll();
     await Promise.allSettled(this.#k.backends.loaded().map((b) => b.shutdown?.()));
     await this.tasks.flush();
@@ -297,6 +309,22 @@ export class Orchestrator {
   }
 
   readonly #running = (id: string): boolean => this.#k.queue.busy(id);
+
+  /** On a PostgreSQL store, this node's queue of sends handed over by other nodes (pg-boss, loaded only here). */
+  async #startHandoff(config: Config): Promise<void> {
+    const url = storePath(config);
+    if (!isPostgresUrl(url)) return;
+    const { startHandoff } = await import('../cluster/start-handoff.js');
+    const k = this.#k;
+    this.#handoff = await startHandoff(url, {
+      self: k.owner,
+      store: k.store,
+      log: k.log,
+      now: () => k.clock.now(),
+      deadMs: config.nodeDeadSeconds * 1000,
+      runLocal: (input, signal) => this.#turns.send(input, { signal }),
+    });
+  }
 
   /** What coordination strategies may do: real turns and statuses. */
   readonly #team: TeamAccess = {

@@ -3,6 +3,7 @@ import type { CallHold } from '../backends/call-budget.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { parseInput, sendInputSchema, type SendInput } from '../domain/inputs.js';
 import type { InstanceRecord } from '../domain/instance.js';
+import type { Owner } from '../store/owner.js';
 import { expiresAtMs } from '../domain/lifetime.js';
 import { usdToNanos } from '../pricing/cost.js';
 import { sleep } from '../async/sleep.js';
@@ -11,9 +12,12 @@ import { captureContext, inContext } from '../observability/tracing.js';
 import { DELEGATION_TOOLS } from './delegation.js';
 import { isoNow, type Kernel } from './kernel.js';
 import { placeSend } from './node-placement.js';
+import { remoteNode } from '../cluster/remote-route.js';
+import type { Handoff } from '../cluster/handoff.js';
 import { transition } from './lifecycle.js';
 import { assertGlobalBudget, assertTakesTurns, breachedLimit, describeReason } from './limits.js';
 import { findInstance } from './queries.js';
+import { interruptLeftTurn } from './recovery.js';
 import type { SendResult } from './results.js';
 import { terminate } from './terminate.js';
 import { TurnCalls } from './turn-calls.js';
@@ -27,6 +31,8 @@ export interface SendOptions {
   /** Answers a claude-code agent's permission asks for this and later turns (the caller's MCP client). */
   readonly askPermission?: AskPermission;
   readonly onText?: (text: string) => void;
+  /** Where the turn is: "handed to node X", "running on node X" (a send handed to the node hosting a claude-code instance). */
+  readonly onProgress?: (message: string) => void;
 }
 
 /** What ends a send: its own timeout, and that or shutdown or the caller's abort (`waitSignal`). */
@@ -53,6 +59,8 @@ export class Turns {
   constructor(
     private readonly k: Kernel,
     private readonly delegationTools: ToolExecutorFor,
+    /** The hand-off to other nodes (a PostgreSQL store), once started; without it a send to another live node's instance is refused. */
+    private readonly handoff: () => Pick<Handoff, 'send'> | undefined = () => undefined,
   ) {}
 
   /** Sends still running (shutdown waits for them). */
@@ -65,6 +73,7 @@ export class Turns {
     const input = parseInput(sendInputSchema, raw);
     const record = await findInstance(this.k.store, input.instance_id);
     assertTakesTurns(record);
+    if (this.handoff() && (await remoteNode(this.k, record))) return input;
     await placeSend(this.k, record);
     await this.k.backends.ready(record.backend);
     return input;
@@ -77,7 +86,10 @@ export class Turns {
     const id = input.instance_id;
     const target = await findInstance(k.store, id);
     await this.#checkUsable(target);
-    // A claude-code instance runs where its agent and workspace are: here, or an `unavailable` error.
+    // A claude-code instance runs where its agent and workspace are: on another live node (handed to it), here, or nowhere (`unavailable`).
+    const handoff = this.handoff();
+    const remote = handoff ? await remoteNode(k, target) : undefined;
+    if (handoff && remote) return this.#handedOff(handoff, remote, input, options);
     await placeSend(k, target);
     await k.backends.ready(target.backend);
     if (options.askPermission) this.#askers.set(id, options.askPermission);
@@ -107,6 +119,24 @@ export class Turns {
     }
   }
 
+  /** A send run by the node hosting the instance: the same bounds as a local send, the same result and errors. */
+  async #handedOff(handoff: Pick<Handoff, 'send'>, node: Owner, input: SendInput, options: SendOptions): Promise<SendResult> {
+    const { k } = this;
+    const timeoutMs = (input.timeout_seconds ?? k.config.sendTimeoutSeconds) * 1000;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.any([timeout, k.shutdown, ...(options.signal ? [options.signal] : [])]);
+    const turn = handoff.send(node, input, { signal, timeoutMs, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    this.#inFlight.add(turn);
+    try {
+      return await turn;
+    } catch (error) {
+      if (timeout.aborted) throw timeoutError(input.instance_id, timeoutMs);
+      throw toOrchestratorError(error);
+    } finally {
+      this.#inFlight.delete(turn);
+    }
+  }
+
   /** Holds the instance's turn lease (another server on the store may be running a turn of it) for the whole turn. */
   async #leased(id: string, message: string, bounds: TurnBounds, options: SendOptions): Promise<SendResult> {
     const { k } = this;
@@ -129,10 +159,23 @@ export class Turns {
     }
   }
 
+  async #takeBackLeftTurn(record: InstanceRecord): Promise<InstanceRecord> {
+    const { k } = this;
+    const after = await k.store.transaction(async (tx) => {
+      const current = await tx.getInstance(record.id);
+      return current?.state === 'busy' ? interruptLeftTurn(k, tx, current, isoNow(k)) : current;
+    });
+    k.log.warn({ instanceId: record.id }, 'took back a turn left running by a server that stopped (its lease ran out)');
+    return after ?? (await findInstance(k.store, record.id));
+  }
+
   async #turn(id: string, message: string, bounds: TurnBounds, options: SendOptions, lease: TurnLease): Promise<SendResult> {
     const { k } = this;
     // Re-read after waiting: an earlier turn (here or on another server) may have ended the instance.
-    const record = await findInstance(k.store, id);
+    let record = await findInstance(k.store, id);
+    // Still busy though we hold its lease: the server of that turn stopped (its lease ran out) before recovery
+    // took it back. No turn of it can be running now, so end that one here, as recovery would.
+    if (record.state === 'busy') record = await this.#takeBackLeftTurn(record);
     await this.#checkLimits(record);
     const session = await k.sessions.of(record);
     const history: Conversation = (await k.store.conversation(id)).map((m) => ({ role: m.role, content: m.content }));

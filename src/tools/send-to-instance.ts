@@ -42,7 +42,12 @@ export const sendToInstanceTool = defineTool({
       'send',
       `send to ${input.instance_id}`,
       async (signal, report) => {
-        const result = await orchestrator.sendToInstance(input, { signal, ...(context.askPermission ? { askPermission: context.askPermission } : {}) });
+        const result = await orchestrator.sendToInstance(input, {
+          signal,
+          // A send handed to the node hosting a claude-code instance says where it is.
+          onProgress: (message) => report({ message }),
+          ...(context.askPermission ? { askPermission: context.askPermission } : {}),
+        });
         report({ message: 'reply received', completedTurns: 1, totalTurns: 1, addTokens: result.usage.total_tokens });
         return result;
       },

@@ -231,4 +231,39 @@ describe('nodes on one store', () => {
     expect(b.agent.calls[0]?.spec).toMatchObject({ instanceId: agent, workspace: join(shared, agent) });
     expect(b.agent.calls[0]?.input.history.map((m) => m.content)).toEqual(['one', 'first on a']);
   });
+
+  it('a send waiting for the lease of a node that died mid-turn runs once that turn is taken back, by the death sweep or by the lease running out', async () => {
+    const db = join(tmp('nodes-'), 'orchestrator.db');
+    const a = await startNode('machine-a', db, tmp('ws-a-'));
+    const b = await startNode('machine-b', db, tmp('ws-b-'));
+    const chat = (await a.orchestrator.spawnInstance({ name: 'chat' })).instance_id;
+    const held = gate();
+    a.api.enqueue({ gate: held.wait });
+    void a.orchestrator.sendToInstance({ instance_id: chat, message: 'left half done' }).catch(() => undefined);
+    await expect.poll(async () => (await b.store.getInstance(chat))?.state).toBe('busy');
+
+    // b's send waits for a's lease (b's queue now counts the instance as busy); then a falls silent for good.
+    b.api.enqueue({ text: 'answered on b' });
+    const waiting = b.orchestrator.sendToInstance({ instance_id: chat, message: 'are you there?' });
+    clock.ms += (DEAD_S + 1) * 1000;
+    await b.orchestrator.sweepNodes();
+    expect(await waiting).toMatchObject({ reply: 'answered on b' });
+    const messages = (await b.store.listMessages(chat, { limit: 10, offset: 0 })).items;
+    expect(messages.map((m) => [m.content, m.failed === true])).toEqual([['left half done', true], ['are you there?', false], ['answered on b', false]]);
+    expect(await b.store.holdOwners()).toEqual([]);
+
+    // Only the lease running out (a is not yet declared dead): the next turn takes the left one back itself.
+    const second = (await a.orchestrator.spawnInstance({ name: 'second' })).instance_id;
+    const c = await startNode('machine-c', db, tmp('ws-c-'));
+    const stuck = gate();
+    c.api.enqueue({ gate: stuck.wait });
+    void c.orchestrator.sendToInstance({ instance_id: second, message: 'stuck on c' }).catch(() => undefined);
+    await expect.poll(async () => (await b.store.getInstance(second))?.state).toBe('busy');
+    clock.ms += 60_000;
+    b.api.enqueue({ text: 'b took it back' });
+    expect(await b.orchestrator.sendToInstance({ instance_id: second, message: 'next' })).toMatchObject({ reply: 'b took it back' });
+    expect((await b.store.listMessages(second, { limit: 10, offset: 0 })).items.find((m) => m.content === 'stuck on c')).toMatchObject({ failed: true, error: expect.stringMatching(/Interrupted/) });
+    held.open();
+    stuck.open();
+  });
 });

@@ -1,4 +1,6 @@
+import type { InstanceRecord } from '../domain/instance.js';
 import { toOrchestratorError } from '../domain/errors.js';
+import type { Tx } from '../store/store.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
 import { isoNow, type Kernel } from './kernel.js';
 import { transition } from './lifecycle.js';
@@ -13,6 +15,21 @@ export interface Recovered {
   readonly instances: string[];
   readonly tasks: string[];
   readonly holds: number;
+}
+
+/**
+ * Ends a turn that a server left running (it stopped, or its lease ran out): the user's message is kept,
+ * marked failed with a note saying to send it again, and the instance is idle again. Called by recovery, and
+ * by a turn that got the lease of an instance still marked busy (the lease proves no turn of it runs).
+ */
+export async function interruptLeftTurn(k: Kernel, tx: Tx, current: InstanceRecord, at: string): Promise<InstanceRecord> {
+  const last = await tx.lastMessage(current.id);
+  const note = 'Interrupted: the server running this turn stopped before the reply. The model calls it finished are charged; send the message again to retry.';
+  if (last?.role === 'user' && !last.failed) await tx.updateMessage(current.id, last.seq, { failed: true, error: note });
+  return transition(tx, k.events, current, 'idle', 'turn_finished', at, 'interrupted: the server running this turn stopped, or its last write failed', {
+    errorCount: current.errorCount + 1,
+    lastError: note,
+  });
 }
 
 /**
@@ -39,8 +56,10 @@ export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (i
   };
   const recovered: string[] = [];
   for (const r of await store.instancesInStates(['busy', 'spawning', 'terminating'], BATCH)) {
-    if (running(r.id)) continue;
     const lease = await store.leaseOf(r.id);
+    // A turn of ours is running (or about to: it holds no lease yet). A send of ours that only waits for another
+    // server's lease is no reason to skip: if that server is gone, the turn it left must be taken back first.
+    if (running(r.id) && (!lease || lease.owner === k.owner.id)) continue;
     const stale = Date.parse(r.stateChangedAt) < nowMs - k.leaseMs;
     // Our own lease on a busy instance with no turn of ours running is left by a turn whose last write failed.
     const ours = lease?.owner === k.owner.id;
@@ -53,13 +72,7 @@ export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (i
       const at = isoNow(k);
       let next;
       if (r.state === 'busy') {
-        const last = await tx.lastMessage(r.id);
-        const note = 'Interrupted: the server running this turn stopped before the reply. The model calls it finished are charged; send the message again to retry.';
-        if (last?.role === 'user' && !last.failed) await tx.updateMessage(r.id, last.seq, { failed: true, error: note });
-        next = await transition(tx, k.events, current, 'idle', 'turn_finished', at, 'interrupted: the server running this turn stopped, or its last write failed', {
-          errorCount: current.errorCount + 1,
-          lastError: note,
-        });
+        next = await interruptLeftTurn(k, tx, current, at);
       } else if (r.state === 'spawning') {
         next = await transition(tx, k.events, current, 'failed', 'error', at, 'the server spawning it stopped');
       } else {

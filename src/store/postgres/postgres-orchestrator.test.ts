@@ -22,16 +22,23 @@ afterAll(async () => {
   await sim.close();
 });
 
-function node(overrides: Record<string, unknown> = {}): Orchestrator {
-  return createOrchestrator({
+/**
+ * A node, once started. Nodes start one after the other: two pg-boss queues set up at the same moment on one
+ * database can deadlock (40P01) in pg-boss's own start; the store itself migrates once however many open together
+ * (postgres-store.test.ts).
+ */
+async function node(overrides: Record<string, unknown> = {}): Promise<Orchestrator> {
+  const orchestrator = createOrchestrator({
     env: {},
     config: { dbPath: postgres.url(), workspaceDir: mkdtempSync(join(tmpdir(), 'pg-node-')), apiKey: 'sim-key', baseUrl: sim.url, ...overrides },
   });
+  await orchestrator.ready();
+  return orchestrator;
 }
 
 describe('an orchestrator on PostgreSQL', () => {
   it('spawns on one node, converses through another with the history intact, lists on both, terminates', async () => {
-    const [a, b] = [node(), node()];
+    const [a, b] = [await node(), await node()];
     const spawned = await a.spawnInstance({ name: 'planner' });
     const first = await b.sendToInstance({ instance_id: spawned.instance_id, message: 'Plan a small web page.' });
     expect(first.reply.length).toBeGreaterThan(0);
@@ -54,7 +61,7 @@ describe('an orchestrator on PostgreSQL', () => {
 
   it('holds the instance cap and a global budget with spawns and sends racing on two nodes', async () => {
     const limits = { maxInstances: 6, maxTotalCostUsd: 0.004, maxOutputTokens: 200 };
-    const [a, b] = [node(limits), node(limits)];
+    const [a, b] = [await node(limits), await node(limits)];
     const spawns = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).spawnInstance({ name: `w${i}` })));
     const spawned = spawns.flatMap((s) => (s.status === 'fulfilled' ? [s.value.instance_id] : []));
     expect(spawned).toHaveLength(6);
@@ -94,7 +101,7 @@ describe('an orchestrator on PostgreSQL', () => {
       await bin.exited;
     }
     // What it stored is in the database: another node sees it.
-    const other = node();
+    const other = await node();
     expect((await other.listInstances({})).instances.map((i) => i.name)).toEqual(['on-postgres']);
     await other.close();
   });

@@ -1,11 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
 import { bareEnv, startBin, type RunningBin } from '../test-support/bin.js';
 import { agentScript, HOLD, holdRule } from '../test-support/claude-code-kit.js';
 import { startPostgres, type PostgresCluster } from '../test-support/postgres.js';
+import { queueNameOf } from './job-queue.js';
 
 /**
  * Nodes as separate processes (the built bin), each with its own WORKSPACE_DIR and HOME (separate machines
@@ -15,20 +17,20 @@ import { startPostgres, type PostgresCluster } from '../test-support/postgres.js
 
 type S = Record<string, any>;
 
-let pg: PostgresCluster;
+let cluster: PostgresCluster;
 let sim: RunningSimulator;
 const hold = holdRule();
 const running: RunningBin[] = [];
 
 beforeAll(async () => {
-  [pg, sim] = await Promise.all([startPostgres(), startSimulator({ script: agentScript([hold.rule]) })]);
+  [cluster, sim] = await Promise.all([startPostgres(), startSimulator({ script: agentScript([hold.rule]) })]);
 }, 120_000);
 afterAll(async () => {
   hold.release();
   for (const bin of running) bin.child.kill('SIGKILL');
   await Promise.all(running.map((bin) => bin.exited));
   await sim?.close();
-  await pg?.stop();
+  await cluster?.stop();
 });
 
 interface Node {
@@ -59,7 +61,8 @@ async function startNode(db: string, dir = realpathSync(mkdtempSync(join(tmpdir(
 async function call(node: Node, tool: string, args: S): Promise<{ status: number; body: S }> {
   const res = await fetch(`${node.url}/tools/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tool, arguments: args }) });
   const body = (await res.json()) as S;
-  return { status: res.status, body: body['structuredContent'] as S };
+  // A tool's result, or the HTTP error of a request refused before any tool ran.
+  return { status: res.status, body: (body['structuredContent'] ?? body) as S };
 }
 
 async function tool(node: Node, name: string, args: S): Promise<S> {
@@ -85,10 +88,9 @@ describe('nodes on one PostgreSQL database, as separate processes', () => {
   let nodeA = '';
 
   beforeAll(async () => {
-    db = await pg.createDatabase();
-    // One first, so the other two never race to create the schema (both would wait on its lock anyway).
-    a = await startNode(db);
-    b = await startNode(db);
+    db = await cluster.createDatabase();
+    // At the same moment, on a new database: both create the schemas (the store's and pg-boss's) at once.
+    [a, b] = await Promise.all([startNode(db), startNode(db)]);
   }, 120_000);
 
   it('an api instance spawned on A converses through B with its history intact; every node lists every node\'s instances with their node', async () => {
@@ -132,6 +134,13 @@ describe('nodes on one PostgreSQL database, as separate processes', () => {
     const done = await tool(b, 'get_task', { task_id: handle['task_id'] });
     expect(done['result']['changed_files']).toContain('second.txt');
     expect(existsSync(join(a.dir, agent, 'second.txt'))).toBe(true);
+
+    // Too slow for its timeout: the same error as a local send, and the instance is usable again.
+    const late = await call(b, 'send_to_instance', { instance_id: agent, message: `${HOLD} too slow`, timeout_seconds: 2 });
+    expect(late.status).toBe(504);
+    expect(late.body['error']).toMatchObject({ code: 'timeout' });
+    expect(late.body['error']['message']).toMatch(new RegExp(`No reply from instance ${agent} within 2 s`));
+    await expect.poll(async () => (await tool(b, 'get_instance_status', { instance_id: agent }))['state'], POLL).toBe('idle');
 
     // Cancelled on B while it runs on A: A aborts the turn, and the instance takes the next send.
     const held = await tool(b, 'send_to_instance', { instance_id: agent, message: `${HOLD} then stop`, wait_seconds: 0 });
@@ -198,19 +207,28 @@ describe('nodes on one PostgreSQL database, as separate processes', () => {
     expect(readFileSync(join(a.dir, agent, 'back.txt'), 'utf8')).toBe('again\n');
     const direct = await tool(again, 'send_to_instance', { instance_id: agent, message: 'and directly' });
     expect(direct['reply']).toContain('and directly');
+    // The dead node's job queue is gone; the live nodes' are there.
+    const client = new pg.Client({ connectionString: db });
+    await client.connect();
+    try {
+      const queues = (await client.query<{ name: string }>('SELECT name FROM pgboss.queue')).rows.map((r) => r.name);
+      expect(queues, again.bin.stderr()).not.toContain(queueNameOf(nodeA));
+      expect(queues).toContain(queueNameOf(status['node']));
+    } finally {
+      await client.end();
+    }
   }, 180_000);
 });
 
 describe('limits across three nodes', () => {
   it('the instance cap and the cost budget hold with spawns and sends racing on every node', async () => {
-    const db = await pg.createDatabase();
+    const db = await cluster.createDatabase();
     const limits = { MAX_INSTANCES: '5', MAX_TOTAL_COST: '0.004', MAX_OUTPUT_TOKENS: '200' };
-    const first = await startNode(db, undefined, limits);
-    const nodes = [first, ...(await Promise.all([startNode(db, undefined, limits), startNode(db, undefined, limits)]))];
+    const nodes = await Promise.all([startNode(db, undefined, limits), startNode(db, undefined, limits), startNode(db, undefined, limits)]);
     const spawns = await Promise.all(Array.from({ length: 12 }, (_, i) => call(nodes[i % 3] as Node, 'spawn_claude', { name: `w${i}` })));
     const spawned = spawns.filter((s) => s.status === 200).map((s) => s.body['instance_id'] as string);
     expect(spawned).toHaveLength(5);
-    for (const s of spawns) if (s.status !== 200) expect(s.body['error']).toMatchObject({ code: 'limit_exceeded' });
+    for (const s of spawns) if (s.status !== 200) expect(s.body['error'], JSON.stringify(s.body)).toMatchObject({ code: 'limit_exceeded' });
 
     // Each turn costs about $0.0007 on the simulator: the budget fits only some of the 15 sends.
     const sends = await Promise.all(

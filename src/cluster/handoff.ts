@@ -6,7 +6,8 @@ import { nodeIsGone, unavailableError } from '../orchestrator/nodes.js';
 import type { SendResult } from '../orchestrator/results.js';
 import type { Owner } from '../store/owner.js';
 import type { Store } from '../store/store.js';
-import { queueNameOf, type JobQueue, type JobSnapshot } from './job-queue.js';
+import { DEFAULTS } from '../config/defaults.js';
+import { QUEUE_PREFIX, queueNameOf, type JobQueue, type JobSnapshot } from './job-queue.js';
 
 /** A send handed to another node: the message, and when the caller stops waiting for it (epoch ms). */
 export interface HandoffJob {
@@ -19,7 +20,7 @@ export interface HandoffJob {
 export interface HandoffDeps {
   readonly queue: JobQueue;
   readonly self: Owner;
-  readonly store: Pick<Store, 'getOwner'>;
+  readonly store: Pick<Store, 'getOwner' | 'listOwners'>;
   readonly log: Logger;
   readonly now: () => number;
   /** NODE_DEAD_SECONDS, in ms: how a waiting caller judges the owner node gone. */
@@ -43,6 +44,7 @@ const MAX_RUNNING = 32;
 const EXPIRY_SLACK_SECONDS = 60;
 /** How often a waiting caller checks that the owner node is still alive. */
 const LIVENESS_MS = 1_000;
+const MAX_NODES_LISTED = DEFAULTS.maxNodesListed;
 
 /**
  * Sends to a claude-code instance across nodes, through a pg-boss queue per node. The caller queues a job on
@@ -66,10 +68,11 @@ export class Handoff {
     this.#queueName = queueNameOf(deps.self.id);
   }
 
-  /** Creates this node's queue and starts working it. */
+  /** Creates this node's queue and starts working it; removes the queues of nodes that are gone (each start of a node has its own). */
   static async start(deps: HandoffDeps): Promise<Handoff> {
     const handoff = new Handoff(deps);
     await deps.queue.createQueue(handoff.#queueName);
+    await handoff.#prune().catch((error: unknown) => deps.log.warn({ err: toOrchestratorError(error).message }, 'could not remove the job queues of stopped nodes'));
     handoff.#loop = handoff.#work();
     return handoff;
   }
@@ -95,7 +98,8 @@ export class Handoff {
       for (;;) {
         await sleep(d.pollMs ?? 100, options.signal);
         const current = await d.queue.get<HandoffJob>(name, id);
-        if (current === null) throw new OrchestratorError('interrupted', `The send to instance ${input.instance_id} handed to node ${node.id} was lost from its job queue.`);
+        // Its queue was removed: the node stopped (or was found gone by a node that started since).
+        if (current === null) throw await this.#gone(node, input.instance_id, started);
         if (current.state === 'completed') return current.output as SendResult;
         if (current.state === 'failed') throw failureOf(current);
         if (current.state === 'cancelled') throw new OrchestratorError('cancelled', `The send to instance ${input.instance_id} on node ${node.id} was cancelled.`);
@@ -108,7 +112,7 @@ export class Handoff {
           const owner = await d.store.getOwner(node.id);
           if (owner === undefined || nodeIsGone(owner, d.self.host, d.now(), d.deadMs)) {
             await d.queue.cancel(name, id).catch(() => undefined);
-            throw started ? interruptedError(input.instance_id, owner ?? node) : unavailableError(input.instance_id, owner ?? node);
+            throw await this.#gone(owner ?? node, input.instance_id, started);
           }
         }
       }
@@ -116,6 +120,26 @@ export class Handoff {
       // The caller stopped waiting (cancel, disconnect, timeout): the owner aborts the turn when it sees this.
       if (options.signal.aborted) await d.queue.cancel(name, id).catch(() => undefined);
       throw error;
+    }
+  }
+
+  /** The error of a send whose owner node went away: before its turn started there, or during it. */
+  async #gone(node: Owner, instanceId: string, started: boolean): Promise<OrchestratorError> {
+    const known = (await this.#d.store.getOwner(node.id).catch(() => undefined)) ?? node;
+    return started ? interruptedError(instanceId, known) : unavailableError(instanceId, known);
+  }
+
+  /**
+   * Removes the queues of nodes that are gone or no longer recorded: a node's queue is named for its owner id,
+   * new at every start. Bounded by the nodes (a few queues each start), never by instances or jobs.
+   */
+  async #prune(): Promise<void> {
+    const d = this.#d;
+    const live = new Set(
+      (await d.store.listOwners(MAX_NODES_LISTED)).filter((n) => n.id === d.self.id || !nodeIsGone(n, d.self.host, d.now(), d.deadMs)).map((n) => queueNameOf(n.id)),
+    );
+    for (const name of await d.queue.queueNames()) {
+      if (name.startsWith(QUEUE_PREFIX) && !live.has(name)) await d.queue.deleteQueue(name);
     }
   }
 

@@ -21,6 +21,10 @@ export interface JobSnapshot<T = object> {
  */
 export interface JobQueue {
   createQueue(name: string): Promise<void>;
+  /** The names of the queues there are (one per node that ever started: a handful). */
+  queueNames(): Promise<string[]>;
+  /** Removes a queue and its jobs. */
+  deleteQueue(name: string): Promise<void>;
   /** Queues a job that runs at most once (no retry), expiring `expireInSeconds` after it starts. */
   send(name: string, data: object, expireInSeconds: number): Promise<string>;
   /** Takes up to `count` waiting jobs (they become active; no other worker gets them). */
@@ -32,20 +36,51 @@ export interface JobQueue {
   stop(): Promise<void>;
 }
 
+/** The start of every node's queue name (other queues on the database are left alone). */
+export const QUEUE_PREFIX = 'node_';
+
 /** The queue a node works: its owner id, made a valid pg-boss queue name. */
 export function queueNameOf(nodeId: string): string {
-  return `node_${nodeId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  return `${QUEUE_PREFIX}${nodeId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+/**
+ * pg-boss's schema changes (creating its schema, a queue's partition table attached to its job table) can
+ * deadlock with another node's doing the same at the same moment (PostgreSQL then aborts one of them, 40P01):
+ * the aborted one is run again after a short random pause.
+ */
+export async function retryDeadlock<T>(work: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== '40P01' || attempt >= attempts) throw error;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
+    }
+  }
 }
 
 export async function startJobQueue(url: string, log: Logger): Promise<JobQueue> {
   const { default: Boss } = await import('pg-boss');
-  const boss = new Boss({ connectionString: url, schema: JOB_SCHEMA, max: 4, schedule: false, application_name: 'claude-orchestrator-jobs' });
-  // Without a listener an 'error' event would end the process; a failing maintenance query is only worth a warning.
-  boss.on('error', (error: Error) => log.warn({ err: error.message }, 'job queue error'));
-  await boss.start();
+  // A pg-boss that failed to start can't be started again: each attempt has its own.
+  const boss = await retryDeadlock(async () => {
+    const attempt = newBoss(Boss, url, log);
+    try {
+      return await attempt.start();
+    } catch (error) {
+      await attempt.stop({ graceful: false, wait: true }).catch(() => undefined);
+      throw error;
+    }
+  });
   const snapshot = <T>(job: PgBoss.JobWithMetadata<T>): JobSnapshot<T> => ({ id: job.id, state: job.state, data: job.data, output: job.output });
   return {
-    createQueue: (name) => boss.createQueue(name),
+    createQueue: (name) => retryDeadlock(() => boss.createQueue(name)),
+    queueNames: async () => (await boss.getQueues()).map((q) => q.name),
+    async deleteQueue(name) {
+      // pg-boss 10 refuses to delete a queue that still has jobs (its foreign key restricts): they go first.
+      await boss.getDb().executeSql(`DELETE FROM ${JOB_SCHEMA}.job WHERE name = $1`, [name]);
+      await retryDeadlock(() => boss.deleteQueue(name));
+    },
     async send(name, data, expireInSeconds) {
       const id = await boss.send(name, data, { retryLimit: 0, expireInSeconds: Math.max(1, Math.ceil(expireInSeconds)) });
       if (id === null) throw new Error(`The job queue ${name} refused the job.`);
@@ -64,4 +99,21 @@ export async function startJobQueue(url: string, log: Logger): Promise<JobQueue>
     cancel: (name, id) => boss.cancel(name, id),
     stop: () => boss.stop({ graceful: false, wait: true, timeout: 5_000 }),
   };
+}
+
+/** A pg-boss on the store's database, in its own schema; finished jobs are kept briefly (the conversation is in the store). */
+function newBoss(Boss: typeof PgBoss, url: string, log: Logger): PgBoss {
+  const boss = new Boss({
+    connectionString: url,
+    schema: JOB_SCHEMA,
+    max: 4,
+    schedule: false,
+    application_name: 'claude-orchestrator-jobs',
+    archiveCompletedAfterSeconds: 3600,
+    archiveFailedAfterSeconds: 3600,
+    deleteAfterDays: 1,
+  });
+  // Without a listener an 'error' event would end the process; a failing maintenance query is only worth a warning.
+  boss.on('error', (error: Error) => log.warn({ err: error.message }, 'job queue error'));
+  return boss;
 }

@@ -1,6 +1,5 @@
 import type { Logger } from '../observability/logger.js';
 import type { Owner } from '../store/owner.js';
-import type { Store } from '../store/store.js';
 import { Handoff, type HandoffDeps } from './handoff.js';
 import { startJobQueue } from './job-queue.js';
 
@@ -10,7 +9,7 @@ import { startJobQueue } from './job-queue.js';
  */
 export async function startHandoff(
   url: string,
-  parts: { self: Owner; store: Pick<Store, 'getOwner'>; log: Logger; now: () => number; deadMs: number; runLocal: HandoffDeps['runLocal'] },
+  parts: { self: Owner; store: HandoffDeps['store']; log: Logger; now: () => number; deadMs: number; runLocal: HandoffDeps['runLocal'] },
 ): Promise<Handoff> {
   const queue = await startJobQueue(url, parts.log);
   try {

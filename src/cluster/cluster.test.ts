@@ -207,6 +207,10 @@ describe('nodes on one PostgreSQL database, as separate processes', () => {
     expect(readFileSync(join(a.dir, agent, 'back.txt'), 'utf8')).toBe('again\n');
     const direct = await tool(again, 'send_to_instance', { instance_id: agent, message: 'and directly' });
     expect(direct['reply']).toContain('and directly');
+    // A coordination run through B sends its claude-code participant's turn to the node hosting it too.
+    const run = await tool(b, 'coordinate_instances', { participant_ids: [agent], task_description: 'WRITE coord.txt together', coordination_type: 'parallel', wait_seconds: 120 });
+    expect(JSON.stringify(run)).toContain('coord.txt');
+    expect(readFileSync(join(a.dir, agent, 'coord.txt'), 'utf8')).toBe('together\n');
     // The dead node's job queue is gone; the live nodes' are there.
     const client = new pg.Client({ connectionString: db });
     await client.connect();

@@ -152,6 +152,8 @@ export class Handoff {
   /** Stops taking jobs, waits for the jobs this node runs to be written back (their turns end with the orchestrator's), and closes the queue. */
   async stop(): Promise<void> {
     await this.drain();
+    // The orchestrator ended its turns first; any still running (a runner that outlived it) is stopped here.
+    for (const controller of this.#running.values()) controller.abort(new OrchestratorError('cancelled', 'The node is shutting down.'));
     await Promise.allSettled([...this.#writes]);
     await this.#d.queue.stop();
   }

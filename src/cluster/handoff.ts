@@ -72,7 +72,7 @@ export class Handoff {
   static async start(deps: HandoffDeps): Promise<Handoff> {
     const handoff = new Handoff(deps);
     await deps.queue.createQueue(handoff.#queueName);
-    await handoff.#prune().catch((error: unknown) => deps.log.warn({ err: toOrchestratorError(error).message }, 'could not remove the job queues of stopped nodes'));
+    await handoff.removeGoneQueues();
     handoff.#loop = handoff.#work();
     return handoff;
   }
@@ -130,9 +130,15 @@ export class Handoff {
   }
 
   /**
-   * Removes the queues of nodes that are gone or no longer recorded: a node's queue is named for its owner id,
-   * new at every start. Bounded by the nodes (a few queues each start), never by instances or jobs.
+   * Removes the queues of nodes that are gone or no longer recorded, with their jobs: callers waiting on one fail
+   * at once (unavailable, or interrupted if its turn had started). Run at start (a node's queue is named for its
+   * owner id, new at every start) and when the node sweep finds nodes dead. Bounded by the nodes, never by
+   * instances or jobs; a failure (another node removing the same queue) is only logged.
    */
+  async removeGoneQueues(): Promise<void> {
+    await this.#prune().catch((error: unknown) => this.#d.log.warn({ err: toOrchestratorError(error).message }, 'could not remove the job queues of stopped nodes'));
+  }
+
   async #prune(): Promise<void> {
     const d = this.#d;
     const live = new Set(

@@ -77,9 +77,15 @@ export async function startJobQueue(url: string, log: Logger): Promise<JobQueue>
     createQueue: (name) => retryDeadlock(() => boss.createQueue(name)),
     queueNames: async () => (await boss.getQueues()).map((q) => q.name),
     async deleteQueue(name) {
-      // pg-boss 10 refuses to delete a queue that still has jobs (its foreign key restricts): they go first.
-      await boss.getDb().executeSql(`DELETE FROM ${JOB_SCHEMA}.job WHERE name = $1`, [name]);
-      await retryDeadlock(() => boss.deleteQueue(name));
+      // Its jobs first (pg-boss 10 refuses to delete a queue that still has some: its foreign key restricts), then
+      // the queue if it is still there, in one transaction (one simple query is one) under a lock: several nodes
+      // finding the same node dead remove its queue one after the other, the later ones finding nothing to do.
+      if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`Not a node's queue name: ${name}`);
+      const sql =
+        `SELECT pg_advisory_xact_lock(hashtext('${JOB_SCHEMA}.delete_queue')); ` +
+        `DELETE FROM ${JOB_SCHEMA}.job WHERE name = '${name}'; ` +
+        `SELECT ${JOB_SCHEMA}.delete_queue(name) FROM ${JOB_SCHEMA}.queue WHERE name = '${name}'`;
+      await retryDeadlock(() => boss.getDb().executeSql(sql, []));
     },
     async send(name, data, expireInSeconds) {
       const id = await boss.send(name, data, { retryLimit: 0, expireInSeconds: Math.max(1, Math.ceil(expireInSeconds)) });

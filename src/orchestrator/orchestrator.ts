@@ -135,7 +135,11 @@ export class Orchestrator {
       (record) => delegationExecutor(this.#delegationPort, record),
       () => this.#handoff,
     );
-    this.#nodes = new NodeWatch(this.#k, () => recover(this.#k, this.tasks, this.#running));
+    // Nodes found dead: their leases, holds and tasks taken back, and their job queues removed (callers waiting on them fail at once).
+    this.#nodes = new NodeWatch(this.#k, async () => {
+      await recover(this.#k, this.tasks, this.#running);
+      await this.#handoff?.removeGoneQueues();
+    });
     // Registered before any lease or hold is taken, so other servers can tell when this one is gone. The first
     // sweep of the nodes takes back what dead ones left (and a restarted node's claude-code instances).
     this.#started = this.#k.store.transaction((tx) => tx.registerOwner(owner)).then(async () => {

@@ -67,7 +67,7 @@ export class Orchestrator {
   readonly #k: Kernel;
   readonly #turns: Turns;
   readonly #shutdown = new AbortController();
-  readonly #started: Promise<void>;
+  #started: Promise<void>;
   readonly #sweep: NodeJS.Timeout;
   readonly #nodes: NodeWatch;
   /** Sends to claude-code instances hosted by other nodes, through pg-boss (a PostgreSQL store only). */
@@ -142,12 +142,7 @@ export class Orchestrator {
     });
     // Registered before any lease or hold is taken, so other servers can tell when this one is gone. The first
     // sweep of the nodes takes back what dead ones left (and a restarted node's claude-code instances).
-    this.#started = this.#k.store.transaction((tx) => tx.registerOwner(owner)).then(async () => {
-      await this.#startHandoff(deps.config);
-      if ((await this.#nodes.sweep()).dead.length === 0) await recover(this.#k, this.tasks, this.#running);
-      this.#nodes.start();
-    });
-    this.#started.catch((error: unknown) => log.error({ err: toOrchestratorError(error).message }, 'start-up recovery failed'));
+    this.#started = this.#startUp();
     this.#sweep = setInterval(() => {
       this.healthCheck().catch((error: unknown) => log.error({ err: toOrchestratorError(error).message }, 'health check failed'));
     }, deps.config.healthCheckIntervalSeconds * 1000);
@@ -156,7 +151,31 @@ export class Orchestrator {
 
   /** Resolves once start-up is done: this server is registered on the store and has taken back what dead servers left. */
   ready(): Promise<void> {
-    return this.#started;
+    return this.#whenStarted();
+  }
+
+  /** Registers this server (a node) on the store, then takes back what dead ones left. */
+  #startUp(): Promise<void> {
+    const attempt = this.#k.store.transaction((tx) => tx.registerOwner(this.#k.owner)).then(async () => {
+      await this.#startHandoff(this.#k.config);
+      if ((await this.#nodes.sweep()).dead.length === 0) await recover(this.#k, this.tasks, this.#running);
+      this.#nodes.start();
+    });
+    attempt.catch((error: unknown) => this.#k.log.error({ err: toOrchestratorError(error).message }, 'start-up failed; the next operation tries again'));
+    return attempt;
+  }
+
+  /**
+   * Start-up, done once; when it failed (the database was down, say), the next caller starts it again, so a
+   * server that started before its database works once the database is back.
+   */
+  #whenStarted(): Promise<void> {
+    const current = this.#started;
+    return current.catch(() => {
+      if (this.#closed) throw new OrchestratorError('invalid_state', 'The orchestrator is closed.');
+      if (this.#started === current) this.#started = this.#startUp();
+      return this.#started;
+    });
   }
 
   /** Starts a new instance: a workspace, a record, a backend session. */
@@ -195,34 +214,34 @@ export class Orchestrator {
 
   /** The conversation, oldest first, paged. */
   async getInstanceOutput(raw: OutputInput): Promise<OutputResult> {
-    await this.#started;
+    await this.#whenStarted();
     return instanceOutput(this.#k, raw);
   }
 
   async getInstanceStatus(raw: InstanceRef): Promise<InstanceView> {
-    await this.#started;
+    await this.#whenStarted();
     return instanceStatus(this.#k, raw);
   }
 
   async listInstances(raw: ListInput = {}): Promise<ListResult> {
-    await this.#started;
+    await this.#whenStarted();
     return listInstances(this.#k, raw);
   }
 
   async totals(): Promise<GlobalTotals> {
-    await this.#started;
+    await this.#whenStarted();
     return totals(this.#k);
   }
 
   /** The store's counters of everything that happened (for /metrics): one small read, however much is stored. */
   async counters(): Promise<StoreCounters> {
-    await this.#started;
+    await this.#whenStarted();
     return this.#k.store.counters();
   }
 
   /** Tasks, newest first: this server's and, from the store, other servers' in the asked state (working by default). */
   async listTasks(raw: ListTasksInput = {}): Promise<TaskList> {
-    await this.#started;
+    await this.#whenStarted();
     return listTasks(this.tasks, this.#k.store, raw);
   }
 
@@ -240,25 +259,25 @@ export class Orchestrator {
 
   /** Ends an instance and, first, its live children. Terminating an ended instance is an `invalid_state` error. */
   async terminateInstance(raw: InstanceRef): Promise<TerminateResult> {
-    await this.#started;
+    await this.#whenStarted();
     return terminateInstance(this.#k, raw);
   }
 
   /** Takes back what servers that are gone left on the store (see recovery.ts). Runs at start and in every health check. */
   async recover(): Promise<Recovered> {
-    await this.#started;
+    await this.#whenStarted();
     return recover(this.#k, this.tasks, this.#running);
   }
 
   /** Recovery, backend checks, lifetimes and retention (see health.ts); runs every HEALTH_CHECK_INTERVAL_SECONDS. */
   async healthCheck(): Promise<HealthReport> {
-    await this.#started;
+    await this.#whenStarted();
     return healthCheck(this.#k, this.tasks, this.#running);
   }
 
   /** This node's heartbeat, then the nodes that stopped (see node-watch.ts); runs every NODE_HEARTBEAT_SECONDS. */
   async sweepNodes(): Promise<NodeSweep> {
-    await this.#started;
+    await this.#whenStarted();
     return this.#nodes.sweep();
   }
 
@@ -275,7 +294,7 @@ export class Orchestrator {
 
   /** Terminates idle instances whose lifetime ran out (busy ones are bounded by their turn). */
   async enforceLimits(): Promise<string[]> {
-    await this.#started;
+    await this.#whenStarted();
     return enforceLifetimes(this.#k, this.#running);
   }
 
@@ -317,7 +336,8 @@ export class Orchestrator {
   /** On a PostgreSQL store, this node's queue of sends handed over by other nodes (pg-boss, loaded only here). */
   async #startHandoff(config: Config): Promise<void> {
     const url = storePath(config);
-    if (!isPostgresUrl(url)) return;
+    // Started once (a start-up tried again after a failure keeps the hand-off it already has).
+    if (!isPostgresUrl(url) || this.#handoff) return;
     const { startHandoff } = await import('../cluster/start-handoff.js');
     const k = this.#k;
     this.#handoff = await startHandoff(url, {
@@ -348,6 +368,6 @@ export class Orchestrator {
 
   async #open(): Promise<void> {
     if (this.#closed) throw new OrchestratorError('invalid_state', 'The orchestrator is shut down.');
-    await this.#started;
+    await this.#whenStarted();
   }
 }

@@ -37,6 +37,26 @@ async function node(overrides: Record<string, unknown> = {}): Promise<Orchestrat
 }
 
 describe('an orchestrator on PostgreSQL', () => {
+  it('a node started while its database is missing works once the database is there (start-up is tried again)', async () => {
+    const url = new URL(postgres.url());
+    const own = url.pathname.slice(1);
+    url.pathname = `/${own}_later`;
+    const orchestrator = createOrchestrator({
+      env: {},
+      config: { dbPath: url.href, workspaceDir: mkdtempSync(join(tmpdir(), 'pg-node-')), apiKey: 'sim-key', baseUrl: sim.url },
+    });
+    await expect(orchestrator.ready()).rejects.toMatchObject({ code: 'backend_unavailable' });
+    await expect(orchestrator.spawnInstance({ name: 'too early' })).rejects.toMatchObject({ code: 'backend_unavailable' });
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: postgres.url() });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${own}_later"`);
+    await admin.end();
+    const { instance_id } = await orchestrator.spawnInstance({ name: 'in time' });
+    expect(await orchestrator.sendToInstance({ instance_id, message: 'hello' })).toMatchObject({ reply: expect.any(String) });
+    await orchestrator.close();
+  });
+
   it('spawns on one node, converses through another with the history intact, lists on both, terminates', async () => {
     const [a, b] = [await node(), await node()];
     const spawned = await a.spawnInstance({ name: 'planner' });

@@ -1,34 +1,26 @@
-import type { Backend } from '../backends/backend.js';
-import { DEFAULTS } from '../config/defaults.js';
 import { storePath, type Config } from '../config/load-config.js';
 import type { Handoff } from '../cluster/handoff.js';
 import { isPostgresUrl } from '../store/store-location.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
-import { randomId, type IdGenerator } from '../domain/ids.js';
 import type { CoordinateInput, InstanceRef, ListInput, OutputInput, SendInput, SpawnInput } from '../domain/inputs.js';
 import type { Logger } from '../observability/logger.js';
-import type { PriceTable } from '../pricing/price-table.js';
-import { currentOwner } from '../store/owner.js';
-import type { Store, StoreCounters } from '../store/store.js';
+import type { StoreCounters } from '../store/store.js';
 import { listTasks, type ListTasksInput, type TaskList } from '../tasks/list-tasks.js';
 import { TaskRegistry, type ProgressReport } from '../tasks/task-registry.js';
-import { BackendSet } from './backend-set.js';
+import { buildKernel, type OrchestratorDeps } from './build-kernel.js';
 import { prepareCoordination, runPlan, type CoordinationPlan, type RunOptions } from './coordination-request.js';
 import type { TeamAccess } from './coordination-port.js';
 import { delegationExecutor, type DelegationPort } from './delegation.js';
 import { EventBus } from './events.js';
 import { enforceLifetimes, healthCheck, recover, type HealthReport } from './health.js';
-import { Holds } from './holds.js';
 import { NodeWatch, type NodeSweep } from './node-watch.js';
 import { advertisedAddress } from './nodes.js';
-import type { Clock, Kernel } from './kernel.js';
+import type { Kernel } from './kernel.js';
 import { childViews, findInstance, instanceOutput, instanceStatus, listInstances, totals } from './queries.js';
 import type { Recovered } from './recovery.js';
 import type { GlobalLimits, GlobalTotals, ListResult, OutputResult, SendResult, SpawnResult, TerminateResult } from './results.js';
-import { Sessions } from './sessions.js';
 import { spawnInstance } from './spawn.js';
 import { terminateInstance } from './terminate.js';
-import { TurnQueue } from './turn-queue.js';
 import { Turns, type SendOptions } from './turn.js';
 import type { InstanceView } from './views.js';
 
@@ -36,21 +28,7 @@ export type { GlobalLimits, GlobalTotals, ListResult, OutputResult, SendResult, 
 export type { CoordinationPlan } from './coordination-request.js';
 export type { Clock } from './kernel.js';
 export type { SendOptions } from './turn.js';
-
-export interface OrchestratorDeps {
-  readonly config: Config;
-  /** A backend to use for its kind instead of the registry's (a test's scripted backend, a library user's own). */
-  readonly backend?: Backend;
-  /** More such backends, by kind. Kinds not given are built from the registry on first use. */
-  readonly backends?: Readonly<Record<string, Backend>>;
-  readonly store: Store;
-  readonly priceTable: PriceTable;
-  readonly logger: Logger;
-  readonly clock?: Clock;
-  readonly ids?: IdGenerator;
-  /** This machine's name as a node (default: the OS host name); tests simulate nodes on other machines with it. */
-  readonly host?: string;
-}
+export type { OrchestratorDeps } from './build-kernel.js';
 
 /**
  * The wiring: builds the kernel's parts once and hands each operation to the module that does it (spawn,
@@ -77,41 +55,9 @@ export class Orchestrator {
   constructor(deps: OrchestratorDeps) {
     const log = deps.logger;
     this.logger = log;
-    const clock = deps.clock ?? { now: () => Date.now() };
-    const ids = deps.ids ?? randomId;
     this.events = new EventBus((error, event) => log.error({ err: toOrchestratorError(error).message, event: event.type }, 'event listener failed'));
-    const backends = new BackendSet({ ...(deps.backends ?? {}), ...(deps.backend ? { [deps.backend.kind]: deps.backend } : {}) }, { config: deps.config, logger: log });
-    // One owner per orchestrator, not per process: two orchestrators in one process (a test, a library user)
-    // never share a lease. Whether it is gone is judged by its host, pid and process start, not its id.
-    const process = currentOwner(new Date(clock.now()), deps.host);
-    const owner = { ...process, id: `${process.id}:${ids('owner').slice(-8)}` };
-    const holds = new Holds({
-      store: deps.store,
-      events: this.events,
-      prices: deps.priceTable,
-      ids,
-      now: () => clock.now(),
-      owner: owner.id,
-      settings: deps.config,
-      pollMs: DEFAULTS.holdPollMs,
-      onDeferred: (error, holdId) => log.error({ holdId, err: toOrchestratorError(error).message }, 'a model call could not be settled yet: it is kept and written again at the next health check'),
-    });
-    this.#k = {
-      config: deps.config,
-      store: deps.store,
-      events: this.events,
-      prices: deps.priceTable,
-      log,
-      clock,
-      ids,
-      owner,
-      leaseMs: DEFAULTS.leaseSeconds * 1000,
-      backends,
-      sessions: new Sessions(backends),
-      holds,
-      queue: new TurnQueue(),
-      shutdown: this.#shutdown.signal,
-    };
+    this.#k = buildKernel(deps, this.events, this.#shutdown.signal);
+    const { clock, ids, owner } = this.#k;
     this.tasks = new TaskRegistry({
       now: () => clock.now(),
       ids,

@@ -4,6 +4,7 @@ import { parseInput, spawnInputSchema, type SpawnInput } from '../domain/inputs.
 import type { InstanceRecord } from '../domain/instance.js';
 import { composeSystemPrompt } from '../domain/roles.js';
 import { ZERO_USAGE } from '../domain/usage.js';
+import { pauseAt } from '../durability/pause-point.js';
 import { findPrice, usdToNanos } from '../pricing/cost.js';
 import { isoNow, type Kernel } from './kernel.js';
 import { transition } from './lifecycle.js';
@@ -95,6 +96,7 @@ export async function spawnInstance(k: Kernel, raw: SpawnInput): Promise<SpawnRe
   });
   try {
     await createWorkspace(k.config.workspaceDir, id);
+    await pauseAt('spawn');
     k.sessions.add(id, await backend.start(sessionSpec(record)));
   } catch (error) {
     const failure = toOrchestratorError(error);

@@ -2,6 +2,7 @@ import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { instanceRefSchema, parseInput, type InstanceRef } from '../domain/inputs.js';
 import { isLive, type InstanceRecord, type TransitionReason } from '../domain/instance.js';
 import { usageView } from '../domain/usage.js';
+import { pauseAt } from '../durability/pause-point.js';
 import { nanosToUsd } from '../pricing/cost.js';
 import { isoNow, type Kernel } from './kernel.js';
 import { transition } from './lifecycle.js';
@@ -36,6 +37,7 @@ export async function terminate(k: Kernel, id: string, why: TransitionReason): P
   }
   const record = await findInstance(k.store, id);
   if (record.state !== 'terminating') await k.store.transaction((tx) => transition(tx, k.events, id, 'terminating', why, isoNow(k)));
+  await pauseAt('terminate');
   const workspaceRemoved = await cleanUp(k, record);
   const final = await k.store.transaction((tx) => transition(tx, k.events, id, 'terminated', why, isoNow(k)));
   k.log.info({ instanceId: id, reason: why, usage: usageView(final.usage), costUsd: nanosToUsd(final.costNanos) }, 'instance terminated');

@@ -6,6 +6,7 @@ import type { InstanceRecord } from '../domain/instance.js';
 import type { Owner } from '../store/owner.js';
 import { expiresAtMs } from '../domain/lifetime.js';
 import { usdToNanos } from '../pricing/cost.js';
+import { pauseAt } from '../durability/pause-point.js';
 import { sleep } from '../async/sleep.js';
 import { turnFinished, turnSpan } from '../observability/genai-spans.js';
 import { captureContext, inContext } from '../observability/tracing.js';
@@ -261,6 +262,7 @@ export class Turns {
   async #completed(record: InstanceRecord, history: Conversation, message: string, result: TurnResult, calls: TurnCalls, userSeq: number, lease: TurnLease): Promise<SendResult> {
     const { k } = this;
     let after = await recordCompletedTurn(k, record.id, result, calls, userSeq, lease);
+    await pauseAt('after-commit');
     const warnings = turnWarnings(result, calls.costNanos);
     const breached = breachedLimit(after, k.clock.now()) ?? exhaustedBy(k, after, [...history, { role: 'user', content: message }, { role: 'assistant', content: result.text }]);
     if (breached) {

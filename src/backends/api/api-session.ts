@@ -2,6 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { OrchestratorError } from '../../domain/errors.js';
 import { addUsage, usageFromApi, ZERO_USAGE, type Usage } from '../../domain/usage.js';
 import { chatFinished, chatSpan } from '../../observability/genai-spans.js';
+import { pauseAt, pausesAt } from '../../durability/pause-point.js';
 import type { Session, SessionSpec, ToolCallRecord, TurnInput, TurnOptions, TurnResult } from '../backend.js';
 import { BUDGET_EXHAUSTED, estimateTokens, utf8Bytes, type CallHold } from '../call-budget.js';
 import { fromApiError } from './api-errors.js';
@@ -123,6 +124,8 @@ export class ApiSession implements Session {
       const onEvent = options.onEvent;
       stream.on('text', (text) => onEvent({ type: 'text', text }));
     }
+    // Test-only: announces the first streamed text so the crash matrix can kill the server mid-stream.
+    if (pausesAt('mid-stream')) stream.on('text', () => void pauseAt('mid-stream'));
     return stream.finalMessage();
   }
 

@@ -7,7 +7,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     reporters: ['default', './test/summary-reporter.ts'],
     coverage: {
-      provider: 'v8',
+      // vitest's v8 provider, plus the V8 coverage of the bins the tests spawn (serve, stdio, simulator, …).
+      provider: 'custom',
+      customProviderModule: './scripts/coverage-provider.mjs',
       include: ['src/**/*.ts'],
       exclude: ['src/**/*.test.ts', 'src/test-support/**', 'src/cli.ts'],
       reporter: ['text-summary', 'text'],

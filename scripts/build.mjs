@@ -30,6 +30,9 @@ await build({
   platform: 'node',
   target: 'node20',
   minify: true,
+  // Maps back to src/*.ts (through tsc's maps), beside each chunk but not linked from it: only the coverage of
+  // spawned bins reads them (scripts/coverage-provider.mjs); a running bin never loads them.
+  sourcemap: 'external',
   legalComments: 'linked',
   allowOverwrite: true,
   logLevel: 'warning',

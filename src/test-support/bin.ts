@@ -7,8 +7,17 @@ import { fileURLToPath } from 'node:url';
 /** The built bin, as a user (or an MCP client) runs it. */
 export const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 
+/**
+ * Under `vitest --coverage`, where a spawned bin writes its V8 coverage (scripts/coverage-provider.mjs merges
+ * it into the report); nothing otherwise.
+ */
+export function childCoverageEnv(): Record<string, string> {
+  const dir = process.env['CHILD_V8_COVERAGE_DIR'];
+  return dir ? { NODE_V8_COVERAGE: dir } : {};
+}
+
 export function bareEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'home-')), ...extra };
+  return { PATH: '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'home-')), ...childCoverageEnv(), ...extra };
 }
 
 export interface RunningBin {
@@ -21,7 +30,7 @@ export interface RunningBin {
 
 /** Starts the bin from another directory with the given environment. */
 export function startBin(args: string[], env: Record<string, string>): RunningBin {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: { ...childCoverageEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   // A test that fails or times out must not leave a server running after the test process ends.
   const reap = () => child.kill('SIGKILL');
   process.once('exit', reap);

@@ -30,6 +30,11 @@ function isOpen(method: string | undefined, path: string): boolean {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** GET or HEAD of /health (trailing slashes as the route reads them): rate limited in a bucket of its own. */
+export function isHealthProbe(method: string | undefined, path: string): boolean {
+  return (method === 'GET' || method === 'HEAD') && path.replace(/\/+$/, '') === '/health';
+}
+
 /**
  * Whether a page on another origin could have sent this request without a CORS preflight (a form post, a
  * `fetch` with a text body, a beacon): a POST with no Authorization header, no CSRF header and no JSON body.
@@ -47,10 +52,10 @@ export function forgeable(method: string | undefined, path: string, headers: Inc
 
 /**
  * Every request passes here before any route: Host/Origin (403), then who it is (a bearer token, or the
- * dashboard's session cookie), then the rate limit for that client (429), then the token (401), then, for a
- * change made with only the cookie or a POST another page could forge, the dashboard's CSRF header (403),
- * with or without a token configured. Open without a token: GET /health, the
- * dashboard's page and assets, and its login/logout. Returns undefined when the request was refused (and answered).
+ * dashboard's session cookie), then the rate limit for that client (429; GET/HEAD /health in a bucket of its
+ * own), then the token (401), then, for a change made with only the cookie or a POST another page could
+ * forge, the dashboard's CSRF header (403), with or without a token configured. Open without a token: GET
+ * /health, the dashboard's page and assets, and its login/logout. Returns undefined when the request was refused (and answered).
  */
 export function admit(options: GateOptions, req: IncomingMessage, res: ServerResponse, path: string): Admitted | undefined {
   const mcp = path === '/mcp' || path === '/mcp/';
@@ -74,8 +79,9 @@ export function admit(options: GateOptions, req: IncomingMessage, res: ServerRes
   }
   const principal = outcome.kind === 'ok' ? outcome.principal : ANONYMOUS;
   // Keyed by address and credential: clients behind one proxy don't starve each other, and a guesser
-  // cycling through wrong tokens stays in the one anonymous bucket of its address.
-  const rate = options.limiter.take(`${remote}|${principal.id}`);
+  // cycling through wrong tokens stays in the one anonymous bucket of its address. Liveness has a bucket of
+  // its own per address, so a flood of other requests never fails a health probe.
+  const rate = options.limiter.take(isHealthProbe(req.method, path) ? `${remote}|health` : `${remote}|${principal.id}`);
   if (!rate.allowed) {
     options.logger.debug({ status: 429, path, remote }, 'rate limited');
     sendRefusal(res, mcp, 429, 'rate_limited', `Too many requests; retry after ${rate.retryAfterSeconds} s (RATE_LIMIT_PER_MINUTE).`, {

@@ -52,6 +52,8 @@ export type BackendEvent =
 
 export interface TurnOptions {
   readonly signal: AbortSignal;
+  /** What is left of the turn's time (ms): a backend refuses a wait longer than this at once, saying when to retry. */
+  readonly remainingMs?: () => number;
   /** Every model call of the turn takes a hold here first and settles it with the call's usage (see call-budget.ts). */
   readonly calls: CallBudget;
   readonly onEvent?: (event: BackendEvent) => void;

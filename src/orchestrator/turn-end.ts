@@ -33,7 +33,9 @@ export async function recordFailedTurn(k: Kernel, id: string, seq: number, failu
   await k.store.transaction(async (tx) => {
     await tx.updateMessage(id, seq, { failed: true, error: failure.message, ...charged });
     const current = await findInstance(tx, id);
-    const counts = { errorCount: current.errorCount + 1, lastError: failure.message, consecutiveFailures: current.consecutiveFailures + 1 };
+    // A call the API's retry-after hold kept from being sent (`not_sent`) says nothing about this instance's health.
+    const notSent = failure.details?.['not_sent'] === true;
+    const counts = { errorCount: current.errorCount + 1, lastError: failure.message, consecutiveFailures: current.consecutiveFailures + (notSent ? 0 : 1) };
     if (current.state === 'busy') await transition(tx, k.events, current, 'idle', 'turn_finished', isoNow(k), 'turn failed', counts);
     else await tx.patchInstance(current, counts);
     await releaseLease(tx, k, id, lease);

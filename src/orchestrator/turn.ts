@@ -40,6 +40,8 @@ export interface SendOptions {
 interface TurnBounds {
   readonly timeout: AbortSignal;
   readonly timeoutMs: number;
+  /** When the timeout ends, on the kernel's clock (a backend refuses a longer wait at once, saying when to retry). */
+  readonly deadlineMs: number;
   readonly waitSignal: AbortSignal;
 }
 
@@ -98,11 +100,12 @@ export class Turns {
     const timeout = AbortSignal.timeout(timeoutMs);
     const waitSignal = AbortSignal.any([timeout, k.shutdown, ...(options.signal ? [options.signal] : [])]);
     // The turn may run later, after queued ones: its span is a child of this send's caller, not of whatever ran before it.
+    const deadlineMs = k.clock.now() + timeoutMs;
     const caller = captureContext();
     const turn = k.queue.run(id, waitSignal, () =>
       inContext(caller, () =>
         turnSpan(target, async (span) => {
-          const result = await this.#leased(id, input.message, { timeout, timeoutMs, waitSignal }, options);
+          const result = await this.#leased(id, input.message, { timeout, timeoutMs, deadlineMs, waitSignal }, options);
           turnFinished(span, result);
           return result;
         }),
@@ -208,7 +211,7 @@ export class Turns {
     let result: TurnResult;
     try {
       k.log.info({ instanceId: id, chars: message.length, maxTokens: first.maxTokens }, 'turn started');
-      result = await this.#callBackend(session, record, history, message, calls, signal, options, text);
+      result = await this.#callBackend(session, record, history, message, calls, signal, options, text, Math.min(bounds.deadlineMs, expiresAtMs(record)));
     } catch (error) {
       text.close();
       await calls.close();
@@ -236,6 +239,7 @@ export class Turns {
     signal: AbortSignal,
     options: SendOptions,
     text: TurnTextStream,
+    deadlineMs: number,
   ): Promise<TurnResult> {
     const { k } = this;
     const asker = options.askPermission ?? this.#askers.get(record.id);
@@ -243,6 +247,7 @@ export class Turns {
       { history, message, ...(record.allowDelegation ? { tools: DELEGATION_TOOLS } : {}) },
       {
         signal,
+        remainingMs: () => deadlineMs - k.clock.now(),
         calls,
         onEvent: (e) => {
           if (e.type === 'text') {

@@ -23,7 +23,13 @@ export class ApiBackend implements Backend {
     this.#limiter =
       options.adaptiveConcurrency === false
         ? undefined
-        : new AdaptiveConcurrencyLimiter({ ceiling: options.maxInFlight ?? DEFAULTS.apiMaxInFlight, ...(options.limiterClock ? { clock: options.limiterClock } : {}) });
+        : new AdaptiveConcurrencyLimiter({
+            ceiling: options.maxInFlight ?? DEFAULTS.apiMaxInFlight,
+            // One long retry-after never holds every instance beyond the retry bound (docs/resilience.md).
+            maxPauseMs: (options.retryMaxSeconds ?? DEFAULTS.apiRetryMaxSeconds) * 1000,
+            ...(options.limiterClock ? { clock: options.limiterClock } : {}),
+            ...(options.wallNow ? { wallNow: options.wallNow } : {}),
+          });
   }
 
   /** The adaptive limit on requests in flight right now, or undefined when the limiter is off. */

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { OrchestratorError } from '../../domain/errors.js';
 import { classifyFailure } from './api-failure.js';
+import { clockTime } from './hold-refusal.js';
 import type { GiveUpReason } from './retry-policy.js';
 
 /** How the retries of a failed call went, so the error can say so. */
@@ -8,6 +9,9 @@ export interface RetryHistory {
   readonly retries: number;
   readonly gaveUp: GiveUpReason;
   readonly elapsedMs: number;
+  /** The server's retry-after on the last failure, and when (wall ms) it ends, when it sent one. */
+  readonly retryAfterMs?: number;
+  readonly retryAtWallMs?: number;
 }
 
 /**
@@ -23,7 +27,15 @@ export function fromApiError(error: unknown, signal: AbortSignal, history?: Retr
   if (error instanceof OrchestratorError) return error;
   const mapped = mapError(error);
   if (!history) return mapped;
-  return new OrchestratorError(mapped.code, `${mapped.message}${retryNote(history)}`, { ...mapped.details, retries: history.retries, gave_up: history.gaveUp }, { cause: error });
+  const details = { ...mapped.details, retries: history.retries, gave_up: history.gaveUp };
+  if (history.retryAfterMs !== undefined && history.retryAtWallMs !== undefined && history.gaveUp !== 'not_retryable' && history.gaveUp !== 'out_of_retries') {
+    // The server said how long to wait and it was longer than we could: say until when, not "shortly".
+    const wait = `The Messages API asked to wait until ${clockTime(history.retryAtWallMs)} (retry-after ${Math.ceil(history.retryAfterMs / 1000)} s)`;
+    const bound = history.gaveUp === 'past_deadline' ? "this turn's timeout" : 'API_RETRY_MAX_SECONDS';
+    const message = `${mapped.message.replace(/ Try again shortly\.$/, '')} ${wait}, longer than ${bound} allows waiting; try again after that.`;
+    return new OrchestratorError(mapped.code, message, { ...details, retry_after_seconds: Math.ceil(history.retryAfterMs / 1000), retry_at: new Date(history.retryAtWallMs).toISOString() }, { cause: error });
+  }
+  return new OrchestratorError(mapped.code, `${mapped.message}${retryNote(history)}`, details, { cause: error });
 }
 
 function mapError(error: unknown): OrchestratorError {
@@ -71,6 +83,8 @@ function retryNote(history: RetryHistory): string {
       return ` Gave up after ${history.retries} ${plural(history.retries)} over ${seconds} s (API_MAX_RETRIES).`;
     case 'out_of_time':
       return ` Gave up after ${history.retries} ${plural(history.retries)} over ${seconds} s: the next wait would pass API_RETRY_MAX_SECONDS.`;
+    case 'past_deadline':
+      return ` Gave up after ${history.retries} ${plural(history.retries)} over ${seconds} s: the next wait would pass this turn's timeout.`;
     case 'not_retryable':
       return history.retries > 0 ? ` (Not retryable; it came after ${history.retries} ${plural(history.retries)}.)` : '';
   }

@@ -115,7 +115,7 @@ export class ApiSession implements Session {
       runner.onCongestion?.(notice);
       options.onEvent?.({ type: 'rate_limited', ...notice });
     };
-    return callWithRetries(() => this.#stream(params, options), options.signal, { ...runner, onRetry, onCongestion });
+    return callWithRetries(() => this.#stream(params, options), options.signal, { ...runner, onRetry, onCongestion }, options.remainingMs);
   }
 
   #stream(params: Anthropic.MessageStreamParams, options: TurnOptions): Promise<Anthropic.Message> {

@@ -25,6 +25,7 @@ function manualClock(): LimiterClock & { advance(ms: number): void } {
 }
 
 const signal = () => new AbortController().signal;
+const WALL = Date.parse('2026-11-25T12:00:00Z');
 
 async function take(limiter: AdaptiveConcurrencyLimiter, n: number): Promise<Permit[]> {
   return Promise.all(Array.from({ length: n }, () => limiter.acquire(signal())));
@@ -137,6 +138,61 @@ describe('adaptive concurrency limiter', () => {
     expect(limiter.inFlight).toBe(0);
     expect(limiter.limit).toBe(1);
     await expect(limiter.acquire(AbortSignal.abort('no reason given as an Error'))).rejects.toMatchObject({ code: 'cancelled' });
+  });
+
+  it('caps a retry-after pause at maxPauseMs, then lets one probe go', async () => {
+    const clock = manualClock();
+    const limiter = new AdaptiveConcurrencyLimiter({ ceiling: 4, maxPauseMs: 60_000, clock, wallNow: () => WALL });
+    (await limiter.acquire(signal())).release({ kind: 'congestion', retryAfterMs: 3_600_000 });
+    expect(limiter.hold).toMatchObject({ capped: true, askedMs: 3_600_000, liftsAtWallMs: WALL + 60_000, askedUntilWallMs: WALL + 3_600_000 });
+    let granted = false;
+    const probe = limiter.acquire(signal()).then((permit) => {
+      granted = true;
+      return permit;
+    });
+    clock.advance(59_999);
+    await settle();
+    expect(granted).toBe(false);
+    clock.advance(1);
+    await settle();
+    expect(granted).toBe(true);
+    expect(limiter.paused).toBe(false);
+    expect(limiter.hold).toBeUndefined();
+    (await probe).release({ kind: 'success' });
+  });
+
+  it('refuses at once, saying when to retry, a caller that cannot wait out the pause', async () => {
+    const clock = manualClock();
+    const limiter = new AdaptiveConcurrencyLimiter({ ceiling: 4, maxPauseMs: 60_000, clock, wallNow: () => WALL });
+    (await limiter.acquire(signal())).release({ kind: 'congestion', retryAfterMs: 3_600_000 });
+    const refusal = await limiter.acquire(signal(), { maxWaitMs: 5_000 }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(OrchestratorError);
+    expect(refusal).toMatchObject({ code: 'backend_unavailable', details: { retry_after_seconds: 60, api_retry_after_seconds: 3600, not_sent: true, retry_at: '2026-11-25T12:01:00.000Z' } });
+    expect((refusal as Error).message).toBe(
+      'The Messages API asked to wait until 13:00:00 UTC (retry-after 3600 s); this server holds new model calls only until 12:01:00 UTC ' +
+        '(a hold is capped at API_RETRY_MAX_SECONDS) and then tries one, but this call cannot wait that long, so it was not sent. Try again after 12:01:00 UTC.',
+    );
+    // One that can wait the pause out waits.
+    const patient = limiter.acquire(signal(), { maxWaitMs: 120_000 });
+    expect(limiter.waiting).toBe(1);
+    clock.advance(60_000);
+    (await patient).release({ kind: 'success' });
+  });
+
+  it('refuses the waiters a new pause would keep past their time, and keeps the rest waiting', async () => {
+    const clock = manualClock();
+    const limiter = new AdaptiveConcurrencyLimiter({ ceiling: 1, clock, wallNow: () => WALL });
+    const held = await limiter.acquire(signal());
+    const hurried = limiter.acquire(signal(), { maxWaitMs: 1_000 }).catch((error: unknown) => error);
+    const patient = limiter.acquire(signal(), { maxWaitMs: 10_000 });
+    held.release({ kind: 'congestion', retryAfterMs: 5_000 });
+    expect(await hurried).toMatchObject({ code: 'backend_unavailable', details: { retry_after_seconds: 5, not_sent: true } });
+    expect(((await hurried) as Error).message).toBe(
+      'The Messages API asked to wait until 12:00:05 UTC (retry-after 5 s); this call cannot wait that long, so it was not sent. Try again after 12:00:05 UTC.',
+    );
+    expect(limiter.waiting).toBe(1);
+    clock.advance(5_000);
+    (await patient).release({ kind: 'success' });
   });
 
   it('has an open twin that never waits (the behaviour without a limiter)', async () => {

@@ -1,4 +1,5 @@
 import { OrchestratorError } from '../../domain/errors.js';
+import { holdRefusal, type HoldState } from './hold-refusal.js';
 
 /** How a request held by a permit ended, as far as the limiter cares. */
 export type RequestOutcome =
@@ -13,13 +14,22 @@ export interface Permit {
   release(outcome: RequestOutcome): void;
 }
 
+export interface AcquireOptions {
+  /**
+   * When the call's first attempt began (ms, any clock, the same for every call). Waiters are served
+   * oldest call first, so a retry goes ahead of newer work and no call starves.
+   */
+  readonly since?: number;
+  /**
+   * The longest this caller can wait (its turn's remaining time). A retry-after hold that would keep it
+   * longer refuses it at once with an error that says when to try again, instead of letting it time out.
+   */
+  readonly maxWaitMs?: number;
+}
+
 /** Gates requests to the API: wait for a permit before sending, release it when the reply is done. */
 export interface RequestLimiter {
-  /**
-   * `since`: when the call's first attempt began (ms, any clock, the same for every call). Waiters are
-   * served oldest call first, so a retry goes ahead of newer work and no call starves.
-   */
-  acquire(signal: AbortSignal, options?: { readonly since?: number }): Promise<Permit>;
+  acquire(signal: AbortSignal, options?: AcquireOptions): Promise<Permit>;
 }
 
 /** Time for the limiter's back-off pause; injected so tests move time themselves. */
@@ -36,12 +46,22 @@ export interface AdaptiveLimiterSettings {
   readonly floor?: number;
   /** What the limit is multiplied by on congestion (default 0.5); also where slow start stops. */
   readonly decrease?: number;
+  /**
+   * The longest a retry-after holds new requests (default: no cap). A longer retry-after (say an hour)
+   * holds them this long, then one probe goes: one answer never stalls every instance for its full wait.
+   */
+  readonly maxPauseMs?: number;
   readonly clock?: LimiterClock;
+  /** Wall-clock ms, to tell a refused caller when to try again (default Date.now). */
+  readonly wallNow?: () => number;
 }
 
 interface Waiter {
   readonly since: number;
+  /** Limiter-clock ms past which this caller cannot wait. */
+  readonly waitsUntil: number;
   readonly resolve: (permit: Permit) => void;
+  readonly reject: (error: Error) => void;
   readonly signal: AbortSignal;
   readonly onAbort: () => void;
 }
@@ -63,8 +83,9 @@ const REAL_CLOCK: LimiterClock = {
  * - On a 429/529 the limit is cut, once per round: only a request sent under the current limit can
  *   cut it again, so fifty simultaneous 429s count as one signal, not fifty.
  * - A cut without retry-after halves the limit. A retry-after also pauses every new request until
- *   then (the server is talking about the key, not one request), and afterwards one probe goes
- *   first; each success then adds one (slow start) until half the old limit.
+ *   then (the server is talking about the key, not one request), at most `maxPauseMs`, and afterwards
+ *   one probe goes first; each success then adds one (slow start) until half the old limit. A caller
+ *   that cannot wait out the pause (`maxWaitMs`) is refused at once, with when to try again.
  * - Past that, each success adds 1/limit: about one more per limit's worth of successes, so it grows
  *   back steadily once the rejections stop.
  * - Waiters are served oldest call first, so retries go ahead of new work and no call starves.
@@ -74,12 +95,16 @@ export class AdaptiveConcurrencyLimiter implements RequestLimiter {
   readonly #floor: number;
   readonly #decrease: number;
   readonly #clock: LimiterClock;
+  readonly #maxPauseMs: number;
+  readonly #wallNow: () => number;
   #limit: number;
   /** Below this the limit grows by one per success (slow start); above it by 1/limit (congestion avoidance). */
   #threshold: number;
   #inFlight = 0;
   #round = 0;
   #pausedUntil = 0;
+  /** The server's retry-after behind the current pause (ms), for the refusal's message. */
+  #askedMs = 0;
   #cancelWake: (() => void) | undefined;
   readonly #queue: Waiter[] = [];
 
@@ -88,6 +113,8 @@ export class AdaptiveConcurrencyLimiter implements RequestLimiter {
     this.#floor = Math.min(this.#ceiling, Math.max(1, settings.floor ?? 1));
     this.#decrease = settings.decrease ?? 0.5;
     this.#clock = settings.clock ?? REAL_CLOCK;
+    this.#maxPauseMs = settings.maxPauseMs ?? Number.POSITIVE_INFINITY;
+    this.#wallNow = settings.wallNow ?? Date.now;
     this.#limit = this.#ceiling;
     this.#threshold = this.#ceiling;
   }
@@ -110,13 +137,28 @@ export class AdaptiveConcurrencyLimiter implements RequestLimiter {
     return this.#clock.now() < this.#pausedUntil;
   }
 
-  acquire(signal: AbortSignal, options: { readonly since?: number } = {}): Promise<Permit> {
+  /** The hold in force, or undefined when none is. */
+  get hold(): HoldState | undefined {
+    if (!this.paused) return undefined;
+    const wall = this.#wallNow();
+    const liftsAtWallMs = wall + (this.#pausedUntil - this.#clock.now());
+    // The pause began when the server said wait; it asked for #askedMs from then.
+    const capped = this.#askedMs > this.#maxPauseMs;
+    const askedUntilWallMs = capped ? liftsAtWallMs - this.#maxPauseMs + this.#askedMs : liftsAtWallMs;
+    return { liftsAtWallMs, askedUntilWallMs, askedMs: this.#askedMs, capped };
+  }
+
+  acquire(signal: AbortSignal, options: AcquireOptions = {}): Promise<Permit> {
     if (signal.aborted) return Promise.reject(abortReason(signal));
     if (this.#queue.length === 0 && this.#canStart()) return Promise.resolve(this.#grant());
+    const waitsUntil = this.#clock.now() + (options.maxWaitMs ?? Number.POSITIVE_INFINITY);
+    if (waitsUntil < this.#pausedUntil) return Promise.reject(this.#refusal());
     return new Promise<Permit>((resolve, reject) => {
       const waiter: Waiter = {
         since: options.since ?? Number.POSITIVE_INFINITY,
+        waitsUntil,
         resolve,
+        reject,
         signal,
         onAbort: () => {
           const at = this.#queue.indexOf(waiter);
@@ -165,8 +207,26 @@ export class AdaptiveConcurrencyLimiter implements RequestLimiter {
       this.#round += 1;
     }
     if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0) {
-      this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock.now() + outcome.retryAfterMs);
+      const until = this.#clock.now() + Math.min(outcome.retryAfterMs, this.#maxPauseMs);
+      if (until > this.#pausedUntil) {
+        this.#pausedUntil = until;
+        this.#askedMs = outcome.retryAfterMs;
+        this.#refuseThoseWhoCannotWait();
+      }
     }
+  }
+
+  /** Waiters whose time runs out before the pause ends get the honest refusal now, not a timeout later. */
+  #refuseThoseWhoCannotWait(): void {
+    for (const waiter of this.#queue.filter((w) => w.waitsUntil < this.#pausedUntil)) {
+      this.#queue.splice(this.#queue.indexOf(waiter), 1);
+      waiter.signal.removeEventListener('abort', waiter.onAbort);
+      waiter.reject(this.#refusal());
+    }
+  }
+
+  #refusal(): OrchestratorError {
+    return holdRefusal(this.hold as HoldState, this.#wallNow());
   }
 
   #pump(): void {

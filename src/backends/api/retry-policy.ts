@@ -21,7 +21,8 @@ export interface RetrySettings {
   readonly maxDelayMs: number;
 }
 
-export type GiveUpReason = 'not_retryable' | 'out_of_retries' | 'out_of_time';
+/** `past_deadline`: the next wait would outlast the caller's own time (its turn's timeout); set by the runner. */
+export type GiveUpReason = 'not_retryable' | 'out_of_retries' | 'out_of_time' | 'past_deadline';
 
 export type RetryDecision = { readonly retry: true; readonly afterMs: number } | { readonly retry: false; readonly reason: GiveUpReason };
 

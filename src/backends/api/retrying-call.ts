@@ -38,10 +38,18 @@ export interface CongestionNotice {
  * the retry policy what to do after a failure. Every failure leaves as an OrchestratorError that
  * says how many retries were made and why they stopped.
  */
-export async function callWithRetries<T>(attempt: () => Promise<T>, signal: AbortSignal, runner: CallRunner): Promise<{ value: T; retries: number }> {
+export async function callWithRetries<T>(
+  attempt: () => Promise<T>,
+  signal: AbortSignal,
+  runner: CallRunner,
+  /** What is left of the caller's time (its turn's timeout), when it has a bound. */
+  remainingMs?: () => number,
+): Promise<{ value: T; retries: number }> {
   const started = runner.now();
+  // No wait for a permit outlasts the retry bound or the caller's time: a longer hold refuses the call at once.
+  const maxWaitMs = () => Math.max(0, Math.min(runner.retry.maxElapsedMs - (runner.now() - started), remainingMs?.() ?? Number.POSITIVE_INFINITY));
   for (let retries = 0; ; retries++) {
-    const permit = await withAbortReason(runner.limiter.acquire(signal, { since: started }), signal);
+    const permit = await withAbortReason(runner.limiter.acquire(signal, { since: started, maxWaitMs: maxWaitMs() }), signal);
     let thrown: unknown;
     let failure: ApiFailure;
     try {
@@ -56,8 +64,10 @@ export async function callWithRetries<T>(attempt: () => Promise<T>, signal: Abor
     }
     if (signal.aborted) throw fromApiError(thrown, signal);
     const elapsedMs = runner.now() - started;
-    const decision = decideRetry(failure, { retries, elapsedMs }, runner.retry, runner.random);
-    if (!decision.retry) throw fromApiError(thrown, signal, { retries, gaveUp: decision.reason, elapsedMs });
+    const decided = decideRetry(failure, { retries, elapsedMs }, runner.retry, runner.random);
+    // A wait past the caller's own time would end in its timeout: give up now and say when to try again.
+    const decision = decided.retry && remainingMs !== undefined && decided.afterMs > remainingMs() ? ({ retry: false, reason: 'past_deadline' } as const) : decided;
+    if (!decision.retry) throw fromApiError(thrown, signal, { retries, gaveUp: decision.reason, elapsedMs, ...serverWait(failure, runner.wallNow()) });
     runner.onRetry?.({ retry: retries + 1, afterMs: decision.afterMs, failure });
     await withAbortReason(runner.sleep(decision.afterMs, signal), signal);
   }
@@ -70,6 +80,12 @@ async function withAbortReason<T>(wait: Promise<T>, signal: AbortSignal): Promis
   } catch (error) {
     throw fromApiError(error, signal);
   }
+}
+
+/** When the server asked us to wait until (wall ms), if it did. */
+function serverWait(failure: ApiFailure, wallNowMs: number): { retryAfterMs?: number; retryAtWallMs?: number } {
+  if (failure.kind !== 'status' || failure.retryAfterMs === undefined) return {};
+  return { retryAfterMs: failure.retryAfterMs, retryAtWallMs: wallNowMs + failure.retryAfterMs };
 }
 
 function congestionOf(failure: ApiFailure): CongestionNotice {

@@ -12,7 +12,7 @@ describe('checkLine: what a stdin line is', () => {
   it('answers a line that is not JSON with -32700 and a null id', () => {
     const verdict = checkLine('{"jsonrpc":"2.0","id":7,"method":');
     expect(verdict).toMatchObject({ kind: 'refused', replies: [{ jsonrpc: '2.0', id: null, error: { code: -32700 } }] });
-    expect((verdict as { replies: LineRefusal[] }).replies[0]?.error.message).toMatch(/^Parse error: /);
+    expect((verdict as { replies: readonly LineRefusal[] }).replies[0]?.error.message).toMatch(/^Parse error: /);
   });
 
   it('answers an invalid request with -32600, carrying its id when one can be read', () => {
@@ -31,7 +31,7 @@ describe('checkLine: what a stdin line is', () => {
   it('refuses a batch: each request in it by its id, or the whole once when none has one', () => {
     const batch = checkLine('[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0","id":"b","method":"tools/list"}]');
     expect(batch).toMatchObject({ kind: 'refused', replies: [{ id: 1, error: { code: -32600 } }, { id: 'b', error: { code: -32600 } }] });
-    expect((batch as { replies: LineRefusal[] }).replies[0]?.error.message).toMatch(/batches are not supported/);
+    expect((batch as { replies: readonly LineRefusal[] }).replies[0]?.error.message).toMatch(/batches are not supported/);
     expect(checkLine('[]')).toMatchObject({ replies: [{ id: null, error: { code: -32600 } }] });
   });
 });

@@ -90,8 +90,10 @@ const TEXT = {
   ],
   simulator: [
     'claude-orchestrator simulator [--port N] [--host H] [--latency-ms N]',
+    '                              [--fault-rate P]',
     '',
     ...wrap('A local Messages-API server with scripted replies and no real model (default port 8002), so everything runs offline:', '  '),
+    ...wrap('--fault-rate P (0 to 1) answers that share of messages requests with a random 429, 529, 500 or connection reset, to watch retries and health under faults.', '  '),
     '',
     '  claude-orchestrator simulator &',
     '  ANTHROPIC_BASE_URL=http://127.0.0.1:8002 ANTHROPIC_API_KEY=sim \\',

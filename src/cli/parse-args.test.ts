@@ -11,7 +11,7 @@ describe('parseArgs', () => {
   it('reads --stdio, setting flags with a space or =, and the simulator command', () => {
     expect(parseArgs(['--stdio', '--port', '9000', '--max-instances=4'])).toMatchObject({ stdio: true, settings: { port: '9000', maxInstances: '4' } });
     expect(parseArgs(['serve', '--host', '0.0.0.0'])).toMatchObject({ command: 'serve', settings: { host: '0.0.0.0' } });
-    expect(parseArgs(['simulator', '--port', '8002', '--latency-ms=5'])).toMatchObject({ command: 'simulator', simulator: { port: '8002', latencyMs: '5' } });
+    expect(parseArgs(['simulator', '--port', '8002', '--latency-ms=5', '--fault-rate', '0.05'])).toMatchObject({ command: 'simulator', simulator: { port: '8002', latencyMs: '5', faultRate: '0.05' } });
     expect(parseArgs(['--help']).command).toBe('help');
     expect(parseArgs(['-v']).command).toBe('version');
   });

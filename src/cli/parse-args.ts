@@ -28,7 +28,7 @@ export interface ParsedArgs {
   /** Raw values of setting flags, keyed by setting. */
   readonly settings: Partial<Record<SettingKey, string>>;
   /** Flags of the simulator command. */
-  readonly simulator: { port?: string; host?: string; latencyMs?: string };
+  readonly simulator: { port?: string; host?: string; latencyMs?: string; faultRate?: string };
   /** Flags of the demo command. */
   readonly demo: { out?: string };
   readonly client: ClientFlags;
@@ -36,7 +36,7 @@ export interface ParsedArgs {
   readonly topic?: string;
 }
 
-const SIMULATOR_FLAGS: Record<string, keyof ParsedArgs['simulator']> = { '--port': 'port', '--host': 'host', '--latency-ms': 'latencyMs' };
+const SIMULATOR_FLAGS: Record<string, keyof ParsedArgs['simulator']> = { '--port': 'port', '--host': 'host', '--latency-ms': 'latencyMs', '--fault-rate': 'faultRate' };
 const CLIENT_VALUE_FLAGS: Record<string, 'url' | 'token' | 'tail'> = { '--url': 'url', '--token': 'token', '--tail': 'tail' };
 const STATUS_SWITCHES: Record<string, 'json' | 'all'> = { '--json': 'json', '--all': 'all', '-a': 'all' };
 const LOGS_SWITCHES: Record<string, 'json' | 'follow'> = { '--json': 'json', '--follow': 'follow', '-f': 'follow' };

@@ -1,20 +1,23 @@
 import type { Fault, RecordedFault } from './faults.js';
+import { drawRandomFault, type RandomFaults } from './random-faults.js';
 import { TokenBucket, type RateLimit } from './rate-limit.js';
 import type { ReplyRule } from './script.js';
 
 /**
  * Decides which fault, if any, the next messages request gets. In order: a fault queued with
- * `injectFaults` (consumed one per request, so a test scripts "529, reset, then success"), the
- * requests-per-second limit, then the next unused fault of the rule that matched.
+ * `injectFaults` (consumed one per request, so a test scripts "529, reset, then success"), a random fault
+ * (the `randomFaults` rate), the requests-per-second limit, then the next unused fault of the rule that matched.
  */
 export class FaultSchedule {
   readonly #now: () => number;
   #queue: Fault[] = [];
   #ruleUses = new WeakMap<ReplyRule, number>();
   #bucket: TokenBucket | undefined;
+  readonly #random: RandomFaults | undefined;
 
-  constructor(now: () => number, rateLimit?: RateLimit) {
+  constructor(now: () => number, rateLimit?: RateLimit, randomFaults?: RandomFaults) {
     this.#now = now;
+    this.#random = randomFaults;
     this.setRateLimit(rateLimit);
   }
 
@@ -41,6 +44,8 @@ export class FaultSchedule {
   next(rule: ReplyRule | undefined): RecordedFault | undefined {
     const queued = this.#queue.shift();
     if (queued) return { ...queued, source: 'queue' };
+    const random = drawRandomFault(this.#random);
+    if (random) return { ...random, source: 'random' };
     const admission = this.#bucket?.take();
     if (admission && !admission.ok) return this.#rateLimited(admission.retryAfterMs, admission.resetAt);
     const ruleFaults = rule?.faults;

@@ -32,7 +32,7 @@ export type Fault =
   | { readonly kind: 'stream_error'; readonly afterDeltas?: number; readonly errorType?: StreamErrorType; readonly message?: string };
 
 /** Where a fault came from, as recorded in the request log. */
-export type FaultSource = 'queue' | 'rule' | 'rate_limit';
+export type FaultSource = 'queue' | 'rule' | 'rate_limit' | 'random';
 
 export type RecordedFault = Fault & { readonly source: FaultSource };
 

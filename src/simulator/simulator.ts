@@ -6,12 +6,14 @@ import { FaultSchedule } from './fault-schedule.js';
 import type { Fault } from './faults.js';
 import { answerCountTokens, answerMessages, type EndpointContext, type MessagesSettings } from './messages-endpoint.js';
 import { PromptCache } from './prompt-cache/prompt-cache.js';
+import type { RandomFaults } from './random-faults.js';
 import type { RateLimit } from './rate-limit.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import type { ReplyRule } from './script.js';
 import type { Latency } from './wait.js';
 
 export type { Fault, FaultSource, RecordedFault, StreamErrorType } from './faults.js';
+export type { RandomFaults } from './random-faults.js';
 export type { RateLimit } from './rate-limit.js';
 export type { RecordedHeaders, RecordedRequest } from './request-log.js';
 export type { ReplyBlockSpec, ReplyContext, ReplyFunction, ReplyRule, ReplySpec, TextMatcher } from './script.js';
@@ -30,6 +32,8 @@ export interface SimulatorOptions {
   script?: ReplyRule[];
   /** Refuse requests past this rate with 429 and retry-after, as the API does; default none. */
   rateLimit?: RateLimit;
+  /** Random 429/529/500/reset faults on a share of requests (`simulator --fault-rate`); default none. */
+  randomFaults?: RandomFaults;
   /** Wall clock in ms for the rate limit and prompt-cache TTLs; default Date.now. Tests move it. */
   now?: () => number;
 }
@@ -70,7 +74,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     latency: options.latencyMs,
     chunkDelayMs: options.chunkDelayMs ?? 0,
     newId: randomId,
-    faults: new FaultSchedule(now, options.rateLimit),
+    faults: new FaultSchedule(now, options.rateLimit, options.randomFaults),
     cache: new PromptCache(now),
   };
   const reset = (): void => {

@@ -77,6 +77,10 @@ export const DEFAULTS = {
   leaseSeconds: 30,
   /** On SIGTERM/SIGINT, turns in flight get this long to finish before they are cancelled. */
   shutdownGraceSeconds: 20,
+  /** What a request refused while shutting down is told to wait (retry-after): a restart, or another node, takes a few seconds. */
+  shuttingDownRetryAfterSeconds: 5,
+  /** On a second SIGINT/SIGTERM, SIGTERM to SIGKILL for the agents: the user asked to stop now, so only a moment to clean up. */
+  forcedShutdownKillGraceMs: 1_000,
   /** Terminated instances (and their histories) are deleted this many days after they ended. */
   retentionDays: 30,
   /** How often the health sweep enforces lifetimes; the original system checked every minute. */

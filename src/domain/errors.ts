@@ -1,3 +1,5 @@
+import { DEFAULTS } from '../config/defaults.js';
+
 /** The codes every failure is classified by; transports map them to tool errors and HTTP statuses. */
 export type ErrorCode =
   | 'invalid_input'
@@ -34,7 +36,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   not_configured: 503,
   backend_error: 502,
   backend_unavailable: 503,
-  /** The node hosting a claude-code instance is gone (or elsewhere): nothing here can run it now. */
+  /** The node hosting a claude-code instance is gone (or elsewhere), or this server is shutting down: nothing here can run it now. */
   unavailable: 503,
   timeout: 504,
   cancelled: 409,
@@ -44,6 +46,23 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
 
 export function httpStatusFor(code: ErrorCode): number {
   return HTTP_STATUS[code];
+}
+
+/** What a server that is shutting down answers new work: 503, retry shortly (details.reason says why). */
+export function shuttingDownError(): OrchestratorError {
+  const seconds = DEFAULTS.shuttingDownRetryAfterSeconds;
+  return new OrchestratorError(
+    'unavailable',
+    `This server is shutting down and takes no new work; retry in ${seconds} s (once it has restarted, or on another server sharing its store).`,
+    { reason: 'shutting_down', retry_after_seconds: seconds },
+  );
+}
+
+/** The wait a failure asks of its caller (`details.retry_after_seconds`), as whole seconds for a retry-after header. */
+export function retryAfterSecondsOf(details: unknown): number | undefined {
+  if (typeof details !== 'object' || details === null) return undefined;
+  const seconds = (details as Record<string, unknown>)['retry_after_seconds'];
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
 }
 
 /** The message of any thrown value. */

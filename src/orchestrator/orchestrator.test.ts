@@ -323,6 +323,6 @@ describe('terminate', () => {
   it('refuses work after close', async () => {
     fx = orchestratorFixture();
     await fx.orchestrator.close();
-    await rejects(fx.orchestrator.spawnInstance({ name: 'x' }), 'invalid_state', /shut down/);
+    await rejects(fx.orchestrator.spawnInstance({ name: 'x' }), 'unavailable', /shutting down/);
   });
 });

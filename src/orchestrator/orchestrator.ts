@@ -1,7 +1,7 @@
 import { storePath, type Config } from '../config/load-config.js';
 import type { Handoff } from '../cluster/handoff.js';
 import { isPostgresUrl } from '../store/store-location.js';
-import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
+import { OrchestratorError, shuttingDownError, toOrchestratorError } from '../domain/errors.js';
 import type { CoordinateInput, InstanceRef, ListInput, OutputInput, SendInput, SpawnInput } from '../domain/inputs.js';
 import type { Logger } from '../observability/logger.js';
 import type { StoreCounters } from '../store/store.js';
@@ -116,9 +116,11 @@ export class Orchestrator {
    * server that started before its database works once the database is back.
    */
   #whenStarted(): Promise<void> {
+    // Past the grace period the store is about to close: reads are refused as cleanly as new work.
+    if (this.#shutdown.signal.aborted) return Promise.reject(shuttingDownError());
     const current = this.#started;
     return current.catch(() => {
-      if (this.#closed) throw new OrchestratorError('invalid_state', 'The orchestrator is closed.');
+      if (this.#closed) throw shuttingDownError();
       if (this.#started === current) this.#started = this.#startUp();
       return this.#started;
     });
@@ -205,7 +207,7 @@ export class Orchestrator {
 
   /** Ends an instance and, first, its live children. Terminating an ended instance is an `invalid_state` error. */
   async terminateInstance(raw: InstanceRef): Promise<TerminateResult> {
-    await this.#whenStarted();
+    await this.#open();
     return terminateInstance(this.#k, raw);
   }
 
@@ -313,7 +315,7 @@ export class Orchestrator {
   };
 
   async #open(): Promise<void> {
-    if (this.#closed) throw new OrchestratorError('invalid_state', 'The orchestrator is shut down.');
+    if (this.#closed) throw shuttingDownError();
     await this.#whenStarted();
   }
 }

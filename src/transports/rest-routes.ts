@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { httpStatusFor, toOrchestratorError } from '../domain/errors.js';
+import { httpStatusFor, retryAfterSecondsOf, toOrchestratorError } from '../domain/errors.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import { executeTool, inputJsonSchema, outputJsonSchema, TOOLS } from '../tools/registry.js';
 import { VERSION } from '../version.js';
@@ -46,7 +46,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
       });
       const outcome = await executeTool(ctx.orchestrator, body.data.tool, body.data.arguments ?? {}, { signal: controller.signal });
       const status = outcome.errorCode ? httpStatusFor(outcome.errorCode) : 200;
-      sendJson(res, status, outcome.result);
+      sendJson(res, status, outcome.result, retryAfterHeader((outcome.result.structuredContent['error'] as { details?: unknown } | undefined)?.details));
       return true;
     }
     if (path === '/instances') {
@@ -78,10 +78,16 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     if (error instanceof HttpError) sendError(res, error.status, error.httpCode, error.message);
     else {
       const failure = toOrchestratorError(error);
-      sendError(res, httpStatusFor(failure.code), failure.code, failure.message);
+      sendError(res, httpStatusFor(failure.code), failure.code, failure.message, retryAfterHeader(failure.details));
     }
     return true;
   }
+}
+
+/** `retry-after` when the failure says how long to wait (shutting down, the API's own retry-after). */
+function retryAfterHeader(details: unknown): Record<string, string> {
+  const seconds = retryAfterSecondsOf(details);
+  return seconds === undefined ? {} : { 'retry-after': String(seconds) };
 }
 
 /** Liveness only: safe to show anyone who can reach the port. */

@@ -115,7 +115,10 @@ export class ApiSession implements Session {
       runner.onCongestion?.(notice);
       options.onEvent?.({ type: 'rate_limited', ...notice });
     };
-    return callWithRetries(() => this.#stream(params, options), options.signal, { ...runner, onRetry, onCongestion }, options.remainingMs);
+    return callWithRetries(() => this.#stream(params, options), options.signal, { ...runner, onRetry, onCongestion }, {
+      scope: this.spec.model,
+      ...(options.remainingMs ? { remainingMs: options.remainingMs } : {}),
+    });
   }
 
   #stream(params: Anthropic.MessageStreamParams, options: TurnOptions): Promise<Anthropic.Message> {

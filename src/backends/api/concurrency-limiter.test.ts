@@ -144,7 +144,7 @@ describe('adaptive concurrency limiter', () => {
     const clock = manualClock();
     const limiter = new AdaptiveConcurrencyLimiter({ ceiling: 4, maxPauseMs: 60_000, clock, wallNow: () => WALL });
     (await limiter.acquire(signal())).release({ kind: 'congestion', retryAfterMs: 3_600_000 });
-    expect(limiter.hold).toMatchObject({ capped: true, askedMs: 3_600_000, liftsAtWallMs: WALL + 60_000, askedUntilWallMs: WALL + 3_600_000 });
+    expect(limiter.hold()).toMatchObject({ capped: true, askedMs: 3_600_000, liftsAtWallMs: WALL + 60_000, askedUntilWallMs: WALL + 3_600_000 });
     let granted = false;
     const probe = limiter.acquire(signal()).then((permit) => {
       granted = true;
@@ -157,7 +157,7 @@ describe('adaptive concurrency limiter', () => {
     await settle();
     expect(granted).toBe(true);
     expect(limiter.paused).toBe(false);
-    expect(limiter.hold).toBeUndefined();
+    expect(limiter.hold()).toBeUndefined();
     (await probe).release({ kind: 'success' });
   });
 
@@ -193,6 +193,25 @@ describe('adaptive concurrency limiter', () => {
     expect(limiter.waiting).toBe(1);
     clock.advance(5_000);
     (await patient).release({ kind: 'success' });
+  });
+
+  it("pauses only the scope told to wait: another scope's requests go, even past an older paused waiter", async () => {
+    const clock = manualClock();
+    const limiter = new AdaptiveConcurrencyLimiter({ ceiling: 4, clock, wallNow: () => WALL });
+    const first = await limiter.acquire(signal(), { scope: 'opus' });
+    const second = await limiter.acquire(signal(), { scope: 'opus' });
+    first.release({ kind: 'congestion', retryAfterMs: 10_000 });
+    const order: string[] = [];
+    const held = limiter.acquire(signal(), { scope: 'opus', since: 0 }).then((p) => (order.push('opus'), p));
+    second.release({ kind: 'success' });
+    const other = limiter.acquire(signal(), { scope: 'haiku', since: 1 }).then((p) => (order.push('haiku'), p));
+    (await other).release({ kind: 'success' });
+    expect(order).toEqual(['haiku']);
+    expect(limiter.hold('opus')).toBeDefined();
+    expect(limiter.hold('haiku')).toBeUndefined();
+    clock.advance(10_000);
+    (await held).release({ kind: 'success' });
+    expect(order).toEqual(['haiku', 'opus']);
   });
 
   it('has an open twin that never waits (the behaviour without a limiter)', async () => {

@@ -1,5 +1,6 @@
 import { OrchestratorError } from '../../domain/errors.js';
 import { holdRefusal, type HoldState } from './hold-refusal.js';
+import { RetryAfterPauses } from './retry-after-pauses.js';
 
 /** How a request held by a permit ended, as far as the limiter cares. */
 export type RequestOutcome =
@@ -25,6 +26,11 @@ export interface AcquireOptions {
    * longer refuses it at once with an error that says when to try again, instead of letting it time out.
    */
   readonly maxWaitMs?: number;
+  /**
+   * What a retry-after pause applies to: the model the request is for (the API rate-limits a key per
+   * model). A pause on one scope never holds another's requests. Default: one scope for everything.
+   */
+  readonly scope?: string;
 }
 
 /** Gates requests to the API: wait for a permit before sending, release it when the reply is done. */
@@ -60,6 +66,7 @@ interface Waiter {
   readonly since: number;
   /** Limiter-clock ms past which this caller cannot wait. */
   readonly waitsUntil: number;
+  readonly scope: string;
   readonly resolve: (permit: Permit) => void;
   readonly reject: (error: Error) => void;
   readonly signal: AbortSignal;
@@ -82,10 +89,11 @@ const REAL_CLOCK: LimiterClock = {
  * - It starts at `ceiling`, so a healthy API sees no throttling at all.
  * - On a 429/529 the limit is cut, once per round: only a request sent under the current limit can
  *   cut it again, so fifty simultaneous 429s count as one signal, not fifty.
- * - A cut without retry-after halves the limit. A retry-after also pauses every new request until
- *   then (the server is talking about the key, not one request), at most `maxPauseMs`, and afterwards
- *   one probe goes first; each success then adds one (slow start) until half the old limit. A caller
- *   that cannot wait out the pause (`maxWaitMs`) is refused at once, with when to try again.
+ * - A cut without retry-after halves the limit. A retry-after also pauses every new request of its
+ *   scope (the model: the server is talking about the key and model, not one request) until then, at
+ *   most `maxPauseMs`, and afterwards one probe goes first; each success then adds one (slow start)
+ *   until half the old limit. Requests of other scopes are not paused, only limited. A caller that
+ *   cannot wait out its pause (`maxWaitMs`) is refused at once, with when to try again.
  * - Past that, each success adds 1/limit: about one more per limit's worth of successes, so it grows
  *   back steadily once the rejections stop.
  * - Waiters are served oldest call first, so retries go ahead of new work and no call starves.
@@ -95,17 +103,16 @@ export class AdaptiveConcurrencyLimiter implements RequestLimiter {
   readonly #floor: number;
   readonly #decrease: number;
   readonly #clock: LimiterClock;
-  readonly #maxPauseMs: number;
+  readonly #pauses: RetryAfterPauses;
   readonly #wallNow: () => number;
   #limit: number;
   /** Below this the limit grows by one per success (slow start); above it by 1/limit (congestion avoidance). */
   #threshold: number;
   #inFlight = 0;
   #round = 0;
-  #pausedUntil = 0;
-  /** The server's retry-after behind the current pause (ms), for the refusal's message. */
-  #askedMs = 0;
   #cancelWake: (() => void) | undefined;
+  /** When the pending wake-up fires (limiter clock). */
+  #wakeAt = Number.POSITIVE_INFINITY;
   readonly #queue: Waiter[] = [];
 
   constructor(settings: AdaptiveLimiterSettings) {
@@ -113,7 +120,7 @@ export class AdaptiveConcurrencyLimiter implements RequestLimiter {
     this.#floor = Math.min(this.#ceiling, Math.max(1, settings.floor ?? 1));
     this.#decrease = settings.decrease ?? 0.5;
     this.#clock = settings.clock ?? REAL_CLOCK;
-    this.#maxPauseMs = settings.maxPauseMs ?? Number.POSITIVE_INFINITY;
+    this.#pauses = new RetryAfterPauses(settings.maxPauseMs ?? Number.POSITIVE_INFINITY);
     this.#wallNow = settings.wallNow ?? Date.now;
     this.#limit = this.#ceiling;
     this.#threshold = this.#ceiling;
@@ -132,31 +139,28 @@ export class AdaptiveConcurrencyLimiter implements RequestLimiter {
     return this.#queue.length;
   }
 
-  /** True while a server's retry-after holds new requests back. */
+  /** True while a server's retry-after holds some scope's new requests back. */
   get paused(): boolean {
-    return this.#clock.now() < this.#pausedUntil;
+    return this.#pauses.any(this.#clock.now());
   }
 
-  /** The hold in force, or undefined when none is. */
-  get hold(): HoldState | undefined {
-    if (!this.paused) return undefined;
-    const wall = this.#wallNow();
-    const liftsAtWallMs = wall + (this.#pausedUntil - this.#clock.now());
-    // The pause began when the server said wait; it asked for #askedMs from then.
-    const capped = this.#askedMs > this.#maxPauseMs;
-    const askedUntilWallMs = capped ? liftsAtWallMs - this.#maxPauseMs + this.#askedMs : liftsAtWallMs;
-    return { liftsAtWallMs, askedUntilWallMs, askedMs: this.#askedMs, capped };
+  /** The hold in force on `scope`, or undefined when none is. */
+  hold(scope = ''): HoldState | undefined {
+    return this.#pauses.state(scope, this.#clock.now(), this.#wallNow());
   }
 
   acquire(signal: AbortSignal, options: AcquireOptions = {}): Promise<Permit> {
     if (signal.aborted) return Promise.reject(abortReason(signal));
-    if (this.#queue.length === 0 && this.#canStart()) return Promise.resolve(this.#grant());
-    const waitsUntil = this.#clock.now() + (options.maxWaitMs ?? Number.POSITIVE_INFINITY);
-    if (waitsUntil < this.#pausedUntil) return Promise.reject(this.#refusal());
+    const scope = options.scope ?? '';
+    if (this.#queue.length === 0 && this.#canStart(scope)) return Promise.resolve(this.#grant(scope));
+    const now = this.#clock.now();
+    const waitsUntil = now + (options.maxWaitMs ?? Number.POSITIVE_INFINITY);
+    if (waitsUntil < this.#pauses.until(scope, now)) return Promise.reject(this.#refusal(scope));
     return new Promise<Permit>((resolve, reject) => {
       const waiter: Waiter = {
         since: options.since ?? Number.POSITIVE_INFINITY,
         waitsUntil,
+        scope,
         resolve,
         reject,
         signal,
@@ -173,11 +177,12 @@ export class AdaptiveConcurrencyLimiter implements RequestLimiter {
     });
   }
 
-  #canStart(): boolean {
-    return this.#inFlight < this.limit && !this.paused;
+  #canStart(scope: string): boolean {
+    const now = this.#clock.now();
+    return this.#inFlight < this.limit && this.#pauses.until(scope, now) <= now;
   }
 
-  #grant(): Permit {
+  #grant(scope: string): Permit {
     this.#inFlight += 1;
     const round = this.#round;
     let released = false;
@@ -186,13 +191,13 @@ export class AdaptiveConcurrencyLimiter implements RequestLimiter {
         if (released) return;
         released = true;
         this.#inFlight -= 1;
-        this.#adjust(outcome, round);
+        this.#adjust(outcome, round, scope);
         this.#pump();
       },
     };
   }
 
-  #adjust(outcome: RequestOutcome, round: number): void {
+  #adjust(outcome: RequestOutcome, round: number, scope: string): void {
     if (outcome.kind === 'success') {
       const step = this.#limit < this.#threshold ? 1 : 1 / this.#limit;
       this.#limit = Math.min(this.#ceiling, this.#limit + step);
@@ -207,40 +212,50 @@ export class AdaptiveConcurrencyLimiter implements RequestLimiter {
       this.#round += 1;
     }
     if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > 0) {
-      const until = this.#clock.now() + Math.min(outcome.retryAfterMs, this.#maxPauseMs);
-      if (until > this.#pausedUntil) {
-        this.#pausedUntil = until;
-        this.#askedMs = outcome.retryAfterMs;
-        this.#refuseThoseWhoCannotWait();
-      }
+      const until = this.#pauses.extend(scope, this.#clock.now(), outcome.retryAfterMs);
+      if (until !== undefined) this.#refuseThoseWhoCannotWait(scope, until);
     }
   }
 
-  /** Waiters whose time runs out before the pause ends get the honest refusal now, not a timeout later. */
-  #refuseThoseWhoCannotWait(): void {
-    for (const waiter of this.#queue.filter((w) => w.waitsUntil < this.#pausedUntil)) {
+  /** Waiters whose time runs out before their scope's pause ends get the honest refusal now, not a timeout later. */
+  #refuseThoseWhoCannotWait(scope: string, until: number): void {
+    for (const waiter of this.#queue.filter((w) => w.scope === scope && w.waitsUntil < until)) {
       this.#queue.splice(this.#queue.indexOf(waiter), 1);
       waiter.signal.removeEventListener('abort', waiter.onAbort);
-      waiter.reject(this.#refusal());
+      waiter.reject(this.#refusal(scope));
     }
   }
 
-  #refusal(): OrchestratorError {
-    return holdRefusal(this.hold as HoldState, this.#wallNow());
+  #refusal(scope: string): OrchestratorError {
+    return holdRefusal(this.hold(scope) as HoldState, this.#wallNow());
   }
 
+  /** Serves waiters oldest first, passing over those whose scope is paused; wakes when the first such pause ends. */
   #pump(): void {
-    while (this.#queue.length > 0 && this.#canStart()) {
-      const waiter = this.#queue.shift() as Waiter;
+    const now = this.#clock.now();
+    for (let i = 0; i < this.#queue.length && this.#inFlight < this.limit; ) {
+      const waiter = this.#queue[i] as Waiter;
+      if (this.#pauses.until(waiter.scope, now) > now) {
+        i += 1;
+        continue;
+      }
+      this.#queue.splice(i, 1);
       waiter.signal.removeEventListener('abort', waiter.onAbort);
-      waiter.resolve(this.#grant());
+      waiter.resolve(this.#grant(waiter.scope));
     }
-    if (this.#queue.length > 0 && this.paused && this.#cancelWake === undefined) {
-      this.#cancelWake = this.#clock.after(this.#pausedUntil - this.#clock.now(), () => {
-        this.#cancelWake = undefined;
-        this.#pump();
-      });
+    let wakeAt = Number.POSITIVE_INFINITY;
+    for (const waiter of this.#queue) {
+      const until = this.#pauses.until(waiter.scope, now);
+      if (until > now) wakeAt = Math.min(wakeAt, until);
     }
+    if (wakeAt === Number.POSITIVE_INFINITY || wakeAt >= this.#wakeAt) return;
+    this.#cancelWake?.();
+    this.#wakeAt = wakeAt;
+    this.#cancelWake = this.#clock.after(wakeAt - now, () => {
+      this.#cancelWake = undefined;
+      this.#wakeAt = Number.POSITIVE_INFINITY;
+      this.#pump();
+    });
   }
 }
 

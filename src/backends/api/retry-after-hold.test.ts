@@ -81,6 +81,22 @@ describe('a retry-after of an hour', () => {
     expect(view.state).toBe('idle');
     await orchestrator.close();
   });
+  it("holds only the model that was told to wait: another model's instance is answered at once", async () => {
+    // A hold cap of 10 minutes, so a shared hold would keep the other instance waiting (and then refuse it).
+    const orchestrator = simulatorOrchestrator(sim.url, { apiRetryMaxSeconds: 600 }, { maxRetries: 3, retryMaxSeconds: 600 });
+    const a = (await orchestrator.spawnInstance({ name: 'a', model: 'claude-sonnet-5-5' })).instance_id;
+    const b = (await orchestrator.spawnInstance({ name: 'b', model: 'claude-haiku-4-5' })).instance_id;
+    sim.injectFaults([LONG_WAIT]);
+    await failureOf(orchestrator.sendToInstance({ instance_id: a, message: 'Plan the migration.' }));
+    const reply = await orchestrator.sendToInstance({ instance_id: b, message: 'Summarise the plan.', timeout_seconds: 5 });
+    expect(reply.reply.length).toBeGreaterThan(0);
+    // The held model's next call is still refused without reaching the API.
+    const refusal = await failureOf(orchestrator.sendToInstance({ instance_id: a, message: 'And now?', timeout_seconds: 5 }));
+    expect(refusal.details).toMatchObject({ not_sent: true });
+    expect(sim.requests.map((r) => r.body.model)).toEqual(['claude-sonnet-5-5', 'claude-haiku-4-5']);
+    await orchestrator.close();
+  });
+
   it("gives up at once when the API's wait outlasts the send's own timeout, saying until when", async () => {
     const orchestrator = simulatorOrchestrator(sim.url, { apiRetryMaxSeconds: 600 }, { maxRetries: 3, retryMaxSeconds: 600 });
     const a = (await orchestrator.spawnInstance({ name: 'a' })).instance_id;

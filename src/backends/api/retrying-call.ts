@@ -27,6 +27,14 @@ export interface CallRunner {
   readonly onCongestion?: (notice: CongestionNotice) => void;
 }
 
+/** What a call's waits are bounded by and held with. */
+export interface CallScope {
+  /** What is left of the caller's time (its turn's timeout), when it has a bound. */
+  readonly remainingMs?: () => number;
+  /** The limiter's scope for retry-after pauses: the model the call is for. */
+  readonly scope?: string;
+}
+
 export interface CongestionNotice {
   /** The status (429, 529) or the stream's error type (overloaded_error, rate_limit_error). */
   readonly reason: string;
@@ -42,14 +50,14 @@ export async function callWithRetries<T>(
   attempt: () => Promise<T>,
   signal: AbortSignal,
   runner: CallRunner,
-  /** What is left of the caller's time (its turn's timeout), when it has a bound. */
-  remainingMs?: () => number,
+  call: CallScope = {},
 ): Promise<{ value: T; retries: number }> {
+  const { remainingMs, scope } = call;
   const started = runner.now();
   // No wait for a permit outlasts the retry bound or the caller's time: a longer hold refuses the call at once.
   const maxWaitMs = () => Math.max(0, Math.min(runner.retry.maxElapsedMs - (runner.now() - started), remainingMs?.() ?? Number.POSITIVE_INFINITY));
   for (let retries = 0; ; retries++) {
-    const permit = await withAbortReason(runner.limiter.acquire(signal, { since: started, maxWaitMs: maxWaitMs() }), signal);
+    const permit = await withAbortReason(runner.limiter.acquire(signal, { since: started, maxWaitMs: maxWaitMs(), ...(scope !== undefined ? { scope } : {}) }), signal);
     let thrown: unknown;
     let failure: ApiFailure;
     try {

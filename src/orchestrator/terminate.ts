@@ -36,10 +36,30 @@ export async function terminate(k: Kernel, id: string, why: TransitionReason): P
     terminatedChildren.push(child.id, ...result.terminated_children);
   }
   const record = await findInstance(k.store, id);
-  if (record.state !== 'terminating') await k.store.transaction((tx) => transition(tx, k.events, id, 'terminating', why, isoNow(k)));
+  // With no turn holding it, the terminate takes the instance's lease: if this server dies half way, a restarted
+  // server's recovery sees the lease's owner gone and finishes the terminate at once (without a lease it must
+  // first wait for the record to look stale). Found by the crash matrix (durability/crash-matrix.test.ts).
+  let leased = false;
+  if (record.state !== 'terminating') {
+    leased = await k.store.transaction(async (tx) => {
+      await transition(tx, k.events, id, 'terminating', why, isoNow(k));
+      return (await tx.leaseOf(id)) === null && (await tx.acquireLease(id, k.owner.id, k.clock.now(), k.leaseMs));
+    });
+  }
   await pauseAt('terminate');
-  const workspaceRemoved = await cleanUp(k, record);
-  const final = await k.store.transaction((tx) => transition(tx, k.events, id, 'terminated', why, isoNow(k)));
+  let workspaceRemoved: boolean;
+  try {
+    workspaceRemoved = await cleanUp(k, record);
+  } catch (error) {
+    // Left `terminating` for recovery to finish: it must not find it leased by a server that is alive.
+    if (leased) await k.store.transaction((tx) => tx.releaseLease(id, k.owner.id));
+    throw error;
+  }
+  const final = await k.store.transaction(async (tx) => {
+    const done = await transition(tx, k.events, id, 'terminated', why, isoNow(k));
+    if (leased) await tx.releaseLease(id, k.owner.id);
+    return done;
+  });
   k.log.info({ instanceId: id, reason: why, usage: usageView(final.usage), costUsd: nanosToUsd(final.costNanos) }, 'instance terminated');
   return {
     instance_id: id,

@@ -58,7 +58,7 @@ export function settle(snapshot: TaskSnapshot): object {
   if (snapshot.state === 'completed') return snapshot.result ?? {};
   if (snapshot.state === 'working') return taskHandle(snapshot);
   const error = snapshot.error ?? { code: 'internal', message: `Task ended ${snapshot.state}.` };
-  throw new OrchestratorError(error.code as OrchestratorError['code'], error.message, { task_id: snapshot.task_id, state: snapshot.state });
+  throw new OrchestratorError(error.code as OrchestratorError['code'], error.message, { ...('details' in error ? error.details : {}), task_id: snapshot.task_id, state: snapshot.state });
 }
 
 /** Forwards task progress to the client as MCP progress notifications, with a heartbeat while it is quiet. */

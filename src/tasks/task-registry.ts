@@ -119,7 +119,8 @@ export class TaskRegistry {
         const failure = toOrchestratorError(error);
         const stopped = controller.signal.aborted || failure.code === 'cancelled';
         const as = task.interruptAs ?? 'cancelled';
-        this.#finish(task, stopped ? as : 'failed', { error: { code: stopped ? as : failure.code, message: failure.message } });
+        const details = !stopped && failure.details ? { details: failure.details } : {};
+        this.#finish(task, stopped ? as : 'failed', { error: { code: stopped ? as : failure.code, message: failure.message, ...details } });
       },
     );
     return this.#copy(task);
@@ -256,7 +257,7 @@ export class TaskRegistry {
       .catch((error: unknown) => this.#onPersistError(error, s.task_id));
   }
 
-  #finish(task: Task, state: TaskState, outcome: { result?: object; error?: { code: string; message: string } }): void {
+  #finish(task: Task, state: TaskState, outcome: { result?: object; error?: NonNullable<TaskSnapshot['error']> }): void {
     if (task.snapshot.state !== 'working') return;
     task.snapshot = { ...task.snapshot, state, finished_at: this.#iso(), ...outcome };
     this.#persist(task);

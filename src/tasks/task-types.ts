@@ -34,7 +34,8 @@ export interface TaskSnapshot {
   created_at: string;
   finished_at: string | null;
   result?: object;
-  error?: { code: string; message: string };
+  /** `details`: the failure's own (e.g. retry_after_seconds when the API asked to wait), kept for the caller. */
+  error?: { code: string; message: string; details?: Record<string, unknown> };
 }
 
 export interface ProgressReport {

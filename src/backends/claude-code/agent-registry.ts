@@ -65,19 +65,37 @@ export class AgentRegistry {
         kept++;
         continue;
       }
-      const agentAlive = processState(record.agent) === 'alive';
-      // A reused pid is someone else's process: then only the marked leftovers are ours to end.
-      const left = await killTree({ ...(agentAlive ? { pid: record.agent.pid } : {}), marker: { name: AGENT_MARKER_ENV, value: record.marker } }, graceMs);
-      if (left.length > 0) {
-        this.log.warn({ instanceId: record.instanceId, pid: record.agent.pid, left }, 'orphaned agent processes survived SIGKILL');
+      if (!(await this.#end(record, graceMs))) {
         kept++;
         continue;
       }
-      this.remove(record.agent);
       reaped.push(record.agent.pid);
       this.log.info({ instanceId: record.instanceId, pid: record.agent.pid, ownerPid: record.owner.pid }, 'ended an agent whose server is gone');
     }
     return { reaped, kept };
+  }
+
+  /**
+   * Ends this server's own agents now, with everything they started, and deletes their records: a forced
+   * shutdown (a second SIGINT/SIGTERM) that will not wait for the sessions to stop them. Returns their pids.
+   */
+  async endOwn(graceMs: number): Promise<number[]> {
+    const own = this.#records().filter((r) => r.owner.host === this.owner.host && r.owner.pid === this.owner.pid && r.owner.startTime === this.owner.startTime);
+    const ended = await Promise.all(own.map(async (record) => ((await this.#end(record, graceMs)) ? record.agent.pid : undefined)));
+    return ended.filter((pid) => pid !== undefined);
+  }
+
+  /** Ends one recorded agent and what it started; deletes its record once nothing of it is left. */
+  async #end(record: AgentRecord, graceMs: number): Promise<boolean> {
+    const agentAlive = processState(record.agent) === 'alive';
+    // A reused pid is someone else's process: then only the marked leftovers are ours to end.
+    const left = await killTree({ ...(agentAlive ? { pid: record.agent.pid } : {}), marker: { name: AGENT_MARKER_ENV, value: record.marker } }, graceMs);
+    if (left.length > 0) {
+      this.log.warn({ instanceId: record.instanceId, pid: record.agent.pid, left }, 'agent processes survived SIGKILL');
+      return false;
+    }
+    this.remove(record.agent);
+    return true;
   }
 
   #records(): AgentRecord[] {

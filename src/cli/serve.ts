@@ -43,7 +43,7 @@ export async function runServe(args: ParsedArgs): Promise<void> {
     );
   };
   // Not waiting for the clean stop: the agents are ended from their records, whatever state the server is in.
-  // Running turns are left as after a crash: the next server marks them interrupted and releases their holds.
+  // Running turns are left as after a crash: the next server marks them failed ("Interrupted") and releases their holds.
   const force = async (signal: NodeJS.Signals) => {
     forcing = true;
     logger.warn({ signal }, 'second signal: ending this server’s agents now, then exiting without waiting for running turns');

@@ -1,4 +1,5 @@
 import { afterWriteResult, writeToolUse } from './agent-tool-reply.js';
+import { afterBackgroundResult, backgroundBashToolUse, findBackgroundCommand } from './background-command.js';
 import { coordinationReply } from './coordination-replies.js';
 import { defaultReplyText } from './default-reply.js';
 import { recogniseOrchestratorPrompt, type OrchestratorPrompt } from './orchestrator-prompts.js';
@@ -12,15 +13,18 @@ import { findWriteRequest } from './write-request.js';
 const COORDINATOR_KINDS: ReadonlySet<OrchestratorPrompt['kind']> = new Set(['plan', 'plan_retry', 'vote', 'integration', 'synthesis', 'decision']);
 
 /**
- * The simulator's answer when no script rule matches, most specific first: the end of a Write call the
- * simulator started; the orchestrator's own structured requests (plans and votes as JSON, integrations,
- * syntheses, decisions); a request to write a file, as a Write tool call when the agent has that tool; a
- * team member's part (sub-task, step, proposal); else the role-aware default reply, which quotes the
- * conversation's first message from the second turn on.
+ * The simulator's answer when no script rule matches, most specific first: the end of a Write (or background
+ * Bash) call the simulator started; the orchestrator's own structured requests (plans and votes as JSON,
+ * integrations, syntheses, decisions); a request to write a file, as a Write tool call when the agent has that
+ * tool; "run in the background: <command>", as a background Bash call when it has that one; a team member's
+ * part (sub-task, step, proposal); else the role-aware default reply, which quotes the conversation's first
+ * message from the second turn on.
  */
 export function simulatedReply(request: ParsedRequest): ReplySpec {
   const afterWrite = afterWriteResult(request);
   if (afterWrite !== undefined) return afterWrite;
+  const afterBackground = afterBackgroundResult(request);
+  if (afterBackground !== undefined) return afterBackground;
 
   const system = systemText(request);
   const profile = profileFor(system);
@@ -32,6 +36,9 @@ export function simulatedReply(request: ParsedRequest): ReplySpec {
   const wanted = findWriteRequest(prompt?.kind === 'subtask' ? `${prompt.description}\n${prompt.task}` : latest);
   const write = wanted === undefined ? undefined : writeToolUse(request, system, wanted, profile.title);
   if (write !== undefined) return write;
+  const background = findBackgroundCommand(latest);
+  const shell = background === undefined ? undefined : backgroundBashToolUse(request, background);
+  if (shell !== undefined) return shell;
 
   if (prompt !== undefined) return coordinationReply(prompt, profile);
   return defaultReplyText(request);

@@ -48,18 +48,19 @@ export async function terminate(k: Kernel, id: string, why: TransitionReason): P
   }
   await pauseAt('terminate');
   let workspaceRemoved: boolean;
+  let final: InstanceRecord;
   try {
     workspaceRemoved = await cleanUp(k, record);
+    final = await k.store.transaction(async (tx) => {
+      const done = await transition(tx, k.events, id, 'terminated', why, isoNow(k));
+      if (leased) await tx.releaseLease(id, k.owner.id);
+      return done;
+    });
   } catch (error) {
     // Left `terminating` for recovery to finish: it must not find it leased by a server that is alive.
-    if (leased) await k.store.transaction((tx) => tx.releaseLease(id, k.owner.id));
+    if (leased) await k.store.transaction((tx) => tx.releaseLease(id, k.owner.id)).catch(() => undefined);
     throw error;
   }
-  const final = await k.store.transaction(async (tx) => {
-    const done = await transition(tx, k.events, id, 'terminated', why, isoNow(k));
-    if (leased) await tx.releaseLease(id, k.owner.id);
-    return done;
-  });
   k.log.info({ instanceId: id, reason: why, usage: usageView(final.usage), costUsd: nanosToUsd(final.costNanos) }, 'instance terminated');
   return {
     instance_id: id,

@@ -92,6 +92,13 @@ describe('a second SIGINT ends the agents first, then exits (the bin, a claude-c
       expect(['interrupted', 'failed']).toContain((await tool(url2, 'get_task', { task_id: handle['task_id'] }))['state']);
       const history = (await tool(url2, 'get_instance_output', { instance_id }))['messages'] as S[];
       expect(history.at(-1)).toMatchObject({ role: 'user', content: HOLD, failed: true });
+      // The resumed agent first reports on the background shell it lost (a turn of its own inside the CLI): each
+      // reply still answers its own message, never the one before.
+      for (const message of ['first after the restart', 'second after the restart']) {
+        const reply = await tool(url2, 'send_to_instance', { instance_id, message });
+        expect(reply['reply']).toContain(message);
+        expect(reply['model_calls']).toBeGreaterThanOrEqual(1);
+      }
       await tool(url2, 'terminate_instance', { instance_id });
     } finally {
       second.child.kill('SIGTERM');

@@ -41,6 +41,12 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
     let model = '';
     let streamedText = '';
     let settled = false;
+    // Our message carries a uuid, and the CLI tells where it is in its queue (command_lifecycle). Until it has
+    // started, what the CLI says belongs to an earlier command: after a resume, a background shell's
+    // notification gets a turn and a result of its own, which must not be taken for this message's answer.
+    // A CLI that reports no lifecycle at all is read as before.
+    const uuid = randomUUID();
+    let ours: 'unknown' | 'queued' | 'started' = 'unknown';
 
     const finish = (outcome: { ok: AgentTurnOutcome } | { error: Error }) => {
       if (settled) return;
@@ -93,6 +99,12 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
     };
 
     const onMessage = (message: CliMessage) => {
+      if (message.type === 'command_lifecycle') {
+        if (message.command_uuid === uuid && (message.state === 'queued' || message.state === 'started')) ours = ours === 'started' ? ours : message.state;
+        return;
+      }
+      // Questions are answered whoever asks (the CLI waits on them); the rest waits for our message to start.
+      if (ours === 'queued' && message.type !== 'control_request') return;
       switch (message.type) {
         case 'stream_event':
           return onStreamEvent(message.event, message.parent_tool_use_id == null);
@@ -132,7 +144,7 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
       const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
       finish({ error: new OrchestratorError('backend_error', `The Claude Code agent ${how} during the turn.${agent.stderrTail ? ` It said: ${agent.stderrTail.slice(-1_000)}` : ''}`) });
     });
-    if (!agent.write(userMessageLine(options.message))) {
+    if (!agent.write(userMessageLine(options.message, uuid))) {
       finish({ error: new OrchestratorError('backend_error', `The Claude Code agent can't take input.${agent.stderrTail ? ` It said: ${agent.stderrTail.slice(-1_000)}` : ''}`) });
     }
   });

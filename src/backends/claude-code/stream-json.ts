@@ -58,6 +58,8 @@ const resultSchema = z.looseObject({
   model_usage_since_last_result: z.record(z.string(), modelUsageSchema).optional(),
 });
 const controlRequestSchema = z.looseObject({ type: z.literal('control_request'), request_id: z.string(), request: z.looseObject({ subtype: z.string() }) });
+/** Where one of our user messages (by the `uuid` we gave it) is in the CLI's queue: queued, started, completed. */
+const commandLifecycleSchema = z.looseObject({ type: z.literal('command_lifecycle'), command_uuid: z.string(), state: z.string() });
 const controlResponseSchema = z.looseObject({ type: z.literal('control_response'), response: z.looseObject({}) });
 
 const KNOWN = {
@@ -68,6 +70,7 @@ const KNOWN = {
   result: resultSchema,
   control_request: controlRequestSchema,
   control_response: controlResponseSchema,
+  command_lifecycle: commandLifecycleSchema,
 } as const;
 
 export type ResultMessage = z.infer<typeof resultSchema>;
@@ -83,6 +86,7 @@ export type CliMessage =
   | ResultMessage
   | z.infer<typeof controlRequestSchema>
   | z.infer<typeof controlResponseSchema>
+  | z.infer<typeof commandLifecycleSchema>
   /** A message type we have no use for (progress, hooks, rate-limit notices, ...). */
   | { readonly type: 'other'; readonly rawType: string }
   /** A known type whose shape we can't read: the CLI changed, and a turn must fail rather than hang. */
@@ -105,8 +109,8 @@ export function parseCliLine(line: string): CliMessage {
 }
 
 /** A user turn, as one stdin line. */
-export function userMessageLine(text: string): string {
-  return `${JSON.stringify({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null })}\n`;
+export function userMessageLine(text: string, uuid?: string): string {
+  return `${JSON.stringify({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null, ...(uuid ? { uuid } : {}) })}\n`;
 }
 
 /** Answers a control request of the CLI (e.g. can_use_tool). */

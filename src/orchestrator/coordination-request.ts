@@ -8,6 +8,7 @@ import { coordinationPort, type TeamAccess } from './coordination-port.js';
 import type { Kernel } from './kernel.js';
 import { assertTakesTurns } from './limits.js';
 import { findInstance } from './queries.js';
+import { secondsToTimerMs } from '../domain/timer-ms.js';
 
 /** A validated coordinate_instances call, ready to run. */
 export interface CoordinationPlan {
@@ -54,7 +55,7 @@ export async function prepareCoordination(k: Kernel, raw: CoordinateInput): Prom
         ...(o.synthesize !== undefined ? { synthesize: o.synthesize } : {}),
       },
     },
-    timeoutMs: (input.timeout_seconds ?? k.config.coordinationTimeoutSeconds) * 1000,
+    timeoutMs: secondsToTimerMs(input.timeout_seconds ?? k.config.coordinationTimeoutSeconds),
     waitSeconds: input.wait_seconds,
   };
 }

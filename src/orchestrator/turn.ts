@@ -25,6 +25,7 @@ import { TurnCalls } from './turn-calls.js';
 import { TurnTextStream } from './turn-text.js';
 import { recordCompletedTurn, recordFailedTurn, sendResult, turnWarnings, type TurnLease } from './turn-end.js';
 import { exhaustedBy, promptTokensOf, type Conversation } from './turn-fit.js';
+import { secondsToTimerMs } from '../domain/timer-ms.js';
 
 export interface SendOptions {
   /** Aborts the turn (the instance stays usable). */
@@ -96,7 +97,7 @@ export class Turns {
     await placeSend(k, target);
     await k.backends.ready(target.backend);
     if (options.askPermission) this.#askers.set(id, options.askPermission);
-    const timeoutMs = (input.timeout_seconds ?? k.config.sendTimeoutSeconds) * 1000;
+    const timeoutMs = secondsToTimerMs(input.timeout_seconds ?? k.config.sendTimeoutSeconds);
     const timeout = AbortSignal.timeout(timeoutMs);
     const waitSignal = AbortSignal.any([timeout, k.shutdown, ...(options.signal ? [options.signal] : [])]);
     // The turn may run later, after queued ones: its span is a child of this send's caller, not of whatever ran before it.
@@ -126,7 +127,7 @@ export class Turns {
   /** A send run by the node hosting the instance: the same bounds as a local send, the same result and errors. */
   async #handedOff(handoff: Pick<Handoff, 'send'>, node: Owner, input: SendInput, options: SendOptions): Promise<SendResult> {
     const { k } = this;
-    const timeoutMs = (input.timeout_seconds ?? k.config.sendTimeoutSeconds) * 1000;
+    const timeoutMs = secondsToTimerMs(input.timeout_seconds ?? k.config.sendTimeoutSeconds);
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([timeout, k.shutdown, ...(options.signal ? [options.signal] : [])]);
     const turn = handoff.send(node, input, { signal, timeoutMs, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });

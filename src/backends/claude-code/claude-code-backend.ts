@@ -13,6 +13,7 @@ import { ClaudeCodeSession, type SessionTimings } from './claude-code-session.js
 import { validateRepository } from './worktree.js';
 import { releaseInstance } from './instance-release.js';
 import { currentProcess, type ProcessIdentity } from './process-identity.js';
+import { secondsToTimerMs } from '../../domain/timer-ms.js';
 
 export interface ClaudeCodeBackendOptions {
   readonly apiKey: string | undefined;
@@ -182,7 +183,7 @@ export function claudeCodeBackendFromConfig(config: Config, logger: Logger): Cla
     executable: config.claudeCodeExecutable,
     timings: {
       idleMs: config.claudeCodeIdleSeconds * 1000,
-      permissionTimeoutMs: config.claudeCodePermissionTimeoutSeconds * 1000,
+      permissionTimeoutMs: secondsToTimerMs(config.claudeCodePermissionTimeoutSeconds),
       exitGraceMs: DEFAULTS.claudeCodeExitGraceMs,
       killGraceMs: DEFAULTS.claudeCodeKillGraceMs,
     },

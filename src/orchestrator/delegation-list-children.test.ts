@@ -106,4 +106,35 @@ describe('list_children, the delegation tool', () => {
       children: [expect.objectContaining({ instance_id: child.instance_id, name: 'done child', state: 'terminated', turns: 0, total_tokens: 0, cost_usd: 0 })],
     });
   });
+
+  it('passes a child its instructions and a cost cap from what the parent has left; an unknown tool is an error the model reads', async () => {
+    orchestrator = simulatorOrchestrator(sim.url);
+    sim.setScript([
+      {
+        match: { tool: 'list_children', system: 'architect' },
+        reply: (req) => {
+          const r = results(req);
+          if (r.length === 0) return use('spawn_child', { name: 'careful', system_prompt: 'Be brief.', allow_delegation: false });
+          if (r.length === 1) return use('no_such_tool', {});
+          if (r.length === 2) return use('read_output', { instance_id: /inst_[0-9a-f]{32}/.exec(r[0] ?? '')?.[0], limit: 5 });
+          return 'set up';
+        },
+      },
+    ]);
+    const lead = await orchestrator.spawnInstance({ name: 'lead', role: 'architect', allow_delegation: true, max_cost: 2 });
+    const result = await orchestrator.sendToInstance({ instance_id: lead.instance_id, message: 'Set up a helper.' });
+    expect(result.tool_calls?.map((c) => [c.name, c.is_error])).toEqual([
+      ['spawn_child', false],
+      ['no_such_tool', true],
+      ['read_output', false],
+    ]);
+    expect(result.tool_calls?.[1]?.result).toMatch(/Unknown tool no_such_tool\. Available: spawn_child, message_instance, read_output, list_children/);
+    expect(JSON.parse(result.tool_calls?.[2]?.result ?? '')).toMatchObject({ total: 0, messages: [] });
+    const childId = /inst_[0-9a-f]{32}/.exec(result.tool_calls?.[0]?.result ?? '')?.[0] ?? '';
+    const child = await orchestrator.getInstanceStatus({ instance_id: childId });
+    expect(child.allow_delegation).toBe(false);
+    // Its cost cap is what the parent had left: at most the parent's own.
+    expect(child.limits.max_cost_usd).toBeGreaterThan(0);
+    expect(child.limits.max_cost_usd).toBeLessThanOrEqual(2);
+  });
 });

@@ -57,6 +57,11 @@ export class FuzzWorld {
     return [...this.#live.keys()];
   }
 
+  /** The backend of a live instance. */
+  backendOf(id: unknown): string | undefined {
+    return typeof id === 'string' ? this.#live.get(id) : undefined;
+  }
+
   get taskIds(): string[] {
     return [...this.#tasks];
   }
@@ -114,8 +119,8 @@ export class FuzzWorld {
   }
 
   #instance(n: number, distinct: boolean, cc: boolean, turnCost: number, used: Set<string>): string {
-    // A turn on a claude-code instance runs the real CLI: only for a few refs (1 in 25), while the ration lasts.
-    const agentTurn = turnCost > 0 && cc && n % 25 === 0 && this.#agentTurns >= turnCost;
+    // A turn on a claude-code instance runs the real CLI: only for some refs (1 in 5), while the ration lasts.
+    const agentTurn = turnCost > 0 && cc && n % 5 === 0 && this.#agentTurns >= turnCost;
     const pool = [...this.#live].filter(([id, backend]) => (turnCost === 0 || backend !== 'claude-code' || agentTurn) && !(distinct && used.has(id)));
     const preferred = agentTurn ? pool.filter(([, backend]) => backend === 'claude-code') : [];
     const choice = pick(preferred.length > 0 ? preferred : pool, n)?.[0] ?? NO_INSTANCE;

@@ -88,9 +88,12 @@ const apiSpawn: fc.Arbitrary<Args> = fc
   .map((args) => (typeof args.model === 'string' && !PRICED_MODELS.includes(args.model) ? { ...args, max_cost: undefined } : args))
   .map(dropUndefined);
 
-/** A claude-code spawn: permissions, a repository (or its own workspace), a priced model. */
+/**
+ * A claude-code spawn: permissions, a repository (or its own workspace), a priced model, and budgets that fit
+ * a turn of the real CLI (its own prompt alone is ~21k tokens; a smaller budget is refused, as api budgets test).
+ */
 const claudeCodeSpawn: fc.Arbitrary<Args> = fc
-  .record({ ...common, model: pricedModel, max_cost: costCap, backend: fc.constant('claude-code'), permissions, repository: fc.constantFrom<RepoRef>({ $repo: 'root' }, { $repo: 'sub' }) }, { requiredKeys: ['name', 'backend'] })
+  .record({ ...common, model: pricedModel, max_total_tokens: fc.integer({ min: 150_000, max: 1_000_000 }), max_cost: fc.double({ min: 5, max: 100, noNaN: true }), backend: fc.constant('claude-code'), permissions, repository: fc.constantFrom<RepoRef>({ $repo: 'root' }, { $repo: 'sub' }) }, { requiredKeys: ['name', 'backend'] })
   .map(dropUndefined);
 
 /** Usually undefined: a child of a live instance now and then (deep trees hit the depth and children caps). */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -17,7 +17,7 @@ import { TOOLS } from '../tools/registry.js';
 // stdio, on the SQLite store and the simulator, the server answers with a well-formed result or error that
 // is never an internal error, never hangs, and keeps serving. The generators reach past validation (most
 // calls are valid, on ids the server issued), so a good share of calls succeed and the deep paths run.
-const RUNS = Number(process.env['FUZZ_RUNS'] ?? 5_000);
+const RUNS = Number(process.env['FUZZ_RUNS'] ?? 10_000);
 /** The HTTP lane sends one call in this many through REST (POST /tools/execute), to check its status codes. */
 const REST_EVERY = 5;
 const CALL_TIMEOUT_MS = 120_000;
@@ -63,7 +63,15 @@ function serverEnv(workspace: string): Record<string, string> {
 interface Lane {
   call(tool: string, args: unknown, index: number): Promise<Outcome>;
   readonly client: Client;
+  /** The server's log lines at error level or above (a bug the server noticed itself, e.g. a result off its schema). */
+  errorLogs(): string[];
   close(): Promise<void>;
+}
+
+const ERROR_LINE = /^\{"level":(50|60)\b/;
+
+function errorLines(text: string): string[] {
+  return text.split('\n').filter((line) => ERROR_LINE.test(line));
 }
 
 async function mcpCall(client: Client, tool: string, args: unknown): Promise<Outcome> {
@@ -88,6 +96,7 @@ async function httpLane(workspace: string): Promise<Lane> {
       const res = await fetch(`${url}/tools/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tool, arguments: args }) });
       return { kind: 'rest', status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
+    errorLogs: () => errorLines(bin.stderr()),
     async close() {
       await client.close();
       bin.child.kill('SIGTERM');
@@ -98,26 +107,31 @@ async function httpLane(workspace: string): Promise<Lane> {
 
 async function stdioLane(workspace: string): Promise<Lane> {
   const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, '--stdio'], cwd: tmpdir(), env: serverEnv(workspace), stderr: 'pipe' });
-  let stderr = '';
-  // Read it (a full pipe would stall the server); keep the tail for a failure message.
-  transport.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
+  // Read it all (a full pipe would stall the server), keeping the error lines.
+  let partial = '';
+  const errors: string[] = [];
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    errors.push(...errorLines(lines.join('\n')));
+  });
   const client = new Client({ name: 'fuzz-stdio', version: '1' });
   await client.connect(transport);
   return {
     client,
     call: (tool, args) => mcpCall(client, tool, args),
+    errorLogs: () => errors,
     async close() {
       await client.close();
-      expect(stderr).not.toMatch(/"level":(50|60)/);
     },
   };
 }
 
-describe.each([
+describe.concurrent.each([
   ['Streamable HTTP (and REST)', httpLane],
   ['stdio', stdioLane],
 ] as const)('tool calls fuzzed through the built bin over %s, on SQLite and the simulator', (_transport, open) => {
-  it(`answers ${RUNS} calls, a third or more successfully, none with an internal error, and keeps serving`, { timeout: 600_000 }, async () => {
+  it(`answers ${RUNS} calls, a third or more successfully, none with an internal error, and keeps serving`, { timeout: 600_000 }, async ({ expect }) => {
     const workspace = realpathSync(mkdtempSync(join(tmpdir(), 'fuzz-ws-')));
     const lane = await open(workspace);
     // Rationed: each claude-code spawn starts the real Claude Code CLI, and so does each turn on it.
@@ -125,6 +139,9 @@ describe.each([
     const counts: Record<Verdict, number> = { ok: 0, toolError: 0, protocolError: 0 };
     const succeeded = new Map<string, number>();
     const byIntent = { valid: { ok: 0, all: 0 }, spoiled: { ok: 0, all: 0 } };
+    /** How calls ended: REST statuses, JSON-RPC codes, tool error codes. */
+    const endings = new Map<string, number>();
+    let agentTurns = 0;
     let index = 0;
     const started = performance.now();
     await fc.assert(
@@ -132,12 +149,16 @@ describe.each([
         const call = world.prepare(c);
         const outcome = await lane.call(call.tool, call.args, index++);
         const judged = judge(outcome);
-        if ('bug' in judged) expect.fail(`${judged.bug}\n  call: ${call.tool} ${JSON.stringify(call.args).slice(0, 1_000)}\n  outcome: ${JSON.stringify(outcome).slice(0, 2_000)}`);
+        if ('bug' in judged) throw new Error(`${judged.bug}\n  call: ${call.tool} ${JSON.stringify(call.args).slice(0, 1_000)}\n  outcome: ${JSON.stringify(outcome).slice(0, 2_000)}`);
         counts[judged.verdict]++;
+        const toAgent = call.tool === 'send_to_instance' && world.backendOf((call.args as Record<string, unknown>)['instance_id']) === 'claude-code';
+        const ending = `${toAgent ? 'claude-code send: ' : ''}${endingOf(outcome, judged.verdict)}`;
+        endings.set(ending, (endings.get(ending) ?? 0) + 1);
         byIntent[call.intent].all++;
         if (judged.verdict === 'ok') {
           byIntent[call.intent].ok++;
           succeeded.set(call.tool, (succeeded.get(call.tool) ?? 0) + 1);
+          if (toAgent) agentTurns++;
           const structured = outcome.kind === 'rest' ? (outcome.body['structuredContent'] as Record<string, unknown>) : outcome.kind === 'result' ? outcome.structured : undefined;
           world.remember(call.tool, structured ?? {});
         }
@@ -160,10 +181,14 @@ describe.each([
     expect((await lane.client.listTools()).tools).toHaveLength(TOOLS.length);
     expect(existsSync(join(workspace, 'orchestrator.db'))).toBe(true);
     await lane.close();
+    expect(lane.errorLogs()).toEqual([]);
+    // Nothing the server started (its claude-code agents, their tools) outlives it.
+    await expect.poll(() => processesIn(workspace), { timeout: 30_000 }).toEqual([]);
 
     console.info(
       `mcp-fuzz ${_transport}: ${RUNS} calls in ${seconds.toFixed(1)} s; ${JSON.stringify(counts)}; valid ${byIntent.valid.ok}/${byIntent.valid.all} ok, ` +
-        `spoiled ${byIntent.spoiled.ok}/${byIntent.spoiled.all} ok; claude-code ${world.agentsSpawned} spawned, rations used ${JSON.stringify(world.agentWork)}; successes ${JSON.stringify(Object.fromEntries(succeeded))}`,
+        `spoiled ${byIntent.spoiled.ok}/${byIntent.spoiled.all} ok; claude-code: ${world.agentsSpawned} spawned, ${agentTurns} sends answered, rations used ${JSON.stringify(world.agentWork)}; ` +
+        `successes ${JSON.stringify(Object.fromEntries(succeeded))}; endings ${JSON.stringify(Object.fromEntries([...endings].sort()))}`,
     );
     // Not vacuous: a third or more succeed, every tool succeeds somewhere, and errors of both kinds occur.
     expect(counts.ok).toBeGreaterThanOrEqual(RUNS / 3);
@@ -173,3 +198,25 @@ describe.each([
     expect(world.agentsSpawned).toBeGreaterThan(0);
   });
 });
+
+/** Processes whose working directory is under `dir` (agents work in their instance's workspace). */
+function processesIn(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`)) found.push(`${pid} ${cwd}`);
+    } catch (error) {
+      // Gone already, or not ours to read.
+      if (!['ENOENT', 'EACCES', 'ESRCH'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    }
+  }
+  return found;
+}
+
+function endingOf(outcome: Outcome, verdict: Verdict): string {
+  if (outcome.kind === 'protocol') return `rpc ${outcome.code}`;
+  const structured = outcome.kind === 'rest' ? (outcome.body['structuredContent'] as Record<string, unknown> | undefined) ?? outcome.body : outcome.structured;
+  const code = verdict === 'ok' ? 'ok' : ((structured?.['error'] as { code?: string } | undefined)?.code ?? 'sdk_refusal');
+  return outcome.kind === 'rest' ? `rest ${outcome.status} ${code}` : `mcp ${code}`;
+}

@@ -18,6 +18,8 @@ import { TOOLS } from '../tools/registry.js';
 // is never an internal error, never hangs, and keeps serving. The generators reach past validation (most
 // calls are valid, on ids the server issued), so a good share of calls succeed and the deep paths run.
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 10_000);
+/** The seed a failure printed, to replay the same sequence of calls (ids the server issues still differ). */
+const SEED = process.env['FUZZ_SEED'] !== undefined ? { seed: Number(process.env['FUZZ_SEED']) } : {};
 /** The HTTP lane sends one call in this many through REST (POST /tools/execute), to check its status codes. */
 const REST_EVERY = 5;
 const CALL_TIMEOUT_MS = 120_000;
@@ -166,7 +168,7 @@ describe.concurrent.each([
         if (index % 500 === 0) sim.reset();
       }),
       // A stateful run against one server: shrinking would replay cases against a changed world, so the first failure is reported as is.
-      { numRuns: RUNS, endOnFailure: true },
+      { numRuns: RUNS, endOnFailure: true, ...SEED },
     );
     const seconds = (performance.now() - started) / 1000;
 

@@ -13,7 +13,7 @@ export default defineConfig({
       include: ['src/**/*.ts'],
       exclude: ['src/**/*.test.ts', 'src/test-support/**', 'src/cli.ts'],
       reporter: ['text-summary', 'text'],
-      thresholds: { lines: 85 },
+      thresholds: { lines: 85, branches: 85 },
     },
   },
 });

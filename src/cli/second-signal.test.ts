@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
 import { bareEnv, startBin, type RunningBin } from '../test-support/bin.js';
+import { processesUnder } from '../test-support/process-scan.js';
 import { agentScript, HOLD, holdRule } from '../test-support/claude-code-kit.js';
 
 let sim: RunningSimulator;
@@ -29,31 +30,6 @@ function server(workspace: string, extra: Record<string, string> = {}): RunningB
   return startBin(['--port', '0', '--host', '127.0.0.1'], bareEnv({ WORKSPACE_DIR: workspace, ANTHROPIC_API_KEY: 'sim', ANTHROPIC_BASE_URL: sim.url, LOG_LEVEL: 'info', ...extra }));
 }
 
-function readOr(path: string): string {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch {
-    // Gone meanwhile, or not ours to read.
-    return '';
-  }
-}
-
-/**
- * Live processes whose command line or environment names the workspace, found by walking /proc (not from
- * the server's records): the server (WORKSPACE_DIR), its agents and everything they run (HOME under it).
- */
-function processesOf(workspace: string): Array<{ pid: number; cmdline: string }> {
-  const found: Array<{ pid: number; cmdline: string }> = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    const stat = readOr(`/proc/${name}/stat`);
-    if (stat === '' || / [ZX] /.test(stat.slice(stat.lastIndexOf(')'), stat.lastIndexOf(')') + 4))) continue;
-    const cmdline = readOr(`/proc/${name}/cmdline`);
-    if (cmdline.includes(workspace) || readOr(`/proc/${name}/environ`).includes(workspace)) found.push({ pid: Number(name), cmdline: cmdline.replaceAll('\0', ' ') });
-  }
-  return found;
-}
-
 describe('a second SIGINT ends the agents first, then exits (the bin, a claude-code agent on the simulator)', () => {
   it('first SIGINT drains; the second ends the agent and its background shell, exits 130, and the next server carries on', async () => {
     const workspace = realpathSync(mkdtempSync(join(tmpdir(), 'cc-sigint-')));
@@ -67,7 +43,7 @@ describe('a second SIGINT ends the agents first, then exits (the bin, a claude-c
     expect(handle['state']).toBe('working');
     await expect.poll(() => sim.requests.some((r) => JSON.stringify(r.body.messages).includes(HOLD)), { timeout: 30_000 }).toBe(true);
     const server1 = first.child.pid as number;
-    const agents = () => processesOf(workspace).filter((p) => p.pid !== server1);
+    const agents = () => processesUnder(workspace).filter((p) => p.pid !== server1);
     await expect.poll(() => agents().some((p) => p.cmdline.includes('tail -f /dev/null')), { timeout: 30_000 }).toBe(true);
     expect(agents().length).toBeGreaterThanOrEqual(2);
 
@@ -80,7 +56,7 @@ describe('a second SIGINT ends the agents first, then exits (the bin, a claude-c
     expect(await first.exited).toBe(130);
     expect(first.stderr()).toMatch(/second signal/);
     // Nothing started under the workspace is left: not the agent, not its background shell.
-    expect(processesOf(workspace)).toEqual([]);
+    expect(processesUnder(workspace)).toEqual([]);
 
     hold.release();
     const second = server(workspace);
@@ -104,6 +80,6 @@ describe('a second SIGINT ends the agents first, then exits (the bin, a claude-c
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
     }
-    expect(processesOf(workspace)).toEqual([]);
+    expect(processesUnder(workspace)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
 import { BIN, bareEnv, startBin } from '../test-support/bin.js';
 import { FuzzWorld } from '../test-support/fuzz-world.js';
+import { processesUnder } from '../test-support/process-scan.js';
 import { judge, protocolOutcome, type Outcome, type Verdict } from '../test-support/fuzz-outcome.js';
 import { toolCase } from '../test-support/tool-arbitraries.js';
 import { TOOLS } from '../tools/registry.js';
@@ -185,7 +186,8 @@ describe.concurrent.each([
     await lane.close();
     expect(lane.errorLogs()).toEqual([]);
     // Nothing the server started (its claude-code agents, their tools) outlives it.
-    await expect.poll(() => processesIn(workspace), { timeout: 30_000 }).toEqual([]);
+    // Agents work in their instance's workspace: no process may be left working under it.
+    await expect.poll(() => processesUnder(workspace).filter((p) => p.why === 'cwd').map((p) => `${p.pid} ${p.cmdline}`), { timeout: 30_000 }).toEqual([]);
 
     console.info(
       `mcp-fuzz ${_transport}: ${RUNS} calls in ${seconds.toFixed(1)} s; ${JSON.stringify(counts)}; valid ${byIntent.valid.ok}/${byIntent.valid.all} ok, ` +
@@ -200,21 +202,6 @@ describe.concurrent.each([
     expect(world.agentsSpawned).toBeGreaterThan(0);
   });
 });
-
-/** Processes whose working directory is under `dir` (agents work in their instance's workspace). */
-function processesIn(dir: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const cwd = readlinkSync(`/proc/${pid}/cwd`);
-      if (cwd === dir || cwd.startsWith(`${dir}/`)) found.push(`${pid} ${cwd}`);
-    } catch (error) {
-      // Gone already, or not ours to read.
-      if (!['ENOENT', 'EACCES', 'ESRCH'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
-    }
-  }
-  return found;
-}
 
 function endingOf(outcome: Outcome, verdict: Verdict): string {
   if (outcome.kind === 'protocol') return `rpc ${outcome.code}`;

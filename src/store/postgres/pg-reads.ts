@@ -1,7 +1,7 @@
 import { LIVE_STATES, type ConversationMessage, type InstanceRecord, type InstanceState } from '../../domain/instance.js';
 import type { Owner } from '../owner.js';
 import type { Hold, Lease, LifecycleEvent, Page, PageRequest, StoreCounters, StoreReads, StoreTotals, StoredTask } from '../store.js';
-import { toCounters, type CounterRow } from '../sqlite/counter-rows.js';
+import { toCounters, toTotals, type CounterRow } from '../sqlite/counter-rows.js';
 import { toMessage, toRecord, toTurnMessage } from '../sqlite/rows.js';
 import { toHold, toOwner, toTask, type HoldRow, type OwnerRow, type TaskRow } from '../sqlite/task-rows.js';
 
@@ -71,24 +71,7 @@ export class PgReads implements StoreReads {
 
   async totals(): Promise<StoreTotals> {
     const { rows } = await this.query('SELECT * FROM totals WHERE id = 1');
-    const t = rows[0] ?? {};
-    const n = (key: string): number => Number(t[key] ?? 0);
-    return {
-      instances: n('instances'),
-      live: n('live'),
-      usage: {
-        inputTokens: n('input_tokens'),
-        outputTokens: n('output_tokens'),
-        cacheCreationInputTokens: n('cache_creation_input_tokens'),
-        cacheCreation1hInputTokens: n('cache_creation_1h_input_tokens'),
-        cacheReadInputTokens: n('cache_read_input_tokens'),
-      },
-      costNanos: n('cost_nanos'),
-      cacheSavingsNanos: n('cache_savings_nanos'),
-      unpriced: n('unpriced'),
-      heldTokens: n('held_tokens'),
-      heldNanos: n('held_nanos'),
-    };
+    return toTotals(rows[0]);
   }
 
   async counters(): Promise<StoreCounters> {

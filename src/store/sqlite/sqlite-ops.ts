@@ -3,7 +3,7 @@ import { LIVE_STATES, type ConversationMessage, type InstanceRecord, type Instan
 import { totalTokens } from '../../domain/usage.js';
 import type { Owner } from '../owner.js';
 import type { Charge, Hold, InstancePatch, Lease, LifecycleEvent, NewMessage, Page, PageRequest, StoreCounters, StoreTotals, StoredTask } from '../store.js';
-import { toCounters, type CounterRow } from './counter-rows.js';
+import { toCounters, toTotals, type CounterRow } from './counter-rows.js';
 import { UPDATABLE_COLUMNS, messageParams, toMessage, toRecord, toRow, toTurnMessage } from './rows.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import { taskParams, toHold, toOwner, toTask, type HoldRow, type OwnerRow, type TaskRow } from './task-rows.js';
@@ -59,24 +59,7 @@ export class SqliteOps {
   }
 
   totals(): StoreTotals {
-    const t = this.#s.totals.get() as Record<string, number>;
-    const n = (key: string): number => t[key] ?? 0;
-    return {
-      instances: n('instances'),
-      live: n('live'),
-      usage: {
-        inputTokens: n('input_tokens'),
-        outputTokens: n('output_tokens'),
-        cacheCreationInputTokens: n('cache_creation_input_tokens'),
-        cacheCreation1hInputTokens: n('cache_creation_1h_input_tokens'),
-        cacheReadInputTokens: n('cache_read_input_tokens'),
-      },
-      costNanos: n('cost_nanos'),
-      cacheSavingsNanos: n('cache_savings_nanos'),
-      unpriced: n('unpriced'),
-      heldTokens: n('held_tokens'),
-      heldNanos: n('held_nanos'),
-    };
+    return toTotals(this.#s.totals.get() as Record<string, unknown> | undefined);
   }
 
   counters(): StoreCounters {

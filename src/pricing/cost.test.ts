@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { usageFromApi } from '../domain/usage.js';
 import { addCost, costNanos, findPrice, nanosToUsd, usdToNanos } from './cost.js';
+import { holdRates } from '../orchestrator/budget.js';
 import { loadPriceTable } from './load-price-table.js';
 import { BUILTIN_PRICE_TABLE } from './price-table.js';
 
@@ -29,6 +30,14 @@ describe('cost', () => {
     expect(addCost(10, null)).toBeNull();
     expect(addCost(10, 5)).toBe(15);
     expect(nanosToUsd(null)).toBeNull();
+  });
+
+  it("prices a model named after an Object.prototype key as unpriced, not as the prototype's member", () => {
+    for (const model of ['constructor', '__proto__', 'toString', 'hasOwnProperty-20250101']) {
+      expect(findPrice(table, model)).toBeUndefined();
+      expect(costNanos(table, model, usageFromApi({ input_tokens: 10, output_tokens: 10 }))).toBeNull();
+      expect(holdRates(table, model)).toBeNull();
+    }
   });
 
   it('resolves dated snapshot ids to their model', () => {
@@ -58,6 +67,13 @@ describe('cost', () => {
     expect(loaded.models['my-model']).toEqual({ input: 1, output: 2, cacheWrite5m: 1.25, cacheWrite1h: 2, cacheRead: 0.1 });
     expect(loaded.models['claude-sonnet-5-5']).toBeDefined();
     expect(loadPriceTable(undefined)).toBe(BUILTIN_PRICE_TABLE);
+
+    const odd = join(dir, 'odd.json');
+    writeFileSync(odd, '{"models": {"__proto__": {"input": 1, "output": 2}, "constructor": {"input": 3, "output": 4}}}');
+    const oddTable = loadPriceTable(odd);
+    expect(Object.getPrototypeOf(oddTable.models)).toBe(Object.prototype);
+    expect(findPrice(oddTable, '__proto__')?.output).not.toBe(Object.prototype);
+    expect(findPrice(oddTable, 'constructor')?.output).toBe(4);
 
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ models: { x: { input: -1 } } }));

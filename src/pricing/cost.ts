@@ -6,10 +6,9 @@ export const NANOS_PER_USD = 1_000_000_000;
 
 /** Finds a model's price: exact id first, then the id without a `-YYYYMMDD` snapshot suffix. */
 export function findPrice(table: PriceTable, model: string): ModelPrice | undefined {
-  const exact = table.models[model];
-  if (exact) return exact;
-  const undated = model.replace(/-\d{8}$/, '');
-  return table.models[undated];
+  // Own entries only: a model named "constructor" or "__proto__" is unpriced, not Object.prototype's.
+  const own = (id: string) => (Object.hasOwn(table.models, id) ? table.models[id] : undefined);
+  return own(model) ?? own(model.replace(/-\d{8}$/, ''));
 }
 
 /**

@@ -51,7 +51,9 @@ export function loadPriceTable(path: string | undefined): PriceTable {
   }
   const models = { ...BUILTIN_PRICE_TABLE.models };
   for (const [id, m] of Object.entries(result.data.models)) {
-    models[id] = m.above ? { ...fill(m), above: { promptTokens: m.above.promptTokens, rates: fill(m.above.rates) } } : fill(m);
+    // defineProperty: an id such as "__proto__" is a model entry like any other, never the object's prototype.
+    const price = m.above ? { ...fill(m), above: { promptTokens: m.above.promptTokens, rates: fill(m.above.rates) } } : fill(m);
+    Object.defineProperty(models, id, { value: price, enumerable: true, writable: true, configurable: true });
   }
   return {
     asOf: result.data.asOf ?? BUILTIN_PRICE_TABLE.asOf,

@@ -1,6 +1,7 @@
 import type { ConversationMessage, InstanceRecord, TransitionReason, InstanceState } from '../domain/instance.js';
 import type { Usage } from '../domain/usage.js';
 import type { Owner } from './owner.js';
+import type { ApprovalReads, ApprovalWrites } from './approvals.js';
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -105,7 +106,7 @@ export interface Lease {
  * What can be read. No read costs more as instances accumulate: every one is a lookup by key or an index
  * range bounded by its `limit`, by live work, or by one instance's own children and messages.
  */
-export interface StoreReads {
+export interface StoreReads extends ApprovalReads {
   getInstance(id: string): Promise<InstanceRecord | undefined>;
   /** The instance, then its parent, up to the root (empty if the id is unknown). */
   chainOf(id: string): Promise<readonly InstanceRecord[]>;
@@ -149,7 +150,7 @@ export interface StoreReads {
 }
 
 /** What can be written: only inside a transaction. */
-export interface StoreWrites {
+export interface StoreWrites extends ApprovalWrites {
   insertInstance(record: InstanceRecord): Promise<void>;
   /** Replaces fields of a stored instance and returns the new row; throws if the id is unknown. */
   updateInstance(id: string, patch: InstancePatch): Promise<InstanceRecord>;

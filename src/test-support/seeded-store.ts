@@ -87,7 +87,7 @@ export function tableScans(path: string, statements: Iterable<string>): string[]
     for (const sql of new Set(statements)) {
       if (!/^\s*(SELECT|UPDATE|DELETE|WITH|INSERT)/i.test(sql)) continue;
       const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...nullParams(sql)) as Array<{ detail: string }>;
-      for (const step of plan) if (/^SCAN (instances|messages|events|tasks)\b/.test(step.detail) && !/USING (COVERING )?INDEX/.test(step.detail)) scans.push(`${step.detail} <- ${sql}`);
+      for (const step of plan) if (/^SCAN (instances|messages|events|tasks|approvals)\b/.test(step.detail) && !/USING (COVERING )?INDEX/.test(step.detail)) scans.push(`${step.detail} <- ${sql}`);
     }
   } finally {
     db.close();

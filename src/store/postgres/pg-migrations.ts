@@ -155,6 +155,26 @@ export const PG_MIGRATIONS: readonly string[] = [
     ('tokens', 'input', 0), ('tokens', 'output', 0), ('tokens', 'cache_write', 0), ('tokens', 'cache_read', 0), ('cost_nanos', '', 0);
   ${counterTriggers()}
   `,
+  // 2: approvals (SQLite's migration 7): permission asks waiting for an answer from any node.
+  `
+  CREATE TABLE approvals (
+    id TEXT PRIMARY KEY,
+    instance_id TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    path TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    input TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    state TEXT NOT NULL,
+    decision TEXT,
+    settled_reason TEXT,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    settled_at TEXT
+  );
+  CREATE INDEX approvals_state ON approvals(state, created_at);
+  CREATE INDEX approvals_instance ON approvals(instance_id, state, created_at);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -1,5 +1,6 @@
 import { LIVE_STATES, type ConversationMessage, type InstanceRecord, type InstanceState } from '../../domain/instance.js';
 import type { Owner } from '../owner.js';
+import { toApproval, type ApprovalRow, type StoredApproval } from '../approvals.js';
 import type { Hold, Lease, LifecycleEvent, Page, PageRequest, StoreCounters, StoreReads, StoreTotals, StoredTask } from '../store.js';
 import { toCounters, toTotals, type CounterRow } from '../sqlite/counter-rows.js';
 import { toMessage, toRecord, toTurnMessage } from '../sqlite/rows.js';
@@ -158,5 +159,18 @@ export class PgReads implements StoreReads {
   async listOwners(limit: number): Promise<readonly Owner[]> {
     const { rows } = await this.query('SELECT * FROM owners ORDER BY heartbeat_at DESC LIMIT $1', [limit]);
     return rows.map((r) => toOwner(r as unknown as OwnerRow));
+  }
+
+  async getApproval(id: string): Promise<StoredApproval | undefined> {
+    const { rows } = await this.query('SELECT * FROM approvals WHERE id = $1', [id]);
+    return rows[0] === undefined ? undefined : toApproval(rows[0] as unknown as ApprovalRow);
+  }
+
+  async pendingApprovals(options: { readonly instanceId?: string; readonly limit: number }): Promise<readonly StoredApproval[]> {
+    const { rows } =
+      options.instanceId === undefined
+        ? await this.query(`SELECT * FROM approvals WHERE state = 'pending' ORDER BY created_at LIMIT $1`, [options.limit])
+        : await this.query(`SELECT * FROM approvals WHERE instance_id = $1 AND state = 'pending' ORDER BY created_at LIMIT $2`, [options.instanceId, options.limit]);
+    return rows.map((r) => toApproval(r as unknown as ApprovalRow));
   }
 }

@@ -1,6 +1,7 @@
 import type { ConversationMessage, InstanceRecord } from '../../domain/instance.js';
 import { totalTokens } from '../../domain/usage.js';
 import type { Owner } from '../owner.js';
+import { APPROVAL_COLUMNS, approvalRow, toApproval, type ApprovalRow, type ApprovalSettlement, type StoredApproval } from '../approvals.js';
 import type { Charge, Hold, InstancePatch, LifecycleEvent, NewMessage, StoredTask, Tx } from '../store.js';
 import { INSTANCE_COLUMNS, UPDATABLE_COLUMNS, messageParams, toMessage, toRow } from '../sqlite/rows.js';
 import { taskParams, toHold, type HoldRow } from '../sqlite/task-rows.js';
@@ -190,6 +191,27 @@ export class PgTx extends PgReads implements Tx {
     await this.query('DELETE FROM events WHERE instance_id = ANY($1::text[])', [ids]);
     await this.query('DELETE FROM instances WHERE id = ANY($1::text[])', [ids]);
     return ids.length;
+  }
+
+  async addApproval(approval: StoredApproval): Promise<void> {
+    const row = approvalRow(approval);
+    await this.query(`INSERT INTO approvals (${APPROVAL_COLUMNS.join(', ')}) VALUES (${placeholders(APPROVAL_COLUMNS.length)})`, APPROVAL_COLUMNS.map((c) => row[c]));
+  }
+
+  async settleApproval(id: string, s: ApprovalSettlement): Promise<StoredApproval | undefined> {
+    const { rows } = await this.query(
+      `UPDATE approvals SET state = 'settled', decision = $1, settled_reason = $2, settled_at = $3 WHERE id = $4 AND state = 'pending' RETURNING *`,
+      [s.decision, s.reason, s.atIso, id],
+    );
+    return rows[0] === undefined ? undefined : toApproval(rows[0] as unknown as ApprovalRow);
+  }
+
+  async deleteApprovalsBefore(beforeIso: string, limit: number): Promise<number> {
+    const { rowCount } = await this.query(
+      `DELETE FROM approvals WHERE id = ANY(ARRAY(SELECT id FROM approvals WHERE state IN ('pending', 'settled') AND created_at < $1 LIMIT $2))`,
+      [beforeIso, limit],
+    );
+    return rowCount ?? 0;
   }
 
   async deleteTasksFinishedBefore(beforeIso: string, limit: number): Promise<number> {

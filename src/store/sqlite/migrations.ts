@@ -305,6 +305,28 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE instances ADD COLUMN node TEXT;
   CREATE INDEX instances_node ON instances(node, live);
   `,
+  // 7: approvals. A claude-code agent's permission ask that no client could be asked directly waits here, so
+  //    any node sharing the store can list and answer it; the node running the agent waits for the answer.
+  //    Pending asks are an index range by state (or by instance); settled ones are deleted after a while.
+  `
+  CREATE TABLE approvals (
+    id TEXT PRIMARY KEY,
+    instance_id TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    path TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    input TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    state TEXT NOT NULL,
+    decision TEXT,
+    settled_reason TEXT,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    settled_at TEXT
+  );
+  CREATE INDEX approvals_state ON approvals(state, created_at);
+  CREATE INDEX approvals_instance ON approvals(instance_id, state, created_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

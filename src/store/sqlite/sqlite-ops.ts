@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { LIVE_STATES, type ConversationMessage, type InstanceRecord, type InstanceState } from '../../domain/instance.js';
 import { totalTokens } from '../../domain/usage.js';
 import type { Owner } from '../owner.js';
+import { approvalRow, toApproval, type ApprovalRow, type ApprovalSettlement, type StoredApproval } from '../approvals.js';
 import type { Charge, Hold, InstancePatch, Lease, LifecycleEvent, NewMessage, Page, PageRequest, StoreCounters, StoreTotals, StoredTask } from '../store.js';
 import { toCounters, toTotals, type CounterRow } from './counter-rows.js';
 import { UPDATABLE_COLUMNS, messageParams, toMessage, toRecord, toRow, toTurnMessage } from './rows.js';
@@ -246,6 +247,28 @@ export class SqliteOps {
   getOwner(id: string): Owner | undefined {
     const row = this.#s.getOwner.get(id) as OwnerRow | undefined;
     return row ? toOwner(row) : undefined;
+  }
+
+  addApproval(approval: StoredApproval): void {
+    this.#s.insertApproval.run(approvalRow(approval));
+  }
+
+  getApproval(id: string): StoredApproval | undefined {
+    const row = this.#s.getApproval.get(id) as ApprovalRow | undefined;
+    return row ? toApproval(row) : undefined;
+  }
+
+  pendingApprovals(instanceId: string | undefined, limit: number): StoredApproval[] {
+    const rows = instanceId === undefined ? this.#s.pendingApprovals.all(limit) : this.#s.pendingApprovalsOf.all(instanceId, limit);
+    return (rows as ApprovalRow[]).map(toApproval);
+  }
+
+  settleApproval(id: string, s: ApprovalSettlement): StoredApproval | undefined {
+    return this.#s.settleApproval.run(s.decision, s.reason, s.atIso, id).changes === 0 ? undefined : this.getApproval(id);
+  }
+
+  deleteApprovalsBefore(beforeIso: string, limit: number): number {
+    return this.#s.deleteApprovals.run(beforeIso, limit).changes;
   }
 
   deleteEndedBefore(beforeIso: string, limit: number): number {

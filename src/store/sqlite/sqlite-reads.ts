@@ -1,5 +1,6 @@
 import type { ConversationMessage, InstanceRecord, InstanceState } from '../../domain/instance.js';
 import type { Owner } from '../owner.js';
+import type { StoredApproval } from '../approvals.js';
 import type { Hold, Lease, LifecycleEvent, Page, PageRequest, StoreCounters, StoreReads, StoreTotals, StoredTask } from '../store.js';
 import type { SqliteOps } from './sqlite-ops.js';
 
@@ -116,5 +117,13 @@ export abstract class SqliteReads implements StoreReads {
 
   instancesOnNode(node: string, limit: number): Promise<readonly InstanceRecord[]> {
     return this.run(() => this.ops.instancesOnNode(node, limit));
+  }
+
+  getApproval(id: string): Promise<StoredApproval | undefined> {
+    return this.run(() => this.ops.getApproval(id));
+  }
+
+  pendingApprovals(options: { readonly instanceId?: string; readonly limit: number }): Promise<readonly StoredApproval[]> {
+    return this.run(() => this.ops.pendingApprovals(options.instanceId, options.limit));
   }
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { INSTANCE_COLUMNS, messageParams } from './rows.js';
+import { APPROVAL_COLUMNS } from '../approvals.js';
 
 export const MESSAGE_COLUMNS = Object.keys(messageParams('', { seq: 0, role: 'user', content: '', at: '' }));
 
@@ -74,6 +75,12 @@ function sql() {
     deleteMessages: 'DELETE FROM messages WHERE instance_id = ?',
     deleteEvents: 'DELETE FROM events WHERE instance_id = ?',
     deleteInstance: 'DELETE FROM instances WHERE id = ?',
+    insertApproval: `INSERT INTO approvals (${APPROVAL_COLUMNS.join(', ')}) VALUES (${APPROVAL_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    getApproval: 'SELECT * FROM approvals WHERE id = ?',
+    pendingApprovals: "SELECT * FROM approvals WHERE state = 'pending' ORDER BY created_at LIMIT ?",
+    pendingApprovalsOf: "SELECT * FROM approvals WHERE instance_id = ? AND state = 'pending' ORDER BY created_at LIMIT ?",
+    settleApproval: "UPDATE approvals SET state = 'settled', decision = ?, settled_reason = ?, settled_at = ? WHERE id = ? AND state = 'pending'",
+    deleteApprovals: "DELETE FROM approvals WHERE id IN (SELECT id FROM approvals WHERE state IN ('pending', 'settled') AND created_at < ? LIMIT ?)",
   };
 }
 

@@ -21,7 +21,7 @@ function fixture(version: number): string {
 }
 
 /** Every frozen fixture of an older schema, by version. Add one with each new migration. */
-const FIXTURES = [1, 2, 3, 4, 5];
+const FIXTURES = [1, 2, 3, 4, 5, 6];
 
 describe('SqliteStore', () => {
   it('opens a frozen version-1 database and migrates it without losing anything', async () => {
@@ -145,6 +145,22 @@ describe('SqliteStore', () => {
     await store.close();
   });
 
+  it('opens a frozen version-6 database: its nodes and instances are kept, and permission asks can wait in the new approvals table', async () => {
+    const store = new SqliteStore(fixture(6));
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(await store.getOwner('host-1:4242:123456')).toMatchObject({ address: 'http://10.0.0.7:8001', heartbeatAt: '2026-11-26T10:05:00.000Z' });
+    expect(await store.getInstance('inst_cccccccccccccccccccccccccccccccc')).toMatchObject({ backend: 'claude-code', node: 'host-1:4242:123456' });
+    expect(await store.pendingApprovals({ limit: 10 })).toEqual([]);
+    const ask = {
+      id: 'appr_1', instanceId: 'inst_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', owner: 'host-1:4242:123456', path: [{ id: 'inst_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', name: 'Backend' }],
+      tool: 'Bash', input: { command: 'ls' }, reason: 'asks before Bash', state: 'pending' as const, decision: null, settledReason: null,
+      createdAt: '2026-11-26T10:06:00.000Z', expiresAt: '2026-11-26T10:11:00.000Z', settledAt: null,
+    };
+    await store.transaction((tx) => tx.addApproval(ask));
+    expect(await store.pendingApprovals({ instanceId: ask.instanceId, limit: 10 })).toEqual([ask]);
+    await store.close();
+  });
+
   it.each(FIXTURES)('migrates version %i in numbered steps to the current schema', async (version) => {
     const store = new SqliteStore(fixture(version));
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
@@ -221,7 +237,12 @@ describe('SqliteStore', () => {
       await tx.acquireLease('kid', 'o', 1, 1);
       await tx.deleteEndedBefore('2026-01-01', 10);
       await tx.heartbeat('o', '2026-01-01');
+      await tx.addApproval({ id: 'a', instanceId: 'kid', owner: 'o', path: [], tool: 'Bash', input: {}, reason: 'r', state: 'pending', decision: null, settledReason: null, createdAt: '1', expiresAt: '2', settledAt: null });
+      await tx.settleApproval('a', { decision: 'deny', reason: 'r', atIso: '3' });
+      await tx.deleteApprovalsBefore('0', 10);
     });
+    await store.pendingApprovals({ limit: 10 });
+    await store.pendingApprovals({ instanceId: 'kid', limit: 10 });
     await store.chainOf('kid');
     await store.childIds(['root']);
     await store.countLiveChildren('root');

@@ -1,5 +1,6 @@
 import type { ConversationMessage, InstanceRecord } from '../../domain/instance.js';
 import type { Owner } from '../owner.js';
+import type { ApprovalSettlement, StoredApproval } from '../approvals.js';
 import type { Charge, Hold, InstancePatch, LifecycleEvent, NewMessage, StoredTask, Tx } from '../store.js';
 import type { SqliteOps } from './sqlite-ops.js';
 import { runNow, SqliteReads } from './sqlite-reads.js';
@@ -95,5 +96,17 @@ export class SqliteTx extends SqliteReads implements Tx {
 
   deleteTasksFinishedBefore(beforeIso: string, limit: number): Promise<number> {
     return this.run(() => this.ops.deleteTasksFinishedBefore(beforeIso, limit));
+  }
+
+  addApproval(approval: StoredApproval): Promise<void> {
+    return this.run(() => this.ops.addApproval(approval));
+  }
+
+  settleApproval(id: string, settlement: ApprovalSettlement): Promise<StoredApproval | undefined> {
+    return this.run(() => this.ops.settleApproval(id, settlement));
+  }
+
+  deleteApprovalsBefore(beforeIso: string, limit: number): Promise<number> {
+    return this.run(() => this.ops.deleteApprovalsBefore(beforeIso, limit));
   }
 }

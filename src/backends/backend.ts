@@ -48,7 +48,16 @@ export type BackendEvent =
   /** A model call failed and is retried after `afterMs` (rate limit, overload, reset). */
   | { readonly type: 'retry'; readonly retry: number; readonly afterMs: number; readonly reason: string }
   /** The API said slow down: `reason` is the status (429, 529) or the stream's error type (overloaded_error, rate_limit_error). */
-  | { readonly type: 'rate_limited'; readonly reason: string; readonly retryAfterMs: number | null };
+  | { readonly type: 'rate_limited'; readonly reason: string; readonly retryAfterMs: number | null }
+  /**
+   * What the session does now, for liveness (src/liveness): a model call in flight or streaming (`thinking`),
+   * a tool running (`running_tool` with its name), a wait for a rate limit, a stream gone silent (`stalled`).
+   * Reporting the same activity again is a sign of life (stream bytes), cheap and never published.
+   */
+  | { readonly type: 'activity'; readonly activity: ReportedActivity; readonly tool?: string };
+
+/** The activities a backend reports; the orchestrator adds idle, waiting_for_approval and dead itself. */
+export type ReportedActivity = 'thinking' | 'running_tool' | 'waiting_for_rate_limit' | 'stalled';
 
 export interface TurnOptions {
   readonly signal: AbortSignal;

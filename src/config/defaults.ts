@@ -135,8 +135,19 @@ export const DEFAULTS = {
    * turn resumes it (~0.5 s). 5 minutes covers the pauses of a working conversation.
    */
   claudeCodeIdleSeconds: 300,
+  /**
+   * A model stream silent this long (no byte, not even a ping: the API pings every few seconds) is aborted and
+   * retried, and a turn with no sign of life this long shows `stalled`. Two minutes: far past any healthy pause
+   * before the first token of a long prompt, far short of SEND_TIMEOUT_SECONDS.
+   */
+  stallTimeoutSeconds: 120,
   /** How long an agent's permission question waits for the user before it is denied: time to read and decide. */
   claudeCodePermissionTimeoutSeconds: 120,
+  /**
+   * How long a question to raise a spent budget waits for its answer before it counts as no: time to read
+   * what was spent and decide. Below Claude Code's 10-minute API timeout, so an agent's held call outlives it.
+   */
+  budgetAskTimeoutSeconds: 300,
   /** A stopped agent's time to exit on its own once its input ends (it normally takes ~50 ms). */
   claudeCodeExitGraceMs: 2_000,
   /** SIGTERM to SIGKILL for an agent and what it started; Claude Code cleans up its tools on SIGTERM within this. */

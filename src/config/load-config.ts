@@ -51,10 +51,14 @@ export interface Config {
   readonly apiRetryMaxSeconds: number;
   /** Ceiling of the adaptive limit on Messages API requests in flight. */
   readonly apiMaxInFlight: number;
+  /** A model stream silent this long is aborted and retried; a turn this long without a sign of life shows stalled. */
+  readonly stallTimeoutSeconds: number;
   readonly promptCaching: boolean;
   readonly promptCacheTtl: '5m' | '1h';
   readonly claudeCodeIdleSeconds: number;
   readonly claudeCodePermissionTimeoutSeconds: number;
+  /** How long a question to raise a spent budget (MCP elicitation) waits for its answer. */
+  readonly budgetAskTimeoutSeconds: number;
   /** undefined: the pinned @anthropic-ai/claude-code dependency. */
   readonly claudeCodeExecutable: string | undefined;
   /** undefined: <workspaceDir>/orchestrator.db. */
@@ -98,10 +102,12 @@ const BASE: Config = {
   apiMaxRetries: DEFAULTS.apiMaxRetries,
   apiRetryMaxSeconds: DEFAULTS.apiRetryMaxSeconds,
   apiMaxInFlight: DEFAULTS.apiMaxInFlight,
+  stallTimeoutSeconds: DEFAULTS.stallTimeoutSeconds,
   promptCaching: DEFAULTS.promptCaching,
   promptCacheTtl: DEFAULTS.promptCacheTtl,
   claudeCodeIdleSeconds: DEFAULTS.claudeCodeIdleSeconds,
   claudeCodePermissionTimeoutSeconds: DEFAULTS.claudeCodePermissionTimeoutSeconds,
+  budgetAskTimeoutSeconds: DEFAULTS.budgetAskTimeoutSeconds,
   claudeCodeExecutable: undefined,
   dbPath: undefined,
   dbDurable: false,

@@ -3,6 +3,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
 import { toOrchestratorError } from '../domain/errors.js';
 import { randomId, type IdGenerator } from '../domain/ids.js';
+import { ActivityTracker } from '../liveness/activity-tracker.js';
 import type { Logger } from '../observability/logger.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import { currentOwner } from '../store/owner.js';
@@ -50,6 +51,9 @@ export function buildKernel(deps: OrchestratorDeps, events: EventBus, shutdown: 
     pollMs: DEFAULTS.holdPollMs,
     onDeferred: (error, holdId) => log.error({ holdId, err: toOrchestratorError(error).message }, 'a model call could not be settled yet: it is kept and written again at the next health check'),
   });
+  // Follows the bus for the orchestrator's life (the bus goes with it).
+  const activity = new ActivityTracker({ events, now: () => clock.now(), stallMs: deps.config.stallTimeoutSeconds * 1000 });
+  activity.start();
   return {
     config: deps.config,
     store: deps.store,
@@ -65,5 +69,6 @@ export function buildKernel(deps: OrchestratorDeps, events: EventBus, shutdown: 
     holds,
     queue: new TurnQueue(),
     shutdown,
+    activity,
   };
 }

@@ -66,6 +66,33 @@ export type DomainEvent =
       readonly stopReason: string | null;
       readonly error?: { readonly code: string; readonly message: string };
     }
+  /**
+   * Progress, not a committed change: an instance's activity changed (src/liveness). Published on a change
+   * only, never per streamed chunk; `since` is when the new activity began.
+   */
+  | {
+      readonly type: 'activity.changed';
+      readonly at: string;
+      readonly instanceId: string;
+      readonly activity: string;
+      readonly since: string;
+      readonly tool?: string;
+    }
+  /**
+   * A permission ask of an instance's agent is open (`approval.waiting`) or answered (`approval.settled`):
+   * liveness shows `waiting_for_approval` while any is open. Published around every ask of a turn (see
+   * liveness/approval-activity.ts); an approvals queue may publish them too, with its own `approvalId`.
+   */
+  | { readonly type: 'approval.waiting'; readonly at: string; readonly instanceId: string; readonly tool: string; readonly approvalId?: string }
+  | { readonly type: 'approval.settled'; readonly at: string; readonly instanceId: string; readonly allowed: boolean; readonly approvalId?: string }
+  /**
+   * A spent budget was raised when the user was asked (budget-ask): `budget.instanceId` null is the global
+   * MAX_TOTAL_COST (raised on this server). `from`/`to` are tokens, or nano-dollars for cost; `instanceId` is
+   * the instance whose model call was refused.
+   */
+  | { readonly type: 'budget.raised'; readonly at: string; readonly instanceId: string; readonly budget: BudgetRefEvent; readonly from: number; readonly to: number }
+  /** A question to raise a spent budget ended without a raise: declined, cancelled, unanswered in time, or failed. */
+  | { readonly type: 'budget.declined'; readonly at: string; readonly instanceId: string; readonly budget: BudgetRefEvent; readonly answer: 'decline' | 'cancel' | 'timeout' | 'failed' }
   | {
       readonly type: 'task.progress';
       readonly at: string;
@@ -76,6 +103,12 @@ export type DomainEvent =
       readonly totalTurns: number | null;
       readonly tokens: number;
     };
+
+/** Which budget a budget event is about: an instance's limit of tokens or cost, or (instanceId null) the global one. */
+export interface BudgetRefEvent {
+  readonly instanceId: string | null;
+  readonly kind: 'tokens' | 'cost';
+}
 
 export type DomainEventType = DomainEvent['type'];
 export type EventListener = (event: DomainEvent) => void;

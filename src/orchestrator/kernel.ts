@@ -1,4 +1,5 @@
 import type { Config } from '../config/load-config.js';
+import type { ActivityTracker } from '../liveness/activity-tracker.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { Logger } from '../observability/logger.js';
 import type { PriceTable } from '../pricing/price-table.js';
@@ -36,6 +37,8 @@ export interface Kernel {
   readonly queue: TurnQueue;
   /** Aborted when the orchestrator shuts down. */
   readonly shutdown: AbortSignal;
+  /** What each instance does now (liveness), for the turns this server runs. */
+  readonly activity: ActivityTracker;
 }
 
 export function isoNow(kernel: Pick<Kernel, 'clock'>): string {

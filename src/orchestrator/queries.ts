@@ -23,7 +23,7 @@ export async function instanceStatus(k: Kernel, raw: InstanceRef): Promise<Insta
   const record = await findInstance(k.store, input.instance_id);
   const children = await k.store.childIds([record.id]);
   const available = await nodeAvailability(k, [record]);
-  return instanceView(record, children.get(record.id) ?? [], available.get(record.id) ?? null);
+  return withActivity(k, instanceView(record, children.get(record.id) ?? [], available.get(record.id) ?? null), record);
 }
 
 /** The views of an instance's children, oldest first: two reads however many children it has. */
@@ -31,7 +31,7 @@ export async function childViews(k: Kernel, id: string): Promise<InstanceView[]>
   const children = await k.store.childrenOf(id);
   const theirs = await k.store.childIds(children.map((c) => c.id));
   const available = await nodeAvailability(k, children);
-  return children.map((c) => instanceView(c, theirs.get(c.id) ?? [], available.get(c.id) ?? null));
+  return children.map((c) => withActivity(k, instanceView(c, theirs.get(c.id) ?? [], available.get(c.id) ?? null), c));
 }
 
 /** A page of instances, newest first, paged in the store, with the global totals from its counters. */
@@ -46,9 +46,15 @@ export async function listInstances(k: Kernel, raw: ListInput = {}): Promise<Lis
     total: page.total,
     offset,
     limit,
-    instances: page.items.map((r) => instanceView(r, children.get(r.id) ?? [], available.get(r.id) ?? null)),
+    instances: page.items.map((r) => withActivity(k, instanceView(r, children.get(r.id) ?? [], available.get(r.id) ?? null), r)),
     totals: await totals(k),
   };
+}
+
+/** The view with the instance's activity (liveness), from this server's live turns or its stored state. */
+function withActivity(k: Kernel, view: InstanceView, record: InstanceRecord): InstanceView {
+  view.activity = k.activity.view(record, view.node_available);
+  return view;
 }
 
 /** The conversation, oldest first, paged. */

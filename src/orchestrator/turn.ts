@@ -26,6 +26,7 @@ import { TurnTextStream } from './turn-text.js';
 import { recordCompletedTurn, recordFailedTurn, sendResult, turnWarnings, type TurnLease } from './turn-end.js';
 import { exhaustedBy, promptTokensOf, type Conversation } from './turn-fit.js';
 import { secondsToTimerMs } from '../domain/timer-ms.js';
+import { withApprovalActivity } from '../liveness/approval-activity.js';
 
 export interface SendOptions {
   /** Aborts the turn (the instance stays usable). */
@@ -256,11 +257,12 @@ export class Turns {
             text.push(e.text);
           }
           else if (e.type === 'retry') k.events.publish({ type: 'call.retried', at: isoNow(k), instanceId: record.id, retry: e.retry, afterMs: e.afterMs, reason: e.reason });
+          else if (e.type === 'activity') k.activity.report(record.id, e.activity, e.tool);
           else k.events.publish({ type: 'call.rate_limited', at: isoNow(k), instanceId: record.id, reason: e.reason, retryAfterMs: e.retryAfterMs });
         },
         ...(record.allowDelegation ? { executeTool: this.delegationTools(record) } : {}),
         // Permission asks go to the client of this send, or of the latest one; with none, the backend denies them.
-        ...(asker ? { askPermission: asker } : {}),
+        ...(asker ? { askPermission: withApprovalActivity(asker, record.id, k.events, () => k.clock.now()) as AskPermission } : {}),
       },
     );
   }

@@ -3,6 +3,7 @@ import { isLive } from '../domain/instance.js';
 import { totalTokens, usageView, type UsageView } from '../domain/usage.js';
 import { nanosToUsd } from '../pricing/cost.js';
 import { expiresAtMs } from '../domain/lifetime.js';
+import type { ActivityView } from '../liveness/activity.js';
 
 /** What status tools and REST show of an instance (snake_case, as MCP tool results conventionally are). */
 export interface InstanceView {
@@ -43,6 +44,8 @@ export interface InstanceView {
   health_score: number;
   consecutive_failures: number;
   limits: { max_total_tokens: number; max_cost_usd: number | null; timeout_minutes: number };
+  /** What it does now (liveness): set by the queries, which know this server's live turns. */
+  activity?: ActivityView;
 }
 
 export function instanceView(record: InstanceRecord, childIds: readonly string[], nodeAvailable: boolean | null = record.node === null ? null : true): InstanceView {

@@ -41,6 +41,12 @@ export const taskSnapshotOutput = z.strictObject({
   error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
 });
 
+/** What an instance does now (liveness); `tool` and `seconds` say which tool runs and for how long. */
+const activityOutput = z.looseObject({
+  state: z.enum(['thinking', 'running_tool', 'waiting_for_approval', 'waiting_for_rate_limit', 'idle', 'stalled', 'dead']),
+  last_activity_at: z.string(),
+});
+
 /** Limits as spawn and status show them. */
 export const limitsOutput = z.looseObject({ max_total_tokens: z.number(), max_cost_usd: usd, timeout_minutes: z.number() });
 
@@ -76,4 +82,5 @@ export const instanceOutput = z.strictObject({
   health_score: z.number().describe('0-100'),
   consecutive_failures: z.number(),
   limits: limitsOutput,
+  activity: activityOutput.optional(),
 });

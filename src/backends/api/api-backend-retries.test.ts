@@ -78,7 +78,7 @@ async function turnThrough(faults: readonly Fault[], options: Partial<ApiBackend
   });
   const session = await backend.start(spec);
   try {
-    const onEvent = (e: BackendEvent) => (e.type === 'text' ? deltas.push(e.text) : e.type === 'retry' ? retryEvents.push(e) : rateLimited.push(e));
+    const onEvent = (e: BackendEvent) => (e.type === 'text' ? deltas.push(e.text) : e.type === 'retry' ? retryEvents.push(e) : e.type === 'rate_limited' ? rateLimited.push(e) : 0);
     const result = await session.turn({ history: [], message: 'Design the orders endpoint' }, { signal, calls: budget, onEvent });
     return { result, error: undefined, waits, deltas, retryEvents, rateLimited, budget };
   } catch (error) {

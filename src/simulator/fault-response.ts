@@ -7,7 +7,9 @@ import type { SseEvent } from './sse.js';
 export type FaultPlan =
   | { readonly kind: 'respond'; readonly fault: Extract<Fault, { kind: 'status' }> }
   | { readonly kind: 'reset' }
-  | { readonly kind: 'partial_stream'; readonly afterDeltas: number; readonly then: StreamEnding };
+  | { readonly kind: 'partial_stream'; readonly afterDeltas: number; readonly then: StreamEnding }
+  /** The whole answer, with a silence (`forMs`; undefined: until the client leaves) after `afterDeltas` deltas. */
+  | { readonly kind: 'stall'; readonly afterDeltas: number; readonly forMs: number | undefined };
 
 /** How a partial stream ends: the connection drops, or the API's `event: error` arrives. */
 export type StreamEnding = { readonly kind: 'cut' } | { readonly kind: 'error'; readonly errorType: string; readonly message: string };
@@ -23,6 +25,8 @@ export function planFault(fault: Fault, streaming: boolean): FaultPlan {
     case 'reset':
       if (fault.afterDeltas === undefined || !streaming) return { kind: 'reset' };
       return { kind: 'partial_stream', afterDeltas: fault.afterDeltas, then: { kind: 'cut' } };
+    case 'stall':
+      return { kind: 'stall', afterDeltas: streaming ? (fault.afterDeltas ?? 1) : 0, forMs: fault.forMs };
     case 'stream_error': {
       const errorType = fault.errorType ?? 'overloaded_error';
       const message = fault.message ?? defaultFaultMessage(errorType);

@@ -29,7 +29,13 @@ export type Fault =
    * A streamed answer stops after `afterDeltas` content deltas (default 1) with `event: error`, as the
    * API does when it fails mid-stream. A non-streaming request gets the matching status instead.
    */
-  | { readonly kind: 'stream_error'; readonly afterDeltas?: number; readonly errorType?: StreamErrorType; readonly message?: string };
+  | { readonly kind: 'stream_error'; readonly afterDeltas?: number; readonly errorType?: StreamErrorType; readonly message?: string }
+  /**
+   * A streamed answer freezes after `afterDeltas` content deltas (default 1): the connection stays open and
+   * nothing is sent for `forMs` (default: until the client gives up), then the rest follows. A non-streaming
+   * request waits as long before its answer.
+   */
+  | { readonly kind: 'stall'; readonly afterDeltas?: number; readonly forMs?: number };
 
 /** Where a fault came from, as recorded in the request log. */
 export type FaultSource = 'queue' | 'rule' | 'rate_limit' | 'random';

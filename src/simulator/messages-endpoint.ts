@@ -13,7 +13,7 @@ import { findRule, type ReplyRule, type ReplySpec } from './script.js';
 import { simulatedReply } from './simulated-reply.js';
 import type { SimulatedMessage } from './simulated-message.js';
 import { messageEvents } from './sse.js';
-import { writeEventStream } from './stream-response.js';
+import { silence, writeEventStream } from './stream-response.js';
 import { countInputTokens } from './token-count.js';
 import { validate, type Validation } from './validate.js';
 import { delay, pickLatency, type Latency } from './wait.js';
@@ -67,14 +67,16 @@ export async function answerMessages(ctx: EndpointContext, settings: MessagesSet
       ctx.req.socket.destroy();
       return;
     }
+    // A stalled non-streaming request waits before its answer (a stream freezes mid-way, in `answer`).
+    if (plan?.kind === 'stall' && body.stream !== true && !(await silence(plan.forMs, ctx.signal))) return;
     const spec = await replySpec(ctx, rule, body, recorded.seq);
     if (spec === undefined) return;
     const cache = settings.cache.plan(body.model, units.value);
     const message = withCacheUsage(buildMessage(body, spec, settings.newId), cache.usage);
     const latency = rule?.latencyMs ?? pickLatency(settings.latency);
     if (!(await delay(latency, ctx.signal))) return;
-    // A request that fails mid-stream caches nothing, as with the API.
-    if (plan === undefined) cache.commit();
+    // A request that fails mid-stream caches nothing, as with the API (a stalled one was read, so it does).
+    if (plan === undefined || plan.kind === 'stall') cache.commit();
     await answer(ctx, settings, body.stream === true, message, plan);
   } finally {
     done();
@@ -86,15 +88,17 @@ async function answer(
   settings: MessagesSettings,
   stream: boolean,
   message: SimulatedMessage,
-  plan: Extract<FaultPlan, { kind: 'partial_stream' }> | undefined,
+  plan: Extract<FaultPlan, { kind: 'partial_stream' | 'stall' }> | undefined,
 ): Promise<void> {
   if (!stream) return sendJson(ctx.res, 200, messageJson(message), { 'request-id': ctx.requestId });
   const events = messageEvents(message);
-  await writeEventStream(ctx.res, plan ? partialEvents(events, plan) : events, {
+  const partial = plan?.kind === 'partial_stream' ? plan : undefined;
+  await writeEventStream(ctx.res, partial ? partialEvents(events, partial) : events, {
     requestId: ctx.requestId,
     chunkDelayMs: settings.chunkDelayMs,
     signal: ctx.signal,
-    ending: plan?.then.kind === 'cut' ? 'cut' : 'complete',
+    ending: partial?.then.kind === 'cut' ? 'cut' : 'complete',
+    ...(plan?.kind === 'stall' ? { stall: { afterDeltas: plan.afterDeltas, forMs: plan.forMs } } : {}),
   });
 }
 

@@ -14,6 +14,8 @@ export interface StreamOptions {
    * without ending the body, as a dropped connection mid-reply looks to the client.
    */
   readonly ending?: 'complete' | 'cut';
+  /** Freeze after `afterDeltas` content deltas: nothing is sent for `forMs` (undefined: until the client leaves). */
+  readonly stall?: { readonly afterDeltas: number; readonly forMs: number | undefined };
 }
 
 /** Writes `events` as a `text/event-stream` response, honouring backpressure and aborts. */
@@ -30,7 +32,13 @@ export async function writeEventStream(
     'request-id': options.requestId,
   });
   let deltasSent = 0;
+  let stall = options.stall;
   for (const event of events) {
+    if (stall !== undefined && deltasSent >= stall.afterDeltas && (event.event === 'content_block_delta' || event.event === 'message_delta')) {
+      // The connection stays open and silent, as a hung upstream looks to the client.
+      if (!(await silence(stall.forMs, signal))) return;
+      stall = undefined;
+    }
     if (event.event === 'content_block_delta') {
       if (deltasSent > 0 && !(await delay(options.chunkDelayMs, signal))) return;
       deltasSent += 1;
@@ -42,6 +50,15 @@ export async function writeEventStream(
   // partial reply before the connection drops.
   if (options.ending === 'cut') res.socket?.end();
   else res.end();
+}
+
+/** Sends nothing for `ms` (undefined: until `signal` aborts); false if the client went away meanwhile. */
+export function silence(ms: number | undefined, signal: AbortSignal): Promise<boolean> {
+  if (ms !== undefined) return delay(ms, signal);
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(false);
+    else signal.addEventListener('abort', () => resolve(false), { once: true });
+  });
 }
 
 /** Waits for the socket to take more data; false if the client went away meanwhile. */

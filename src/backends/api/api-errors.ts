@@ -70,6 +70,9 @@ function mapError(error: unknown): OrchestratorError {
     // The partial reply is dropped: a turn that failed mid-stream is a failed turn, never a short success.
     return new OrchestratorError('backend_unavailable', `The Messages API failed mid-reply (${failure.errorType}): ${failure.message}. The partial reply was discarded.`, { error_type: failure.errorType });
   }
+  if (failure.kind === 'stalled') {
+    return new OrchestratorError('backend_unavailable', `${failure.message} The partial reply was discarded.`, { stalled: true });
+  }
   if (failure.kind === 'connection') {
     return new OrchestratorError('backend_unavailable', `The connection to the Messages API dropped mid-reply (${failure.message}); the partial reply was discarded.`);
   }

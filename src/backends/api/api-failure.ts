@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { errorMessage } from '../../domain/errors.js';
 import { retryAfterMs } from './retry-after.js';
+import { StreamStalledError } from '../../liveness/stall-watchdog.js';
 
 /** What went wrong with one Messages API call, in the terms the retry policy and the limiter decide on. */
 export type ApiFailure =
@@ -19,6 +20,8 @@ export type ApiFailure =
   | { readonly kind: 'stream_error'; readonly errorType: string; readonly message: string }
   /** No usable connection: refused, reset, timed out, or dropped in the middle of the reply. */
   | { readonly kind: 'connection'; readonly message: string; readonly midStream: boolean }
+  /** The stream sent nothing for the stall limit and we aborted it (STALL_TIMEOUT_SECONDS). */
+  | { readonly kind: 'stalled'; readonly message: string; readonly silentMs: number }
   /** Anything else (an abort, a bug, a reply the SDK could not read): never retried. */
   | { readonly kind: 'other'; readonly message: string };
 
@@ -39,6 +42,7 @@ const CONNECTION_CODES = new Set([
 
 /** Classifies what the SDK threw. `wallNowMs` reads a retry-after given as an HTTP date. */
 export function classifyFailure(error: unknown, wallNowMs: number): ApiFailure {
+  if (error instanceof StreamStalledError) return { kind: 'stalled', message: error.message, silentMs: error.silentMs };
   if (error instanceof Anthropic.APIUserAbortError) return { kind: 'other', message: error.message };
   if (error instanceof Anthropic.APIConnectionError) return { kind: 'connection', message: error.message, midStream: false };
   if (error instanceof Anthropic.APIError) {

@@ -14,6 +14,8 @@ export interface ApiBackendOptions {
   /** First backoff, doubling per retry up to retryMaxDelayMs; tests make both tiny. */
   readonly retryBaseDelayMs?: number;
   readonly retryMaxDelayMs?: number;
+  /** A model stream with no event for this long is aborted and retried as a fault (default STALL_TIMEOUT_SECONDS's). */
+  readonly stallTimeoutSeconds?: number;
   /** Ceiling of the adaptive limit on requests in flight (shared by every session of this backend). */
   readonly maxInFlight?: number;
   /** False sends every request at once, with no limiter (for comparison; default true). */

@@ -35,7 +35,12 @@ export function createApiRuntime(options: ApiBackendOptions, limiter: RequestLim
   return {
     session(spec: SessionSpec): Session {
       const onRetry = options.onRetry;
-      return new ApiSession(client, spec, { runner: onRetry ? { ...runner, onRetry: (n) => onRetry({ ...n, instanceId: spec.instanceId }) } : runner, caching, now });
+      return new ApiSession(client, spec, {
+        runner: onRetry ? { ...runner, onRetry: (n) => onRetry({ ...n, instanceId: spec.instanceId }) } : runner,
+        caching,
+        now,
+        stallMs: (options.stallTimeoutSeconds ?? DEFAULTS.stallTimeoutSeconds) * 1000,
+      });
     },
   };
 }

@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import { DEFAULTS } from '../../config/defaults.js';
 import { OrchestratorError } from '../../domain/errors.js';
 import { addUsage, usageFromApi, ZERO_USAGE, type Usage } from '../../domain/usage.js';
 import { chatFinished, chatSpan } from '../../observability/genai-spans.js';
@@ -9,6 +10,7 @@ import { fromApiError } from './api-errors.js';
 import { MAX_MODEL_CALLS_PER_TURN } from './limits.js';
 import { systemParam, withConversationBreakpoint, type PromptCaching } from './prompt-cache.js';
 import { callWithRetries, type CallRunner } from './retrying-call.js';
+import { StreamStalledError, watchForStall } from '../../liveness/stall-watchdog.js';
 
 const RECORDED_RESULT_CHARS = 2_000;
 
@@ -16,6 +18,8 @@ export interface ApiSessionDeps {
   readonly runner: CallRunner;
   readonly caching: PromptCaching;
   readonly now: () => number;
+  /** A stream with no event for this long is aborted and retried as a fault (STALL_TIMEOUT_SECONDS). */
+  readonly stallMs?: number;
 }
 
 /** One instance's conversation over the Messages API. Stateless: the history comes with every turn. */
@@ -121,15 +125,38 @@ export class ApiSession implements Session {
     });
   }
 
+  /**
+   * One attempt, streamed. A stream that sends no event for `stallMs` (from the request, or since its last
+   * event) is aborted with StreamStalledError, which the retry policy retries as a fault (reason `stalled`).
+   */
   #stream(params: Anthropic.MessageStreamParams, options: TurnOptions): Promise<Anthropic.Message> {
-    const stream = this.client.messages.stream(params, { signal: options.signal });
-    if (options.onEvent) {
-      const onEvent = options.onEvent;
-      stream.on('text', (text) => onEvent({ type: 'text', text }));
-    }
+    const onEvent = options.onEvent;
+    onEvent?.({ type: 'activity', activity: 'thinking' });
+    const attempt = new AbortController();
+    let stalled: StreamStalledError | undefined;
+    const watchdog = watchForStall(this.deps.stallMs ?? DEFAULTS.stallTimeoutSeconds * 1000, (silentMs) => {
+      stalled = new StreamStalledError(silentMs);
+      onEvent?.({ type: 'activity', activity: 'stalled' });
+      attempt.abort(stalled);
+    });
+    const stream = this.client.messages.stream(params, { signal: AbortSignal.any([options.signal, attempt.signal]) });
+    const alive = () => {
+      watchdog.touch();
+      // A sign of life for liveness: the same activity again is only a timestamp there.
+      onEvent?.({ type: 'activity', activity: 'thinking' });
+    };
+    stream.on('connect', alive);
+    stream.on('streamEvent', alive);
+    if (onEvent) stream.on('text', (text) => onEvent({ type: 'text', text }));
     // Test-only: announces the first streamed text so the crash matrix can kill the server mid-stream.
     if (pausesAt('mid-stream')) stream.on('text', () => void pauseAt('mid-stream'));
-    return stream.finalMessage();
+    return stream
+      .finalMessage()
+      .catch((error: unknown) => {
+        // Our own abort of a silent stream, not the caller's: a fault to retry, not a cancellation.
+        throw stalled !== undefined && !options.signal.aborted ? stalled : error;
+      })
+      .finally(() => watchdog.stop());
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ export function apiBackendOptions(config: Config): ApiBackendOptions {
     maxRetries: config.apiMaxRetries,
     retryMaxSeconds: config.apiRetryMaxSeconds,
     maxInFlight: config.apiMaxInFlight,
+    stallTimeoutSeconds: config.stallTimeoutSeconds,
     promptCaching: { enabled: config.promptCaching, ttl: config.promptCacheTtl },
   };
 }

@@ -50,6 +50,7 @@ export function isRetryable(failure: ApiFailure): boolean {
     case 'stream_error':
       return RETRYABLE_STREAM_ERRORS.has(failure.errorType);
     case 'connection':
+    case 'stalled':
       return true;
     case 'other':
       return false;

@@ -77,6 +77,11 @@ export const DEFAULTS = {
   leaseSeconds: 30,
   /** On SIGTERM/SIGINT, turns in flight get this long to finish before they are cancelled. */
   shutdownGraceSeconds: 20,
+  /**
+   * A coordination (or a send that had not begun) cut off by a crash or restart runs again on the next server,
+   * reusing the turns it finished: what a user of a long fan-out expects; off only marks it interrupted.
+   */
+  resumeInterrupted: true,
   /** What a request refused while shutting down is told to wait (retry-after): a restart, or another node, takes a few seconds. */
   shuttingDownRetryAfterSeconds: 5,
   /** On a second SIGINT/SIGTERM, SIGTERM to SIGKILL for the agents: the user asked to stop now, so only a moment to clean up. */

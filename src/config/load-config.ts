@@ -66,6 +66,8 @@ export interface Config {
   readonly dbDurable: boolean;
   readonly shutdownGraceSeconds: number;
   readonly retentionDays: number;
+  /** Tasks cut off by a crash or restart run again on a server that comes back (src/resume). */
+  readonly resumeInterrupted: boolean;
 }
 
 const BASE: Config = {
@@ -113,6 +115,7 @@ const BASE: Config = {
   dbDurable: false,
   shutdownGraceSeconds: DEFAULTS.shutdownGraceSeconds,
   retentionDays: DEFAULTS.retentionDays,
+  resumeInterrupted: DEFAULTS.resumeInterrupted,
 };
 
 /**

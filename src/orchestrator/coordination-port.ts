@@ -2,6 +2,7 @@ import type { CoordinationPort, ParticipantInfo, TurnOutcome } from '../coordina
 import type { AskPermission } from '../backends/backend.js';
 import type { SendInput } from '../domain/inputs.js';
 import type { ProgressReport } from '../tasks/task-registry.js';
+import { journalEntry, type Replay } from '../tasks/turn-journal.js';
 import type { SendResult } from './results.js';
 import type { SendOptions } from './turn.js';
 import type { InstanceView } from './views.js';
@@ -18,10 +19,16 @@ export interface TeamAccess {
  * instance tree. Every turn is reported to the run's task: its participant working, then done (with its
  * tokens) or failed.
  */
-export function coordinationPort(team: TeamAccess, report: (update: ProgressReport) => void, askPermission?: AskPermission): CoordinationPort {
+export function coordinationPort(team: TeamAccess, report: (update: ProgressReport) => void, askPermission?: AskPermission, replay?: Replay): CoordinationPort {
   const info = (s: InstanceView): ParticipantInfo => ({ instance_id: s.instance_id, name: s.name, role: s.role });
   return {
     async send(instanceId: string, message: string, signal: AbortSignal): Promise<TurnOutcome> {
+      // A run resumed after a restart: a turn that had finished is reused as it was, never asked (paid) again.
+      const reused = replay?.take(instanceId, message) as TurnOutcome | undefined;
+      if (reused) {
+        report({ addTokens: reused.usage.total_tokens, participant: { instance_id: instanceId, state: 'done', tokens: reused.usage.total_tokens } });
+        return reused;
+      }
       report({ participant: { instance_id: instanceId, state: 'working' } });
       let r: SendResult;
       try {
@@ -30,8 +37,9 @@ export function coordinationPort(team: TeamAccess, report: (update: ProgressRepo
         report({ participant: { instance_id: instanceId, state: 'failed' } });
         throw error;
       }
-      report({ addTokens: r.usage.total_tokens, participant: { instance_id: instanceId, state: 'done', tokens: r.usage.total_tokens } });
-      return { instance_id: r.instance_id, reply: r.reply, usage: r.usage, cost_usd: r.cost_usd, duration_ms: r.duration_ms };
+      const outcome: TurnOutcome = { instance_id: r.instance_id, reply: r.reply, usage: r.usage, cost_usd: r.cost_usd, duration_ms: r.duration_ms };
+      report({ addTokens: r.usage.total_tokens, participant: { instance_id: instanceId, state: 'done', tokens: r.usage.total_tokens }, journal: journalEntry(instanceId, message, outcome) });
+      return outcome;
     },
     async describe(instanceId: string): Promise<ParticipantInfo> {
       return info(await team.status(instanceId));

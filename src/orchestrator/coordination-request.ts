@@ -4,6 +4,7 @@ import type { CoordinationRequest, CoordinationType } from '../coordination/type
 import { OrchestratorError } from '../domain/errors.js';
 import { coordinateInputSchema, parseInput, type CoordinateInput } from '../domain/inputs.js';
 import type { ProgressReport } from '../tasks/task-registry.js';
+import type { Replay } from '../tasks/turn-journal.js';
 import { coordinationPort, type TeamAccess } from './coordination-port.js';
 import type { Kernel } from './kernel.js';
 import { assertTakesTurns } from './limits.js';
@@ -22,6 +23,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   readonly report?: (update: ProgressReport) => void;
   readonly askPermission?: AskPermission;
+  /** A resumed run's finished turns, reused instead of asked again (src/resume). */
+  readonly replay?: Replay;
 }
 
 /** Validates a coordination request: every id known and live, no duplicates, a coordinator where needed. */
@@ -68,7 +71,7 @@ export async function runPlan(k: Kernel, team: TeamAccess, plan: CoordinationPla
   k.log.info({ type: plan.type, participants: plan.request.participantIds, coordinatorId: plan.request.coordinatorId }, 'coordination started');
   report({ participants: [...(plan.request.coordinatorId !== undefined ? [plan.request.coordinatorId] : []), ...plan.request.participantIds] });
   const result = await runCoordination(plan.type, plan.request, {
-    port: coordinationPort(team, report, options.askPermission),
+    port: coordinationPort(team, report, options.askPermission, options.replay),
     signal,
     maxConcurrency: k.config.coordinationConcurrency,
     progress: (u) => report({ message: u.message, ...(u.completedTurns !== undefined ? { completedTurns: u.completedTurns } : {}), ...(u.totalTurns !== undefined ? { totalTurns: u.totalTurns } : {}) }),

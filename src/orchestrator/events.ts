@@ -102,7 +102,9 @@ export type DomainEvent =
       readonly completedTurns: number;
       readonly totalTurns: number | null;
       readonly tokens: number;
-    };
+    }
+  /** A task left by a server that stopped was taken over and runs again here, reusing `reusedTurns` finished turns (src/resume). */
+  | { readonly type: 'task.resumed'; readonly at: string; readonly taskId: string; readonly kind: string; readonly reusedTurns: number };
 
 /** Which budget a budget event is about: an instance's limit of tokens or cost, or (instanceId null) the global one. */
 export interface BudgetRefEvent {

@@ -5,6 +5,7 @@ import { OrchestratorError, shuttingDownError, toOrchestratorError } from '../do
 import type { CoordinateInput, InstanceRef, ListInput, OutputInput, SendInput, SpawnInput } from '../domain/inputs.js';
 import type { Logger } from '../observability/logger.js';
 import type { StoreCounters } from '../store/store.js';
+import { Resumer } from '../resume/resumer.js';
 import { listTasks, type ListTasksInput, type TaskList } from '../tasks/list-tasks.js';
 import { TaskRegistry, type ProgressReport } from '../tasks/task-registry.js';
 import { buildKernel, type OrchestratorDeps } from './build-kernel.js';
@@ -48,6 +49,8 @@ export class Orchestrator {
   #started: Promise<void>;
   readonly #sweep: NodeJS.Timeout;
   readonly #nodes: NodeWatch;
+  /** Takes over tasks left by servers that stopped and runs them again (RESUME_INTERRUPTED). */
+  readonly #resumer: Resumer;
   /** Sends to claude-code instances hosted by other nodes, through pg-boss (a PostgreSQL store only). */
   #handoff: Handoff | undefined;
   #closed = false;
@@ -58,7 +61,10 @@ export class Orchestrator {
     this.events = new EventBus((error, event) => log.error({ err: toOrchestratorError(error).message, event: event.type }, 'event listener failed'));
     this.#k = buildKernel(deps, this.events, this.#shutdown.signal);
     const { clock, ids, owner } = this.#k;
+    this.#resumer = new Resumer(this.#k, () => this.tasks, this);
     this.tasks = new TaskRegistry({
+      resumeInterrupted: deps.config.resumeInterrupted,
+      takeOver: (task) => this.#resumer.takeOver(task),
       now: () => clock.now(),
       ids,
       store: { saveTask: (task) => deps.store.transaction((tx) => tx.saveTask(task)), getTask: (id) => deps.store.getTask(id) },
@@ -84,6 +90,7 @@ export class Orchestrator {
     // Nodes found dead: their leases, holds and tasks taken back, and their job queues removed (callers waiting on them fail at once).
     this.#nodes = new NodeWatch(this.#k, async () => {
       await recover(this.#k, this.tasks, this.#running);
+      await this.#resumer.resumeInterrupted();
       await this.#handoff?.removeGoneQueues();
     });
     // Registered before any lease or hold is taken, so other servers can tell when this one is gone. The first
@@ -105,6 +112,7 @@ export class Orchestrator {
     const attempt = this.#k.store.transaction((tx) => tx.registerOwner(this.#k.owner)).then(async () => {
       await this.#startHandoff(this.#k.config);
       if ((await this.#nodes.sweep()).dead.length === 0) await recover(this.#k, this.tasks, this.#running);
+      await this.#resumer.resumeInterrupted();
       this.#nodes.start();
     });
     attempt.catch((error: unknown) => this.#k.log.error({ err: toOrchestratorError(error).message }, 'start-up failed; the next operation tries again'));

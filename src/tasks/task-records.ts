@@ -1,8 +1,19 @@
 import type { StoredTask } from '../store/store.js';
 import type { TaskKind, TaskProgress, TaskSnapshot, TaskState } from './task-types.js';
+import type { JournalEntry } from './turn-journal.js';
+
+/** What the store keeps of a task beyond its snapshot, in its progress (get_task never shows it). */
+export interface StoredExtras {
+  /** Its finished turns (a coordination run), reused if it is resumed. */
+  readonly journal?: readonly JournalEntry[];
+  /** Interrupted by a shutdown: the next server on the store resumes it (RESUME_INTERRUPTED). */
+  readonly resumePending?: boolean;
+}
 
 /** A task as the store keeps it: its snapshot, the server running it, and the call that started it. */
-export function toStored(s: TaskSnapshot, owner: string, request: unknown): StoredTask {
+export function toStored(s: TaskSnapshot, owner: string, request: unknown, extras: StoredExtras = {}): StoredTask {
+  const journal = extras.journal && extras.journal.length > 0 ? { journal: extras.journal } : {};
+  const pending = extras.resumePending ? { resume_pending: true } : {};
   return {
     id: s.task_id,
     kind: s.kind,
@@ -10,7 +21,7 @@ export function toStored(s: TaskSnapshot, owner: string, request: unknown): Stor
     label: s.label,
     owner,
     request,
-    progress: s.progress,
+    progress: { ...s.progress, ...journal, ...pending },
     result: s.result,
     error: s.error,
     createdAt: s.created_at,
@@ -20,12 +31,13 @@ export function toStored(s: TaskSnapshot, owner: string, request: unknown): Stor
 
 /** A stored task as get_task shows it. */
 export function fromStored(t: StoredTask): TaskSnapshot {
+  const { journal: _journal, resume_pending: _pending, ...progress } = (t.progress ?? {}) as TaskProgress & { journal?: unknown; resume_pending?: unknown };
   return {
     task_id: t.id,
     kind: t.kind as TaskKind,
     state: t.state as TaskState,
     label: t.label,
-    progress: t.progress as TaskProgress,
+    progress,
     created_at: t.createdAt,
     finished_at: t.finishedAt,
     ...(t.result !== undefined && t.result !== null ? { result: t.result as object } : {}),

@@ -2,8 +2,10 @@ import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { randomId, type IdGenerator } from '../domain/ids.js';
 import type { StoredTask } from '../store/store.js';
 import { nextParticipants } from './participant-progress.js';
+import { abortMessage, notFound } from './task-errors.js';
 import { fromStored, interrupted, toStored } from './task-records.js';
 import type { ProgressReport, TaskKind, TaskSnapshot, TaskState } from './task-types.js';
+import { readJournal, type JournalEntry } from './turn-journal.js';
 
 export type { ParticipantProgress, ParticipantState, ProgressReport, TaskKind, TaskProgress, TaskSnapshot, TaskState } from './task-types.js';
 
@@ -24,6 +26,8 @@ interface Task {
   published: boolean;
   /** The state the store holds for this task, once a write of it has finished. */
   written?: TaskState;
+  /** Its finished turns (a coordination run), stored with it for a resume. */
+  readonly journal: JournalEntry[];
 }
 
 /** Where tasks are kept beyond this process (the store), so other servers and later runs can read them. */
@@ -44,6 +48,10 @@ export interface TaskRegistryOptions {
   readonly onChange?: (snapshot: TaskSnapshot) => void;
   /** Told when a task could not be written to the store (it still runs; other servers won't see the change). */
   readonly onPersistError?: (error: unknown, taskId: string) => void;
+  /** RESUME_INTERRUPTED: tasks interrupted by a shutdown are stored as to be resumed by the next server. */
+  readonly resumeInterrupted?: boolean;
+  /** Offered each working task of a gone server first (src/resume): resumed here, marked, taken by another server, or declined. */
+  readonly takeOver?: (task: StoredTask) => Promise<'resumed' | 'interrupted' | 'taken' | 'declined'>;
 }
 
 /**
@@ -59,6 +67,8 @@ export class TaskRegistry {
   readonly #owner: string;
   readonly #onChange: ((snapshot: TaskSnapshot) => void) | undefined;
   readonly #onPersistError: (error: unknown, taskId: string) => void;
+  readonly #resumeInterrupted: boolean;
+  readonly #takeOver: TaskRegistryOptions['takeOver'];
 
   constructor(options: TaskRegistryOptions = {}) {
     this.#store = options.store;
@@ -68,6 +78,8 @@ export class TaskRegistry {
     this.#keepFinished = options.keepFinished ?? 1000;
     this.#onChange = options.onChange;
     this.#onPersistError = options.onPersistError ?? ((error, taskId) => process.emitWarning(`Task ${taskId} could not be saved: ${(error as Error).message}`));
+    this.#resumeInterrupted = options.resumeInterrupted ?? false;
+    this.#takeOver = options.takeOver;
   }
 
   /**
@@ -76,12 +88,8 @@ export class TaskRegistry {
    * that ends while its caller waits never leaves this process (nobody else learns its id).
    */
   start(kind: TaskKind, label: string, work: Work, request: unknown = null, options: { readonly publish?: boolean } = {}): TaskSnapshot {
-    const id = this.#ids('task');
-    const controller = new AbortController();
-    const signal = controller.signal;
-    const listeners = new Set<(snapshot: TaskSnapshot) => void>();
     const snapshot: TaskSnapshot = {
-      task_id: id,
+      task_id: this.#ids('task'),
       kind,
       state: 'working',
       label,
@@ -89,12 +97,29 @@ export class TaskRegistry {
       created_at: this.#iso(),
       finished_at: null,
     };
-    const task: Task = { snapshot, request, controller, listeners, done: Promise.resolve(), saved: Promise.resolve(), published: options.publish ?? true };
+    return this.#run(snapshot, work, request, options.publish ?? true, []);
+  }
+
+  /**
+   * Runs a stored task again under its own id (src/resume: this server claimed it in the store), with the
+   * turns it had finished; it ends like any task, so a client polling get_task sees it complete.
+   */
+  adopt(stored: StoredTask, work: Work): TaskSnapshot {
+    return this.#run(fromStored(stored), work, stored.request, true, readJournal((stored.progress as { journal?: unknown } | null)?.journal));
+  }
+
+  #run(snapshot: TaskSnapshot, work: Work, request: unknown, published: boolean, journal: JournalEntry[]): TaskSnapshot {
+    const id = snapshot.task_id;
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const listeners = new Set<(snapshot: TaskSnapshot) => void>();
+    const task: Task = { snapshot, request, controller, listeners, done: Promise.resolve(), saved: Promise.resolve(), published, journal };
     this.#tasks.set(id, task);
     this.#persist(task);
 
     const report = (update: ProgressReport) => {
       if (task.snapshot.state !== 'working') return;
+      if (update.journal) task.journal.push(update.journal);
       const p = task.snapshot.progress;
       const participants = nextParticipants(p.participants, update);
       task.snapshot.progress = {
@@ -238,8 +263,9 @@ export class TaskRegistry {
     const ids: string[] = [];
     for (const t of tasks) {
       if (t.owner === this.#owner || !(await isGone(t.owner))) continue;
-      await this.#store?.saveTask(interrupted(t, this.#iso()));
-      ids.push(t.id);
+      const taken = (await this.#takeOver?.(t)) ?? 'declined';
+      if (taken === 'declined') await this.#store?.saveTask(interrupted(t, this.#iso()));
+      if (taken === 'declined' || taken === 'interrupted') ids.push(t.id);
     }
     return ids;
   }
@@ -248,7 +274,7 @@ export class TaskRegistry {
     const store = this.#store;
     if (!store || !task.published) return;
     const s = task.snapshot;
-    const stored = toStored(s, this.#owner, task.request);
+    const stored = toStored(s, this.#owner, task.request, { journal: task.journal, resumePending: this.#resumeInterrupted && s.state === 'interrupted' });
     task.saved = task.saved
       .then(() => store.saveTask(stored))
       .then(() => {
@@ -291,13 +317,4 @@ export class TaskRegistry {
   #iso(): string {
     return new Date(this.#now()).toISOString();
   }
-}
-
-function abortMessage(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason.message : 'Cancelled.';
-}
-
-function notFound(id: string, kept: number): OrchestratorError {
-  return new OrchestratorError('not_found', `Task not found: ${JSON.stringify(id)}. Finished tasks are kept for the last ${kept} tasks of a server, and in its store.`);
 }

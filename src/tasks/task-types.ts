@@ -1,5 +1,7 @@
 /** The shapes of tasks: what get_task shows and what work reports. */
 
+import type { JournalEntry } from './turn-journal.js';
+
 export type TaskState = 'working' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 export type TaskKind = 'send' | 'coordinate';
 
@@ -49,4 +51,6 @@ export interface ProgressReport {
   readonly participants?: readonly string[];
   /** Where one participant is now; `done` counts a completed turn and adds `tokens` to its own total. */
   readonly participant?: { readonly instance_id: string; readonly state: ParticipantState; readonly tokens?: number };
+  /** A finished turn to store with the task, so a resumed run reuses it (never shown by get_task). */
+  readonly journal?: JournalEntry;
 }

@@ -1,5 +1,6 @@
 import type { MessageRole } from '../domain/instance.js';
 import type { Usage } from '../domain/usage.js';
+import type { FileEvidence, ShellOutcome } from '../evidence/types.js';
 import type { CallBudget } from './call-budget.js';
 
 /** What a backend needs to start a conversation for one instance. */
@@ -41,6 +42,8 @@ export interface ToolCallRecord {
   readonly isError: boolean;
   /** The result as given to the model, shortened for the record. */
   readonly result: string;
+  /** claude-code's Bash: how the command ended, as the CLI reported it (evidence). */
+  readonly shell?: ShellOutcome;
 }
 
 export type BackendEvent =
@@ -78,12 +81,16 @@ export interface PermissionRequest {
   readonly input: unknown;
   /** Why it is asked, for the user, e.g. "Write would reach /etc/hosts, outside the instance's workspace". */
   readonly reason: string;
+  /** Who asks, root first: "Lead (inst_…) → Coder (inst_…)" (set by the approvals gate, src/approvals). */
+  readonly agentPath?: string;
 }
 
 export interface PermissionAnswer {
   readonly allow: boolean;
   /** Passed on to the agent with a refusal. */
   readonly message?: string;
+  /** With allow: later asks for the same tool by this instance are allowed without asking. */
+  readonly forInstance?: boolean;
 }
 
 /** Settles one permission request; `signal` aborts when the backend stops waiting (timeout, cancelled turn). */
@@ -111,6 +118,8 @@ export interface TurnResult {
   readonly backendState?: string;
   /** claude-code: files the agent changed during the turn (workspace-relative; absolute when outside it). */
   readonly changedFiles?: readonly string[];
+  /** claude-code, every turn: the changed files as read from disk after it (size, sha256, line stats); says the agent works through tools. */
+  readonly fileEvidence?: readonly FileEvidence[];
   /** claude-code: tool calls refused during the turn, with the reason. */
   readonly permissionDenials?: readonly PermissionDenial[];
   /** claude-code: the agent's own cost figure for the turn (USD), to compare with ours. */

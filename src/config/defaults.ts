@@ -146,8 +146,11 @@ export const DEFAULTS = {
    * before the first token of a long prompt, far short of SEND_TIMEOUT_SECONDS.
    */
   stallTimeoutSeconds: 120,
-  /** How long an agent's permission question waits for the user before it is denied: time to read and decide. */
-  claudeCodePermissionTimeoutSeconds: 120,
+  /**
+   * How long an agent's permission ask waits for an answer (elicitation or the approvals queue) before it is
+   * denied: 5 minutes gives someone away from the chat time to see it in the dashboard or `status`.
+   */
+  approvalTimeoutSeconds: 300,
   /**
    * How long a question to raise a spent budget waits for its answer before it counts as no: time to read
    * what was spent and decide. Below Claude Code's 10-minute API timeout, so an agent's held call outlives it.

@@ -56,7 +56,7 @@ export interface Config {
   readonly promptCaching: boolean;
   readonly promptCacheTtl: '5m' | '1h';
   readonly claudeCodeIdleSeconds: number;
-  readonly claudeCodePermissionTimeoutSeconds: number;
+  readonly approvalTimeoutSeconds: number;
   /** How long a question to raise a spent budget (MCP elicitation) waits for its answer. */
   readonly budgetAskTimeoutSeconds: number;
   /** undefined: the pinned @anthropic-ai/claude-code dependency. */
@@ -108,7 +108,7 @@ const BASE: Config = {
   promptCaching: DEFAULTS.promptCaching,
   promptCacheTtl: DEFAULTS.promptCacheTtl,
   claudeCodeIdleSeconds: DEFAULTS.claudeCodeIdleSeconds,
-  claudeCodePermissionTimeoutSeconds: DEFAULTS.claudeCodePermissionTimeoutSeconds,
+  approvalTimeoutSeconds: DEFAULTS.approvalTimeoutSeconds,
   budgetAskTimeoutSeconds: DEFAULTS.budgetAskTimeoutSeconds,
   claudeCodeExecutable: undefined,
   dbPath: undefined,

@@ -4,6 +4,7 @@ import type { Config } from '../config/load-config.js';
 import { toOrchestratorError } from '../domain/errors.js';
 import { randomId, type IdGenerator } from '../domain/ids.js';
 import { ActivityTracker } from '../liveness/activity-tracker.js';
+import { Approvals } from '../approvals/approvals.js';
 import type { Logger } from '../observability/logger.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import { currentOwner } from '../store/owner.js';
@@ -54,6 +55,8 @@ export function buildKernel(deps: OrchestratorDeps, events: EventBus, shutdown: 
   // Follows the bus for the orchestrator's life (the bus goes with it).
   const activity = new ActivityTracker({ events, now: () => clock.now(), stallMs: deps.config.stallTimeoutSeconds * 1000 });
   activity.start();
+  const approvals = new Approvals({ store: deps.store, events, log, now: () => clock.now(), ids, owner: owner.id, timeoutMs: deps.config.approvalTimeoutSeconds * 1000 });
+  approvals.start();
   return {
     config: deps.config,
     store: deps.store,
@@ -70,5 +73,6 @@ export function buildKernel(deps: OrchestratorDeps, events: EventBus, shutdown: 
     queue: new TurnQueue(),
     shutdown,
     activity,
+    approvals,
   };
 }

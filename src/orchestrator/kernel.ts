@@ -1,5 +1,6 @@
 import type { Config } from '../config/load-config.js';
 import type { ActivityTracker } from '../liveness/activity-tracker.js';
+import type { Approvals } from '../approvals/approvals.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { Logger } from '../observability/logger.js';
 import type { PriceTable } from '../pricing/price-table.js';
@@ -39,6 +40,8 @@ export interface Kernel {
   readonly shutdown: AbortSignal;
   /** What each instance does now (liveness), for the turns this server runs. */
   readonly activity: ActivityTracker;
+  /** Permission asks of claude-code agents: elicitation, or the pending-approvals queue in the store. */
+  readonly approvals: Approvals;
 }
 
 export function isoNow(kernel: Pick<Kernel, 'clock'>): string {

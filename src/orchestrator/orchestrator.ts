@@ -8,6 +8,7 @@ import type { StoreCounters } from '../store/store.js';
 import { Resumer } from '../resume/resumer.js';
 import { listTasks, type ListTasksInput, type TaskList } from '../tasks/list-tasks.js';
 import { TaskRegistry, type ProgressReport } from '../tasks/task-registry.js';
+import type { ActivityTracker } from '../liveness/activity-tracker.js';
 import { buildKernel, type OrchestratorDeps } from './build-kernel.js';
 import { prepareCoordination, runPlan, type CoordinationPlan, type RunOptions } from './coordination-request.js';
 import type { TeamAccess } from './coordination-port.js';
@@ -23,6 +24,7 @@ import type { GlobalLimits, GlobalTotals, ListResult, OutputResult, SendResult, 
 import { spawnInstance } from './spawn.js';
 import { terminateInstance } from './terminate.js';
 import { Turns, type SendOptions } from './turn.js';
+import type { Approvals } from '../approvals/approvals.js';
 import type { InstanceView } from './views.js';
 
 export type { GlobalLimits, GlobalTotals, ListResult, OutputResult, SendResult, SpawnResult, TerminateResult } from './results.js';
@@ -44,6 +46,11 @@ export class Orchestrator {
   /** The logger it was built with: parts around it (the tool registry) report there. */
   readonly logger: Logger;
   readonly #k: Kernel;
+
+  /** What each instance does now, for the turns this server runs (progress notifications read it). */
+  get activity(): ActivityTracker {
+    return this.#k.activity;
+  }
   readonly #turns: Turns;
   readonly #shutdown = new AbortController();
   #started: Promise<void>;
@@ -176,7 +183,14 @@ export class Orchestrator {
 
   async getInstanceStatus(raw: InstanceRef): Promise<InstanceView> {
     await this.#whenStarted();
-    return instanceStatus(this.#k, raw);
+    const view = await instanceStatus(this.#k, raw);
+    const pending = await this.#k.approvals.pending(view.instance_id);
+    return pending.length > 0 ? { ...view, pending_approvals: pending } : view;
+  }
+
+  /** Permission asks of claude-code agents: list the pending ones, answer one (from any node sharing the store). */
+  get approvals(): Pick<Approvals, 'pending' | 'answer'> {
+    return this.#k.approvals;
   }
 
   async listInstances(raw: ListInput = {}): Promise<ListResult> {
@@ -206,7 +220,7 @@ export class Orchestrator {
     const c = this.#k.config;
     return {
       max_instances: c.maxInstances,
-      max_total_cost_usd: c.maxTotalCostUsd,
+      max_total_cost_usd: this.#k.holds.global.usd,
       max_tokens_per_instance: c.maxTokensPerInstance,
       max_delegation_depth: c.maxDelegationDepth,
       max_children_per_parent: c.maxChildrenPerParent,

@@ -1,11 +1,11 @@
 import type { AskPermission, Session, ToolExecution, TurnResult } from '../backends/backend.js';
 import type { CallHold } from '../backends/call-budget.js';
+import type { AskBudget } from '../budget-ask/budget-question.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { parseInput, sendInputSchema, type SendInput } from '../domain/inputs.js';
 import type { InstanceRecord } from '../domain/instance.js';
 import type { Owner } from '../store/owner.js';
 import { expiresAtMs } from '../domain/lifetime.js';
-import { usdToNanos } from '../pricing/cost.js';
 import { pauseAt } from '../durability/pause-point.js';
 import { sleep } from '../async/sleep.js';
 import { turnFinished, turnSpan } from '../observability/genai-spans.js';
@@ -26,13 +26,14 @@ import { TurnTextStream } from './turn-text.js';
 import { recordCompletedTurn, recordFailedTurn, sendResult, turnWarnings, type TurnLease } from './turn-end.js';
 import { exhaustedBy, promptTokensOf, type Conversation } from './turn-fit.js';
 import { secondsToTimerMs } from '../domain/timer-ms.js';
-import { withApprovalActivity } from '../liveness/approval-activity.js';
 
 export interface SendOptions {
   /** Aborts the turn (the instance stays usable). */
   readonly signal?: AbortSignal;
   /** Answers a claude-code agent's permission asks for this and later turns (the caller's MCP client). */
   readonly askPermission?: AskPermission;
+  /** Asks the caller's client whether to raise a budget that refuses one of this turn's model calls (MCP elicitation). */
+  readonly askBudget?: AskBudget;
   readonly onText?: (text: string) => void;
   /** Where the turn is: "handed to node X", "running on node X" (a send handed to the node hosting a claude-code instance). */
   readonly onProgress?: (message: string) => void;
@@ -90,7 +91,7 @@ export class Turns {
     const input = parseInput(sendInputSchema, raw);
     const id = input.instance_id;
     const target = await findInstance(k.store, id);
-    await this.#checkUsable(target);
+    await this.#checkUsable(target, options.askBudget !== undefined);
     // A claude-code instance runs where its agent and workspace are: on another live node (handed to it), here, or nowhere (`unavailable`).
     const handoff = this.handoff();
     const remote = handoff ? await remoteNode(k, target) : undefined;
@@ -182,7 +183,7 @@ export class Turns {
     // Still busy though we hold its lease: the server of that turn stopped (its lease ran out) before recovery
     // took it back. No turn of it can be running now, so end that one here, as recovery would.
     if (record.state === 'busy') record = await this.#takeBackLeftTurn(record);
-    await this.#checkLimits(record);
+    await this.#checkLimits(record, options.askBudget !== undefined);
     const session = await k.sessions.of(record);
     const history: Conversation = (await k.store.conversation(id)).map((m) => ({ role: m.role, content: m.content }));
     const lifetime = AbortSignal.timeout(Math.max(1, expiresAtMs(record) - k.clock.now()));
@@ -202,11 +203,12 @@ export class Turns {
           tx.onCommit(() => k.events.publish({ type: 'turn.started', at: user.at, instanceId: id, seq: user.seq, chars: message.length }));
           userSeq = user.seq;
         },
+        ...(options.askBudget ? { ask: options.askBudget } : {}),
       })
       .catch(async (error: unknown) => {
-        throw await this.#refused(record, history, error);
+        throw await this.#refused(record, history, error, options.askBudget !== undefined);
       });
-    calls = new TurnCalls(k.holds, id, { hold: first, promptTokens });
+    calls = new TurnCalls(k.holds, id, { hold: first, promptTokens }, options.askBudget);
     const started = k.clock.now();
     // The reply as it streams (progress for the dashboard); what is pending goes out before turn.settled.
     const text = new TurnTextStream((offset, chunk) => k.events.publish({ type: 'turn.text', at: isoNow(k), instanceId: id, seq: userSeq, offset, text: chunk }));
@@ -229,7 +231,7 @@ export class Turns {
     }
     text.close();
     await calls.close();
-    return this.#completed(record, history, message, result, calls, userSeq, lease);
+    return this.#completed(record, history, message, result, calls, userSeq, lease, options.askBudget !== undefined);
   }
 
   #callBackend(
@@ -261,18 +263,31 @@ export class Turns {
           else k.events.publish({ type: 'call.rate_limited', at: isoNow(k), instanceId: record.id, reason: e.reason, retryAfterMs: e.retryAfterMs });
         },
         ...(record.allowDelegation ? { executeTool: this.delegationTools(record) } : {}),
-        // Permission asks go to the client of this send, or of the latest one; with none, the backend denies them.
-        ...(asker ? { askPermission: withApprovalActivity(asker, record.id, k.events, () => k.clock.now()) as AskPermission } : {}),
+        // Permission asks go to the client of this send or of the latest one, else of the nearest ancestor that has
+        // one (its turn delegated this), else to the approvals queue (src/approvals; it publishes approval.waiting/settled).
+        askPermission: k.approvals.gate(record, { own: asker, ofAncestor: (id) => this.#askers.get(id) }, signal),
       },
     );
   }
 
-  async #completed(record: InstanceRecord, history: Conversation, message: string, result: TurnResult, calls: TurnCalls, userSeq: number, lease: TurnLease): Promise<SendResult> {
+  async #completed(
+    record: InstanceRecord,
+    history: Conversation,
+    message: string,
+    result: TurnResult,
+    calls: TurnCalls,
+    userSeq: number,
+    lease: TurnLease,
+    askable: boolean,
+  ): Promise<SendResult> {
     const { k } = this;
     let after = await recordCompletedTurn(k, record.id, result, calls, userSeq, lease);
     await pauseAt('after-commit');
     const warnings = turnWarnings(result, calls.costNanos);
-    const breached = breachedLimit(after, k.clock.now()) ?? exhaustedBy(k, after, [...history, { role: 'user', content: message }, { role: 'assistant', content: result.text }]);
+    // At its own spend limit, an instance whose caller can be asked to raise it stays: its next send asks.
+    const breached =
+      breachedLimit(after, k.clock.now(), { askable }) ??
+      (askable ? null : exhaustedBy(k, after, [...history, { role: 'user', content: message }, { role: 'assistant', content: result.text }]));
     if (breached) {
       await terminate(k, record.id, breached);
       after = await findInstance(k.store, record.id);
@@ -284,10 +299,11 @@ export class Turns {
   /**
    * A send refused by the instance's own budget: if not even a one-word message with a useful reply fits any
    * more, the instance is at its limit and ends (like one past it); otherwise only this message was too long.
+   * When the caller could be asked to raise the budget (and said no), it stays: a later send asks again.
    */
-  async #refused(record: InstanceRecord, history: Conversation, error: unknown): Promise<unknown> {
+  async #refused(record: InstanceRecord, history: Conversation, error: unknown, askable: boolean): Promise<unknown> {
     const binding = error instanceof OrchestratorError ? error.details?.['binding'] : undefined;
-    if (binding !== 'limit:tokens' && binding !== 'limit:cost') return error;
+    if (askable || (binding !== 'limit:tokens' && binding !== 'limit:cost')) return error;
     const exhausted = exhaustedBy(this.k, record, history);
     if (!exhausted) return error;
     await terminate(this.k, record.id, exhausted);
@@ -298,16 +314,19 @@ export class Turns {
     );
   }
 
-  /** Throws a clear error if the instance can't take a turn now (or the global budget is spent); terminates it first if it is past a limit. */
-  async #checkUsable(record: InstanceRecord): Promise<void> {
-    await this.#checkLimits(record);
-    assertGlobalBudget((await this.k.store.totals()).costNanos, usdToNanos(this.k.config.maxTotalCostUsd));
+  /**
+   * Throws a clear error if the instance can't take a turn now (or the global budget is spent); terminates it
+   * first if it is past a limit. A spent budget the caller can be asked to raise is left to the hold, which asks.
+   */
+  async #checkUsable(record: InstanceRecord, askable: boolean): Promise<void> {
+    await this.#checkLimits(record, askable);
+    if (!askable) assertGlobalBudget((await this.k.store.totals()).costNanos, this.k.holds.global.nanos);
   }
 
-  /** Throws unless the instance can take a turn; terminates it first if it is past one of its own limits. */
-  async #checkLimits(record: InstanceRecord): Promise<void> {
+  /** Throws unless the instance can take a turn; terminates it first if it is past one of its own limits (spend ones only if nobody can be asked). */
+  async #checkLimits(record: InstanceRecord, askable: boolean): Promise<void> {
     assertTakesTurns(record);
-    const breached = breachedLimit(record, this.k.clock.now());
+    const breached = breachedLimit(record, this.k.clock.now(), { askable });
     if (breached) {
       await terminate(this.k, record.id, breached);
       throw new OrchestratorError('limit_exceeded', `Instance ${record.id} was terminated because ${describeReason(breached)}. Spawn a new instance to continue.`, { reason: breached });

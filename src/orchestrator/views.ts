@@ -1,3 +1,4 @@
+import type { ApprovalView } from '../approvals/approval-view.js';
 import type { ConversationMessage, InstanceRecord } from '../domain/instance.js';
 import { isLive } from '../domain/instance.js';
 import { totalTokens, usageView, type UsageView } from '../domain/usage.js';
@@ -46,6 +47,8 @@ export interface InstanceView {
   limits: { max_total_tokens: number; max_cost_usd: number | null; timeout_minutes: number };
   /** What it does now (liveness): set by the queries, which know this server's live turns. */
   activity?: ActivityView;
+  /** Its agent's permission asks waiting for an answer (status only; answer them with answer_approval). */
+  pending_approvals?: readonly ApprovalView[];
 }
 
 export function instanceView(record: InstanceRecord, childIds: readonly string[], nodeAvailable: boolean | null = record.node === null ? null : true): InstanceView {

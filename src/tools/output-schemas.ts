@@ -47,6 +47,18 @@ const activityOutput = z.looseObject({
   last_activity_at: z.string(),
 });
 
+/** What an agent did in a turn (src/evidence): tool calls by name, files (path, bytes, sha256), commands (exit_code), model calls, tokens. */
+export const evidenceOutput = z.looseObject({ tool_calls: z.record(z.string(), z.number()), files: z.array(z.looseObject({})), commands: z.array(z.looseObject({})) });
+
+/** claude-code and delegating instances only. */
+export const verificationOutput = z.looseObject({ status: z.enum(['verified', 'unverified']), reason: z.string() });
+
+/** A claude-code agent's permission ask (pending, or as answered). */
+const approvalOutput = z.looseObject({ approval_id: z.string(), agent_path: z.string().describe('root → … → asking agent'), tool: z.string(), input: z.unknown(), state: z.string() });
+
+/** answer_approval: the pending asks (no arguments), or the one answered. */
+export const approvalsOutput = z.strictObject({ approvals: z.array(approvalOutput).optional(), approval: approvalOutput.optional() });
+
 /** Limits as spawn and status show them. */
 export const limitsOutput = z.looseObject({ max_total_tokens: z.number(), max_cost_usd: usd, timeout_minutes: z.number() });
 
@@ -83,4 +95,5 @@ export const instanceOutput = z.strictObject({
   consecutive_failures: z.number(),
   limits: limitsOutput,
   activity: activityOutput.optional(),
+  pending_approvals: z.array(approvalOutput).optional().describe('answer with answer_approval'),
 });

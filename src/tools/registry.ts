@@ -4,6 +4,7 @@ import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import { toolCallSpan, toolFailed } from '../observability/genai-spans.js';
 import type { Span } from '../observability/tracing.js';
 import { cancelTaskTool } from './cancel-task.js';
+import { answerApprovalTool } from './answer-approval.js';
 import { coordinateInstancesTool } from './coordinate-instances.js';
 import { getInstanceOutputTool } from './get-instance-output.js';
 import { getTaskTool } from './get-task.js';
@@ -26,6 +27,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   coordinateInstancesTool,
   getTaskTool,
   cancelTaskTool,
+  answerApprovalTool,
 ];
 
 export function findTool(name: string): ToolDefinition | undefined {

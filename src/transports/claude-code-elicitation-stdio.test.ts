@@ -24,7 +24,7 @@ afterAll(async () => {
 
 type S = Record<string, any>;
 
-async function stdioClient(answer?: (message: string) => { action: 'accept' | 'decline'; content?: { allow: boolean } }) {
+async function stdioClient(answer?: (message: string) => { action: 'accept' | 'decline'; content?: { decision: string } }) {
   const asked: string[] = [];
   const stderr: string[] = [];
   const transport = new StdioClientTransport({
@@ -32,7 +32,7 @@ async function stdioClient(answer?: (message: string) => { action: 'accept' | 'd
     args: [BIN, '--stdio'],
     cwd: mkdtempSync(join(tmpdir(), 'client-cwd-')),
     // Claude Code turns carry its own ~15k-token prompt on every model call: give the agents room.
-    env: bareEnv({ ANTHROPIC_API_KEY: 'sim-key', ANTHROPIC_BASE_URL: sim.url, WORKSPACE_DIR: mkdtempSync(join(tmpdir(), 'cc-stdio-')), MAX_TOKENS_PER_INSTANCE: '1000000' }),
+    env: bareEnv({ ANTHROPIC_API_KEY: 'sim-key', ANTHROPIC_BASE_URL: sim.url, WORKSPACE_DIR: mkdtempSync(join(tmpdir(), 'cc-stdio-')), MAX_TOKENS_PER_INSTANCE: '1000000', APPROVAL_TIMEOUT_SECONDS: '2' }),
     stderr: 'pipe',
   });
   transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
@@ -56,7 +56,7 @@ async function spawnAgent(client: Client): Promise<string> {
 
 describe('claude-code permission asks through elicitation over stdio', () => {
   it('asks the stdio client, and the command runs when the user allows it', async () => {
-    const { client, asked, stderr } = await stdioClient(() => ({ action: 'accept', content: { allow: true } }));
+    const { client, asked, stderr } = await stdioClient(() => ({ action: 'accept', content: { decision: 'allow_once' } }));
     try {
       const id = await spawnAgent(client);
       const result = await client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: "BASH /bin/sh -c 'echo allowed-over-stdio'" } });
@@ -86,12 +86,12 @@ describe('claude-code permission asks through elicitation over stdio', () => {
     }
   });
 
-  it('denies the ask without hanging when the stdio client has no elicitation', async () => {
+  it('denies the ask at the bound, without hanging, when the stdio client has no elicitation and nobody answers the queue', async () => {
     const { client } = await stdioClient();
     try {
       const id = await spawnAgent(client);
       const out = (await client.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: "BASH /bin/sh -c 'echo nobody-asked'" } })).structuredContent as S;
-      expect(out['permission_denials']?.[0]?.tool).toBe('Bash');
+      expect(out['permission_denials']?.[0]).toMatchObject({ tool: 'Bash', reason: expect.stringMatching(/no answer within 2\.0 s \(APPROVAL_TIMEOUT_SECONDS\)/) });
       expect(out['state']).toBe('idle');
       await client.callTool({ name: 'terminate_instance', arguments: { instance_id: id } });
     } finally {

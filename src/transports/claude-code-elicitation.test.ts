@@ -9,7 +9,7 @@ import { startStack, type Stack } from '../test-support/stack.js';
 let stack: Stack;
 beforeAll(async () => {
   // Claude Code turns carry its own ~15k-token prompt on every model call: give the agents room.
-  stack = await startStack({ workspaceDir: mkdtempSync(join(tmpdir(), 'cc-elicit-')), maxTokensPerInstance: 1_000_000 });
+  stack = await startStack({ workspaceDir: mkdtempSync(join(tmpdir(), 'cc-elicit-')), maxTokensPerInstance: 1_000_000, approvalTimeoutSeconds: 2 });
   stack.sim.setScript(agentScript());
 });
 afterAll(async () => {
@@ -18,7 +18,7 @@ afterAll(async () => {
 
 type S = Record<string, any>;
 
-async function client(answer?: (message: string) => { action: 'accept' | 'decline'; content?: { allow: boolean } }): Promise<{ c: Client; asked: string[] }> {
+async function client(answer?: (message: string) => { action: 'accept' | 'decline'; content?: { decision: string } }): Promise<{ c: Client; asked: string[] }> {
   const asked: string[] = [];
   const c = new Client({ name: 'cc-test', version: '1.0.0' }, answer ? { capabilities: { elicitation: { form: {} } } } : {});
   if (answer) {
@@ -40,7 +40,7 @@ async function spawnAgent(c: Client): Promise<string> {
 
 describe('claude-code permission asks through MCP elicitation', () => {
   it('asks the connected client, and the command runs when the user allows it', async () => {
-    const { c, asked } = await client(() => ({ action: 'accept', content: { allow: true } }));
+    const { c, asked } = await client(() => ({ action: 'accept', content: { decision: 'allow_once' } }));
     const id = await spawnAgent(c);
     const result = (await c.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: "BASH /bin/sh -c 'echo allowed-by-user'" } })).structuredContent as S;
     expect(asked).toHaveLength(1);
@@ -63,7 +63,7 @@ describe('claude-code permission asks through MCP elicitation', () => {
   });
 
   it('asks the client for a turn running in the background, after the tool returned a task handle', async () => {
-    const { c, asked } = await client(() => ({ action: 'accept', content: { allow: true } }));
+    const { c, asked } = await client(() => ({ action: 'accept', content: { decision: 'allow_once' } }));
     const id = await spawnAgent(c);
     const handle = (await c.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: "BASH /bin/sh -c 'echo from-the-background'", wait_seconds: 0 } }))
       .structuredContent as S;
@@ -76,11 +76,11 @@ describe('claude-code permission asks through MCP elicitation', () => {
     await c.close();
   });
 
-  it('denies the ask, without hanging, when the client cannot answer', async () => {
+  it('denies the ask at the bound, without hanging, when the client cannot answer and nobody answers the queue', async () => {
     const { c } = await client();
     const id = await spawnAgent(c);
     const result = (await c.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: "BASH /bin/sh -c 'echo nobody-asked'" } })).structuredContent as S;
-    expect(result['permission_denials']?.[0]?.tool).toBe('Bash');
+    expect(result['permission_denials']?.[0]).toMatchObject({ tool: 'Bash', reason: expect.stringMatching(/no answer within 2\.0 s \(APPROVAL_TIMEOUT_SECONDS\)/) });
     expect(result['state']).toBe('idle');
     await c.callTool({ name: 'terminate_instance', arguments: { instance_id: id } });
     await c.close();

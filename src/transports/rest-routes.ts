@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http-json.js';
 import { decodePathSegment, only, pageParams } from './route-helpers.js';
 import { handleTaskRoutes } from './task-routes.js';
+import { handleApprovalRoutes } from './approval-routes.js';
 
 export interface RestContext {
   readonly orchestrator: Orchestrator;
@@ -65,6 +66,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
       return true;
     }
     if (await handleTaskRoutes(ctx.orchestrator, req, res, path, url)) return true;
+    if (await handleApprovalRoutes(ctx.orchestrator, req, res, path, ctx.maxRequestBytes)) return true;
     const instance = /^\/instances\/([^/]+)$/.exec(path);
     if (instance) {
       const id = decodePathSegment(instance[1] ?? '');

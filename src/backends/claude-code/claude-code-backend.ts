@@ -183,7 +183,7 @@ export function claudeCodeBackendFromConfig(config: Config, logger: Logger): Cla
     executable: config.claudeCodeExecutable,
     timings: {
       idleMs: config.claudeCodeIdleSeconds * 1000,
-      permissionTimeoutMs: secondsToTimerMs(config.claudeCodePermissionTimeoutSeconds),
+      permissionTimeoutMs: secondsToTimerMs(config.approvalTimeoutSeconds),
       exitGraceMs: DEFAULTS.claudeCodeExitGraceMs,
       killGraceMs: DEFAULTS.claudeCodeKillGraceMs,
     },

@@ -67,7 +67,7 @@ describe('claude-code permissions: what the policy leaves open is asked, and nev
         });
       });
     const result = await session.turn(turn(shellCommand(spec.workspace)), { signal: turnSignal(), calls: new TestBudget(), askPermission: never });
-    expect(result.permissionDenials).toMatchObject([{ tool: 'Bash', reason: 'no answer within 0.3 s' }]);
+    expect(result.permissionDenials).toMatchObject([{ tool: 'Bash', reason: 'no answer within 0.3 s (APPROVAL_TIMEOUT_SECONDS)' }]);
     expect(stopped).toBe(true);
     expect(existsSync(join(spec.workspace, 'shell-ran.txt'))).toBe(false);
     await session.terminate?.();

@@ -34,7 +34,7 @@ describe('the permission bridge', () => {
     let aborted = false;
     const never: AskPermission = (_req, signal) => new Promise(() => signal.addEventListener('abort', () => (aborted = true)));
     const decision = await decidePermission(request, options(never, { timeoutMs: 20 }));
-    expect(decision.denial?.reason).toBe('no answer within 0.0 s');
+    expect(decision.denial?.reason).toBe('no answer within 0.0 s (APPROVAL_TIMEOUT_SECONDS)');
     expect(aborted).toBe(true);
   });
 

@@ -35,8 +35,8 @@ export interface BridgeOptions {
 }
 
 /**
- * Settles a question the policy left open: through the callback (MCP elicitation to the user) when there
- * is one, within `timeoutMs`. No callback, no answer in time, or a failing callback all deny, with the
+ * Settles a question the policy left open: through the callback (the orchestrator's approvals gate: MCP
+ * elicitation, or the pending-approvals queue) when there is one, within `timeoutMs` (APPROVAL_TIMEOUT_SECONDS). No callback, no answer in time, or a failing callback all deny, with the
  * reason in the denial, so a turn never waits on a prompt nobody can answer.
  */
 export async function decidePermission(request: CanUseToolRequest, options: BridgeOptions): Promise<PermissionDecision> {
@@ -49,7 +49,7 @@ export async function decidePermission(request: CanUseToolRequest, options: Brid
     response: { behavior: 'deny', message: `Permission to use ${tool} was denied: ${why}. Do not retry it; continue without it or explain what you need.` },
     denial: { tool, input: request.input, reason: why },
   });
-  if (!options.ask) return deny('nobody can answer permission requests for this instance (no client that supports elicitation is connected)');
+  if (!options.ask) return deny('nobody can answer permission requests for this instance (no approvals queue and no client that supports elicitation)');
 
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = AbortSignal.any([options.signal, timeout]);
@@ -58,7 +58,7 @@ export async function decidePermission(request: CanUseToolRequest, options: Brid
     if (answer.allow) return { response: { behavior: 'allow', updatedInput: request.input } };
     return deny(answer.message ? `the user refused (${answer.message})` : 'the user refused');
   } catch (error) {
-    if (timeout.aborted && !options.signal.aborted) return deny(`no answer within ${seconds(options.timeoutMs)} s`);
+    if (timeout.aborted && !options.signal.aborted) return deny(`no answer within ${seconds(options.timeoutMs)} s (APPROVAL_TIMEOUT_SECONDS)`);
     if (options.signal.aborted) return deny('the turn was cancelled while waiting for an answer');
     return deny(`asking the user failed (${(error as Error).message})`);
   }

@@ -34,16 +34,38 @@ export interface HoldPlanInput {
 /** Which limit stops a call: the instance's own (it is at the end of its budget and ends) or a shared one (it stays). */
 export type Binding = 'limit:tokens' | 'limit:cost' | 'shared';
 
+/** One budget, as the hold planner saw it: whose limit, of what, the limit and the spend it counts. */
+export interface BudgetRef {
+  /** The instance whose limit it is (its own, or an ancestor's); null: the global MAX_TOTAL_COST. */
+  readonly instanceId: string | null;
+  readonly kind: 'tokens' | 'cost';
+  /** In tokens, or nano-dollars for cost. */
+  readonly limit: number;
+  /** What its subtree (or every instance, for the global one) has spent, in the same unit. */
+  readonly spent: number;
+}
+
+/** The budget that refused a call, and by how much it would have to rise (in its unit) for the call to fit. */
+export interface SpentBudget extends BudgetRef {
+  /** The least raise that fits the prompt and a useful reply (MIN_OUTPUT_TOKENS). */
+  readonly needed: number;
+  /** The raise that fits the prompt and the whole reply the call wanted. */
+  readonly wanted: number;
+}
+
 export type HoldPlan =
   | { readonly kind: 'grant'; readonly maxTokens: number; readonly tokens: number; readonly nanos: number }
   | { readonly kind: 'wait'; readonly reason: string }
-  | { readonly kind: 'refuse'; readonly reason: string; readonly binding: Binding };
+  | { readonly kind: 'refuse'; readonly reason: string; readonly binding: Binding; readonly budget: SpentBudget };
 
 interface Fit {
   readonly output: number;
   /** The binding budget, as a user reads it. */
   readonly why: string;
   readonly binding: Binding;
+  readonly budget: BudgetRef | null;
+  /** What one output token costs in the budget's unit (1 for tokens, its nano-dollar rate for cost). */
+  readonly unit: number;
 }
 
 /**
@@ -66,10 +88,13 @@ export function planHold(input: HoldPlanInput): HoldPlan {
   const spentOnly = fit(input, false);
   const self = input.chain[0]?.id ?? 'the instance';
   if (spentOnly.output < minimum) {
+    const budget = spentOnly.budget ?? { instanceId: null, kind: 'cost', limit: input.global.budgetNanos, spent: input.global.spentNanos };
+    const raise = (output: number) => Math.ceil(Math.max(0, output - spentOnly.output) * spentOnly.unit);
     return {
       kind: 'refuse',
       binding: spentOnly.binding,
-      reason: `Instance ${self} cannot take this turn: the prompt (~${input.promptTokens} tokens) and a reply of at least ${minimum} tokens don't fit in what is left of ${spentOnly.why}. Raise the limit, or spawn a new instance.`,
+      budget: { ...budget, needed: raise(minimum), wanted: raise(Math.max(minimum, input.wantedMaxTokens)) },
+      reason: `Instance ${self} cannot take this turn: the prompt (~${input.promptTokens} tokens) and a reply of at least ${minimum} tokens don't fit in what is left of ${spentOnly.why}.`,
     };
   }
   return { kind: 'wait', reason: `model calls in flight hold what is left of ${withHolds.why}` };
@@ -79,9 +104,9 @@ export function planHold(input: HoldPlanInput): HoldPlan {
 function fit(input: HoldPlanInput, countHolds: boolean): Fit {
   const { chain, rates, promptTokens } = input;
   const self = chain[0];
-  let best: Fit = { output: Number.POSITIVE_INFINITY, why: '', binding: 'shared' };
-  const consider = (output: number, why: string, binding: Binding) => {
-    if (output < best.output) best = { output, why, binding };
+  let best: Fit = { output: Number.POSITIVE_INFINITY, why: '', binding: 'shared', budget: null, unit: 1 };
+  const consider = (output: number, why: string, binding: Binding, budget: BudgetRef) => {
+    if (output < best.output) best = { output, why, binding, budget, unit: budget.kind === 'tokens' ? 1 : (rates?.output ?? 0) };
   };
   const byCost = (roomNanos: number) => (rates ? Math.floor((roomNanos - promptTokens * rates.prompt) / rates.output) : Number.POSITIVE_INFINITY);
   for (const node of chain) {
@@ -91,6 +116,7 @@ function fit(input: HoldPlanInput, countHolds: boolean): Fit {
       tokenRoom - promptTokens,
       own ? `its max_total_tokens (${node.limits.maxTotalTokens})` : `the token budget of its ancestor ${node.id}`,
       own ? 'limit:tokens' : 'shared',
+      { instanceId: node.id, kind: 'tokens', limit: node.limits.maxTotalTokens, spent: node.subtree.tokens },
     );
     if (node.limits.maxCostNanos !== null) {
       const costRoom = node.limits.maxCostNanos - node.subtree.costNanos - (countHolds ? node.held.nanos : 0);
@@ -98,11 +124,17 @@ function fit(input: HoldPlanInput, countHolds: boolean): Fit {
         byCost(costRoom),
         `${own ? 'its max_cost' : `the max_cost of its ancestor ${node.id}`} ($${usd(costRoom)} left)`,
         own ? 'limit:cost' : 'shared',
+        { instanceId: node.id, kind: 'cost', limit: node.limits.maxCostNanos, spent: node.subtree.costNanos },
       );
     }
   }
   const globalRoom = input.global.budgetNanos - input.global.spentNanos - (countHolds ? input.global.heldNanos : 0);
-  consider(byCost(globalRoom), `the global budget MAX_TOTAL_COST ($${usd(globalRoom)} left)`, 'shared');
+  consider(byCost(globalRoom), `the global budget MAX_TOTAL_COST ($${usd(globalRoom)} left)`, 'shared', {
+    instanceId: null,
+    kind: 'cost',
+    limit: input.global.budgetNanos,
+    spent: input.global.spentNanos,
+  });
   return best;
 }
 

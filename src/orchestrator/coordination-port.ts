@@ -1,5 +1,4 @@
 import type { CoordinationPort, ParticipantInfo, TurnOutcome } from '../coordination/types.js';
-import type { AskPermission } from '../backends/backend.js';
 import type { SendInput } from '../domain/inputs.js';
 import type { ProgressReport } from '../tasks/task-registry.js';
 import { journalEntry, type Replay } from '../tasks/turn-journal.js';
@@ -19,7 +18,14 @@ export interface TeamAccess {
  * instance tree. Every turn is reported to the run's task: its participant working, then done (with its
  * tokens) or failed.
  */
-export function coordinationPort(team: TeamAccess, report: (update: ProgressReport) => void, askPermission?: AskPermission, replay?: Replay): CoordinationPort {
+export function coordinationPort(
+  team: TeamAccess,
+  report: (update: ProgressReport) => void,
+  /** The run's caller: who answers permission asks and budget questions of every participant's turn. */
+  asks: Pick<SendOptions, 'askPermission' | 'askBudget'> = {},
+  replay?: Replay,
+): CoordinationPort {
+  const { askPermission, askBudget } = asks;
   const info = (s: InstanceView): ParticipantInfo => ({ instance_id: s.instance_id, name: s.name, role: s.role });
   return {
     async send(instanceId: string, message: string, signal: AbortSignal): Promise<TurnOutcome> {
@@ -32,12 +38,20 @@ export function coordinationPort(team: TeamAccess, report: (update: ProgressRepo
       report({ participant: { instance_id: instanceId, state: 'working' } });
       let r: SendResult;
       try {
-        r = await team.send({ instance_id: instanceId, message }, { signal, ...(askPermission ? { askPermission } : {}) });
+        r = await team.send({ instance_id: instanceId, message }, { signal, ...(askPermission ? { askPermission } : {}), ...(askBudget ? { askBudget } : {}) });
       } catch (error) {
         report({ participant: { instance_id: instanceId, state: 'failed' } });
         throw error;
       }
-      const outcome: TurnOutcome = { instance_id: r.instance_id, reply: r.reply, usage: r.usage, cost_usd: r.cost_usd, duration_ms: r.duration_ms };
+      const outcome: TurnOutcome = {
+        instance_id: r.instance_id,
+        reply: r.reply,
+        usage: r.usage,
+        cost_usd: r.cost_usd,
+        duration_ms: r.duration_ms,
+        evidence: r.evidence,
+        ...(r.verification ? { verification: r.verification } : {}),
+      };
       report({ addTokens: r.usage.total_tokens, participant: { instance_id: instanceId, state: 'done', tokens: r.usage.total_tokens }, journal: journalEntry(instanceId, message, outcome) });
       return outcome;
     },

@@ -1,4 +1,5 @@
 import type { AskPermission } from '../backends/backend.js';
+import type { AskBudget } from '../budget-ask/budget-question.js';
 import { runCoordination } from '../coordination/run-coordination.js';
 import type { CoordinationRequest, CoordinationType } from '../coordination/types.js';
 import { OrchestratorError } from '../domain/errors.js';
@@ -23,6 +24,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   readonly report?: (update: ProgressReport) => void;
   readonly askPermission?: AskPermission;
+  /** Asks the caller's client to raise a budget that refuses a participant's model call. */
+  readonly askBudget?: AskBudget;
   /** A resumed run's finished turns, reused instead of asked again (src/resume). */
   readonly replay?: Replay;
 }
@@ -71,7 +74,7 @@ export async function runPlan(k: Kernel, team: TeamAccess, plan: CoordinationPla
   k.log.info({ type: plan.type, participants: plan.request.participantIds, coordinatorId: plan.request.coordinatorId }, 'coordination started');
   report({ participants: [...(plan.request.coordinatorId !== undefined ? [plan.request.coordinatorId] : []), ...plan.request.participantIds] });
   const result = await runCoordination(plan.type, plan.request, {
-    port: coordinationPort(team, report, options.askPermission, options.replay),
+    port: coordinationPort(team, report, options, options.replay),
     signal,
     maxConcurrency: k.config.coordinationConcurrency,
     progress: (u) => report({ message: u.message, ...(u.completedTurns !== undefined ? { completedTurns: u.completedTurns } : {}), ...(u.totalTurns !== undefined ? { totalTurns: u.totalTurns } : {}) }),

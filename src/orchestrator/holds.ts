@@ -1,13 +1,17 @@
 import type { CallHold, HoldRequest, SettledCall } from '../backends/call-budget.js';
+import { BudgetAsks } from '../budget-ask/budget-asks.js';
+import { raiseHint, type AskBudget } from '../budget-ask/budget-question.js';
+import { GlobalBudget } from '../budget-ask/global-budget.js';
+import { DEFAULTS } from '../config/defaults.js';
 import { OrchestratorError } from '../domain/errors.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { isLive, type InstanceRecord } from '../domain/instance.js';
 import type { Usage } from '../domain/usage.js';
 import { cacheSavingsNanos } from '../pricing/cache-savings.js';
-import { costNanos, findPrice, usdToNanos } from '../pricing/cost.js';
+import { costNanos, findPrice } from '../pricing/cost.js';
 import type { PriceTable } from '../pricing/price-table.js';
 import type { Hold, Store, Tx } from '../store/store.js';
-import { holdRates, planHold, type Binding, type HoldRates } from './budget.js';
+import { holdRates, planHold, type Binding, type HoldPlan, type HoldRates } from './budget.js';
 import type { EventBus } from './events.js';
 
 export interface HoldsDeps {
@@ -18,7 +22,13 @@ export interface HoldsDeps {
   readonly now: () => number;
   /** This server: holds it leaves behind when it dies are released by recovery. */
   readonly owner: string;
-  readonly settings: { readonly maxOutputTokens: number; readonly minOutputTokens: number; readonly maxTotalCostUsd: number };
+  readonly settings: {
+    readonly maxOutputTokens: number;
+    readonly minOutputTokens: number;
+    readonly maxTotalCostUsd: number;
+    /** How long a question to raise a spent budget waits (default BUDGET_ASK_TIMEOUT_SECONDS's). */
+    readonly budgetAskTimeoutSeconds?: number;
+  };
   /** How often a call waiting for budget looks again, for holds released by other servers on the store. */
   readonly pollMs: number;
   /** Told when a settlement or release could not be written yet (it is kept and written again later). */
@@ -47,21 +57,32 @@ export class Holds {
   readonly #waiters = new Set<() => void>();
   /** Settlements and releases the store refused every time so far: written again by the health check. */
   readonly #deferred = new Map<string, (tx: Tx) => Promise<void>>();
+  /** The global budget calls are held against: MAX_TOTAL_COST, plus raises users agreed to on this server. */
+  readonly global: GlobalBudget;
+  readonly #asks: BudgetAsks;
 
   constructor(deps: HoldsDeps) {
     this.#deps = deps;
+    this.global = new GlobalBudget(deps.settings.maxTotalCostUsd);
+    const timeoutSeconds = deps.settings.budgetAskTimeoutSeconds ?? DEFAULTS.budgetAskTimeoutSeconds;
+    this.#asks = new BudgetAsks({ store: deps.store, events: deps.events, global: this.global, now: deps.now, timeoutMs: timeoutSeconds * 1000 });
   }
 
   /**
    * Waits (abortably) for a hold for one call of `instanceId`; throws `limit_exceeded` with its binding when it
    * can't fit. `withGrant` runs in the transaction that grants the hold (a turn's start is written with its
-   * first hold); if it throws, the hold is not taken.
+   * first hold); if it throws, the hold is not taken. With `ask`, a refusal first asks whether to raise the
+   * spent budget: raised, the hold is tried again (nothing was paid for the refused call); not, it throws.
    */
   async acquire(
     instanceId: string,
     request: HoldRequest,
     signal: AbortSignal,
-    options: { readonly onSettled?: (charge: CallCharge) => void; readonly withGrant?: (tx: Tx, instance: InstanceRecord) => Promise<void> } = {},
+    options: {
+      readonly onSettled?: (charge: CallCharge) => void;
+      readonly withGrant?: (tx: Tx, instance: InstanceRecord) => Promise<void>;
+      readonly ask?: AskBudget;
+    } = {},
   ): Promise<CallHold> {
     const { store, prices, settings } = this.#deps;
     const wanted = Math.max(1, Math.min(settings.maxOutputTokens, request.maxTokens ?? settings.maxOutputTokens));
@@ -79,7 +100,7 @@ export class Holds {
         const totals = await tx.totals();
         const plan = planHold({
           chain,
-          global: { budgetNanos: usdToNanos(settings.maxTotalCostUsd), spentNanos: totals.costNanos, heldNanos: totals.heldNanos },
+          global: { budgetNanos: this.global.nanos, spentNanos: totals.costNanos, heldNanos: totals.heldNanos },
           // A call may ask for another model than the instance's (an agent's subagent): the dearer one prices its
           // hold, as the settlement will price it (an unpriced one is priced as the instance's model).
           rates: dearer(holdRates(prices, self.model), request.model !== undefined ? holdRates(prices, request.model) : null),
@@ -87,15 +108,22 @@ export class Holds {
           wantedMaxTokens: wanted,
           minOutputTokens: settings.minOutputTokens,
         });
-        if (plan.kind !== 'grant') return { plan };
+        if (plan.kind !== 'grant') return { plan, self };
         const hold: Hold = { id: this.#deps.ids('hold'), instanceId, chain: chain.map((r) => r.id), owner: this.#deps.owner, tokens: plan.tokens, nanos: plan.nanos, createdAt: this.#deps.now() };
         await tx.addHold(hold);
         await options.withGrant?.(tx, self);
-        return { plan, hold, model: self.model };
+        return { plan, hold, model: self.model, self };
       });
       const { plan } = outcome;
       if (plan.kind === 'grant' && outcome.hold) return new GrantedHold(this, outcome.hold, plan.maxTokens, outcome.model ?? '', options.onSettled);
-      if (plan.kind === 'refuse') throw new OrchestratorError('limit_exceeded', plan.reason, { binding: plan.binding satisfies Binding });
+      if (plan.kind === 'refuse') {
+        if (!options.ask) throw refusal(plan, instanceId);
+        const asked = await this.#asks.ask(outcome.self, plan.budget, options.ask, signal);
+        if (asked.raised) continue;
+        // Cancelled while asking: the loop's top says so.
+        if (signal.aborted) continue;
+        throw refusal(plan, instanceId, asked.why);
+      }
       waitingSince ??= this.#deps.now();
       await this.#nextRelease(signal);
     }
@@ -202,6 +230,17 @@ export class Holds {
       { budget_wait: true },
     );
   }
+}
+
+/** A refused hold: `limit_exceeded` naming the spent budget, how to raise it, and why it was not raised when asked. */
+function refusal(plan: Extract<HoldPlan, { kind: 'refuse' }>, instanceId: string, notRaised?: string): OrchestratorError {
+  const { budget } = plan;
+  const asked = notRaised === undefined ? '' : ` It was not raised: ${notRaised}.`;
+  return new OrchestratorError('limit_exceeded', `${plan.reason}${asked} ${raiseHint(budget, instanceId)}`, {
+    binding: plan.binding satisfies Binding,
+    budget: { instance_id: budget.instanceId, kind: budget.kind, limit: budget.limit, spent: budget.spent, needed: budget.needed },
+    ...(notRaised === undefined ? {} : { not_raised: notRaised }),
+  });
 }
 
 /** Rates that cover either model's price. */

@@ -4,10 +4,15 @@ import { expiresAtMs } from '../domain/lifetime.js';
 import { totalTokens } from '../domain/usage.js';
 import { nanosToUsd } from '../pricing/cost.js';
 
-/** The limit an instance is at or past, if any: the reason it must be (or has been) terminated for. */
-export function breachedLimit(record: InstanceRecord, nowMs: number): TransitionReason | null {
-  if (totalTokens(record.usage) >= record.limits.maxTotalTokens) return 'limit:tokens';
-  if (record.limits.maxCostNanos !== null && record.costNanos !== null && record.costNanos >= record.limits.maxCostNanos) return 'limit:cost';
+/**
+ * The limit an instance is at or past, if any: the reason it must be (or has been) terminated for. With
+ * `askable` (its caller's client can be asked to raise a spent budget) its own spend limits don't end it:
+ * the hold of its next call asks instead.
+ */
+export function breachedLimit(record: InstanceRecord, nowMs: number, options: { readonly askable?: boolean } = {}): TransitionReason | null {
+  const spendCounts = options.askable !== true;
+  if (spendCounts && totalTokens(record.usage) >= record.limits.maxTotalTokens) return 'limit:tokens';
+  if (spendCounts && record.limits.maxCostNanos !== null && record.costNanos !== null && record.costNanos >= record.limits.maxCostNanos) return 'limit:cost';
   if (nowMs >= expiresAtMs(record)) return 'timeout';
   return null;
 }

@@ -78,6 +78,6 @@ export async function totals(k: Kernel): Promise<GlobalTotals> {
     unpriced_instances: t.unpriced,
     cache_savings_usd: nanosToUsd(t.cacheSavingsNanos) ?? 0,
     in_flight_cost_usd: nanosToUsd(t.heldNanos) ?? 0,
-    max_total_cost_usd: k.config.maxTotalCostUsd,
+    max_total_cost_usd: k.holds.global.usd,
   };
 }

@@ -84,7 +84,7 @@ export async function spawnInstance(k: Kernel, raw: SpawnInput): Promise<SpawnRe
   await k.store.transaction(async (tx) => {
     const totals = await tx.totals();
     assertSpawnCapacity(totals.live, k.config.maxInstances);
-    assertGlobalBudget(totals.costNanos, usdToNanos(k.config.maxTotalCostUsd));
+    assertGlobalBudget(totals.costNanos, k.holds.global.nanos);
     if (parent) assertCanHaveChild(await findInstance(tx, parent.id), await tx.countLiveChildren(parent.id), k.config);
     await tx.insertInstance(record);
     await tx.acquireLease(id, k.owner.id, k.clock.now(), k.leaseMs);

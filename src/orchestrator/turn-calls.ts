@@ -1,4 +1,5 @@
 import type { CallBudget, CallHold, HoldRequest } from '../backends/call-budget.js';
+import type { AskBudget } from '../budget-ask/budget-question.js';
 import { addUsage, ZERO_USAGE, type Usage } from '../domain/usage.js';
 import { addCost } from '../pricing/cost.js';
 import type { CallCharge, Holds } from './holds.js';
@@ -20,6 +21,8 @@ export class TurnCalls implements CallBudget {
     private readonly holds: Holds,
     private readonly instanceId: string,
     first: { hold: CallHold; promptTokens: number },
+    /** Asks the caller's client to raise a budget that refuses a later call of the turn (its agent's, a delegation round's). */
+    private readonly ask?: AskBudget,
   ) {
     this.#first = first;
   }
@@ -41,7 +44,7 @@ export class TurnCalls implements CallBudget {
       // The call's prompt is bigger than the first hold was taken for: hold it afresh.
       await first.hold.release();
     }
-    return this.holds.acquire(this.instanceId, request, signal, { onSettled: this.record });
+    return this.holds.acquire(this.instanceId, request, signal, { onSettled: this.record, ...(this.ask ? { ask: this.ask } : {}) });
   }
 
   /** Frees the first hold if no call used it (the turn failed before its first model call). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { coordinateInputSchema } from '../domain/inputs.js';
+import { progressActivity, workingParticipants } from '../liveness/progress-activity.js';
 import { runWithWait } from '../tasks/run-with-wait.js';
 import { costOutput, taskHandleOutput, usageOutput } from './output-schemas.js';
 import { defineTool } from './tool-definition.js';
@@ -14,6 +15,7 @@ const coordinationOutput = z
     usage: usageOutput,
     cost_usd: costOutput,
     final_answer: z.string().nullable(),
+    evidence: z.looseObject({ verified: z.number(), unverified: z.number() }).describe('what the agents did, per participant and summed'),
   })
   .describe('plus per-type detail: results, synthesis, plan, subtasks, proposals, rounds, votes, decision');
 
@@ -33,10 +35,17 @@ export const coordinateInstancesTool = defineTool({
       orchestrator.tasks,
       'coordinate',
       `${plan.type} run with ${plan.request.participantIds.length} participants`,
-      (signal, report) => orchestrator.runCoordination(plan, { signal, report, ...(context.askPermission ? { askPermission: context.askPermission } : {}) }),
+      (signal, report) =>
+        orchestrator.runCoordination(plan, {
+          signal,
+          report,
+          ...(context.askPermission ? { askPermission: context.askPermission } : {}),
+          ...(context.askBudget ? { askBudget: context.askBudget } : {}),
+        }),
       context,
       plan.waitSeconds,
       { tool: 'coordinate_instances', arguments: raw },
+      progressActivity(orchestrator, workingParticipants),
     );
   },
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { sendInputSchema } from '../domain/inputs.js';
+import { progressActivity } from '../liveness/progress-activity.js';
 import { runWithWait } from '../tasks/run-with-wait.js';
-import { costOutput, taskHandleOutput, usageOutput } from './output-schemas.js';
+import { costOutput, evidenceOutput, taskHandleOutput, usageOutput, verificationOutput } from './output-schemas.js';
 import { defineTool } from './tool-definition.js';
 
 const sendOutput = z.strictObject({
@@ -23,6 +24,8 @@ const sendOutput = z.strictObject({
   permission_denials: z.array(z.looseObject({})).optional().describe('claude-code'),
   agent_cost_usd: z.number().optional().describe('claude-code'),
   tool_calls: z.array(z.looseObject({})).optional().describe('delegation calls made'),
+  evidence: evidenceOutput,
+  verification: verificationOutput.optional(),
   warnings: z.array(z.string()),
 });
 
@@ -47,6 +50,7 @@ export const sendToInstanceTool = defineTool({
           // A send handed to the node hosting a claude-code instance says where it is.
           onProgress: (message) => report({ message }),
           ...(context.askPermission ? { askPermission: context.askPermission } : {}),
+          ...(context.askBudget ? { askBudget: context.askBudget } : {}),
         });
         report({ message: 'reply received', completedTurns: 1, totalTurns: 1, addTokens: result.usage.total_tokens });
         return result;
@@ -54,6 +58,7 @@ export const sendToInstanceTool = defineTool({
       context,
       input.wait_seconds,
       { tool: 'send_to_instance', arguments: raw },
+      progressActivity(orchestrator, () => [input.instance_id]),
     );
   },
 });

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AskPermission } from '../backends/backend.js';
+import type { AskBudget } from '../budget-ask/budget-question.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 
 /** Per-call context a transport may provide. */
@@ -10,6 +11,8 @@ export interface ToolContext {
   readonly onProgress?: (update: { progress: number; total?: number; message: string }) => void;
   /** Present when the client can answer an agent's permission asks (MCP elicitation). */
   readonly askPermission?: AskPermission;
+  /** Present when the client can be asked to raise a spent budget (MCP elicitation). */
+  readonly askBudget?: AskBudget;
 }
 
 /** One tool: the single definition MCP, REST and the docs are generated from. */

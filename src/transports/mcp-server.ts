@@ -3,6 +3,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import { mcpInputSchema, mcpOutputSchema } from '../tools/output-check.js';
 import { executeTool, TOOLS } from '../tools/registry.js';
+import { elicitBudget } from './elicit-budget.js';
 import { elicitPermission } from './elicit-permission.js';
 import { registerConversationResources, type ResourcePush } from './mcp-resources.js';
 import { VERSION } from '../version.js';
@@ -59,12 +60,14 @@ export function createMcpServer(source: OrchestratorSource, options: { readonly 
                 void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...update } }).catch(() => undefined);
         let open = true;
         const askPermission = elicitPermission(server, ctx, () => open);
+        const askBudget = elicitBudget(server, ctx, () => open);
         try {
           return (
             await executeTool(await orchestrator(), tool.name, args, {
               signal: ctx.mcpReq.signal,
               ...(onProgress ? { onProgress } : {}),
               ...(askPermission ? { askPermission } : {}),
+              ...(askBudget ? { askBudget } : {}),
             })
           ).result;
         } finally {

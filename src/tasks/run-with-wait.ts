@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../config/defaults.js';
 import { OrchestratorError } from '../domain/errors.js';
+import type { ProgressActivity } from '../liveness/progress-activity.js';
 import type { ToolContext } from '../tools/tool-definition.js';
 import type { ProgressReport, TaskKind, TaskRegistry, TaskSnapshot } from './task-registry.js';
 
@@ -34,11 +35,13 @@ export async function runWithWait(
   context: ToolContext,
   waitSeconds: number | undefined,
   request: unknown = null,
+  /** Adds what the task's instances are doing to each progress notification (and sends one when it changes). */
+  activity?: ProgressActivity,
 ): Promise<object> {
   const started = tasks.start(kind, label, work, request, { publish: false });
   const id = started.task_id;
   const waitMs = waitSeconds !== undefined ? waitSeconds * 1000 : context.onProgress ? Number.POSITIVE_INFINITY : DEFAULTS.waitSeconds * 1000;
-  const stopWatching = watchProgress(tasks, id, context);
+  const stopWatching = watchProgress(tasks, id, context, activity);
   // A client that gives up on its request (cancels it) stops the work too: nobody holds the task id yet.
   const onAbort = () => void tasks.cancel(id, 'The client cancelled the request.');
   context.signal?.addEventListener('abort', onAbort, { once: true });
@@ -62,17 +65,26 @@ export function settle(snapshot: TaskSnapshot): object {
 }
 
 /** Forwards task progress to the client as MCP progress notifications, with a heartbeat while it is quiet. */
-function watchProgress(tasks: TaskRegistry, id: string, context: ToolContext): () => void {
+function watchProgress(tasks: TaskRegistry, id: string, context: ToolContext, activity: ProgressActivity | undefined): () => void {
   const onProgress = context.onProgress;
   if (!onProgress) return () => undefined;
   let count = 0;
   const send = (snapshot: TaskSnapshot) => {
     count += 1;
     const p = snapshot.progress;
-    const text = `${p.message} (turns ${p.completed_turns}${p.total_turns !== null ? `/${p.total_turns}` : ''}, ${p.tokens} tokens)`;
+    const doing = snapshot.state === 'working' ? activity?.describe(snapshot) : undefined;
+    const text = `${p.message} (turns ${p.completed_turns}${p.total_turns !== null ? `/${p.total_turns}` : ''}, ${p.tokens} tokens)${doing !== undefined ? ` · ${doing}` : ''}`;
     onProgress({ progress: count, ...(p.total_turns !== null ? { total: Math.max(p.total_turns, count) } : {}), message: text });
   };
   const unsubscribe = tasks.subscribe(id, send);
+  const unfollow =
+    activity?.follow(
+      () => tasks.local(id),
+      () => {
+        const snapshot = tasks.local(id);
+        if (snapshot) send(snapshot);
+      },
+    ) ?? (() => undefined);
   const heartbeat = setInterval(() => {
     const snapshot = tasks.local(id);
     if (snapshot) send(snapshot);
@@ -80,6 +92,7 @@ function watchProgress(tasks: TaskRegistry, id: string, context: ToolContext): (
   heartbeat.unref();
   return () => {
     unsubscribe();
+    unfollow();
     clearInterval(heartbeat);
   };
 }

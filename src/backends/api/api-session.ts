@@ -89,6 +89,7 @@ export class ApiSession implements Session {
         messages.push({ role: 'assistant', content: final.content as Anthropic.ContentBlockParam[] });
         const results: Anthropic.ToolResultBlockParam[] = [];
         for (const use of uses) {
+          options.onEvent?.({ type: 'activity', activity: 'running_tool', tool: use.name });
           const executed = await (options.executeTool as NonNullable<TurnOptions['executeTool']>)(use.name, use.input, options.signal);
           toolCalls.push({ name: use.name, input: use.input, isError: executed.isError, result: executed.content.slice(0, RECORDED_RESULT_CHARS) });
           results.push({ type: 'tool_result', tool_use_id: use.id, content: executed.content, is_error: executed.isError });

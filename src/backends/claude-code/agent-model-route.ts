@@ -1,5 +1,6 @@
 import { OrchestratorError } from '../../domain/errors.js';
 import { captureContext, type Context } from '../../observability/tracing.js';
+import type { BackendEvent } from '../backend.js';
 import type { CallBudget, CallHold, HoldRequest } from '../call-budget.js';
 import type { ModelProxy } from './model-proxy.js';
 
@@ -12,7 +13,7 @@ export class AgentModelRoute {
   /** The agent's ANTHROPIC_API_KEY: good only at the proxy, and only while the session lasts. */
   readonly token: string;
   readonly #proxy: ModelProxy;
-  #turn: { readonly calls: CallBudget; readonly signal: AbortSignal; readonly trace: Context; refused: boolean } | undefined;
+  #turn: { readonly calls: CallBudget; readonly signal: AbortSignal; readonly trace: Context; readonly onEvent: ((event: BackendEvent) => void) | undefined; refused: boolean; stalls: number } | undefined;
 
   constructor(proxy: ModelProxy, instanceId: string, stopAgent: () => void) {
     this.#proxy = proxy;
@@ -31,6 +32,14 @@ export class AgentModelRoute {
         stopAgent();
       },
       traceContext: () => this.#turn?.trace,
+      // The proxy cut a silent call: the agent's client retries it, so it counts as a retry of this turn.
+      onStalled: () => {
+        const turn = this.#turn;
+        if (!turn) return;
+        turn.stalls += 1;
+        turn.onEvent?.({ type: 'activity', activity: 'stalled' });
+        turn.onEvent?.({ type: 'retry', retry: turn.stalls, afterMs: 0, reason: 'stalled' });
+      },
     });
   }
 
@@ -40,8 +49,8 @@ export class AgentModelRoute {
   }
 
   /** A turn starts: the agent's model calls are held against its budget, aborted with it, and traced under its span (the context it starts in). */
-  begin(calls: CallBudget, signal: AbortSignal): void {
-    this.#turn = { calls, signal, trace: captureContext(), refused: false };
+  begin(calls: CallBudget, signal: AbortSignal, onEvent?: (event: BackendEvent) => void): void {
+    this.#turn = { calls, signal, trace: captureContext(), onEvent, refused: false, stalls: 0 };
   }
 
   /** The turn is over; says whether the budget refused one of its calls. */

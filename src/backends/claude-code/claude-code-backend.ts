@@ -29,6 +29,8 @@ export interface ClaudeCodeBackendOptions {
   readonly owner?: ProcessIdentity;
   readonly logger?: Logger;
   readonly now?: () => number;
+  /** An agent's model call whose upstream sends nothing this long is cut; its client retries (default STALL_TIMEOUT_SECONDS's). */
+  readonly stallTimeoutSeconds?: number;
 }
 
 /**
@@ -66,7 +68,7 @@ export class ClaudeCodeBackend implements Backend {
   /** The model proxy the agents call: it holds each call against the turn's budgets and adds the real credential. */
   #modelProxy(): Promise<ModelProxy> {
     if (!this.#proxy) {
-      const starting = ModelProxy.start({ upstream: this.#credentials, logger: this.#log });
+      const starting = ModelProxy.start({ upstream: this.#credentials, logger: this.#log, stallMs: (this.#options.stallTimeoutSeconds ?? DEFAULTS.stallTimeoutSeconds) * 1000 });
       // A proxy that failed to start is tried again by the next agent.
       starting.catch(() => {
         if (this.#proxy === starting) this.#proxy = undefined;
@@ -181,6 +183,7 @@ export function claudeCodeBackendFromConfig(config: Config, logger: Logger): Cla
     baseUrl: config.baseUrl,
     workspaceDir: config.workspaceDir,
     executable: config.claudeCodeExecutable,
+    stallTimeoutSeconds: config.stallTimeoutSeconds,
     timings: {
       idleMs: config.claudeCodeIdleSeconds * 1000,
       permissionTimeoutMs: secondsToTimerMs(config.approvalTimeoutSeconds),

@@ -4,6 +4,7 @@ import type { Logger } from '../../observability/logger.js';
 import { sendApiError } from './proxy-http.js';
 import type { UsageReader } from './sse-usage.js';
 import { replyHeaders } from './upstream-headers.js';
+import { StreamStalledError, watchForStall, type StallWatchdog } from '../../liveness/stall-watchdog.js';
 
 /** One request as it goes upstream. */
 export interface UpstreamCall {
@@ -15,6 +16,12 @@ export interface UpstreamCall {
   readonly signal: AbortSignal;
 }
 
+/** A reply from upstream that sends nothing for `stallMs` (no header, no byte) is cut, and `onStall` told. */
+export interface StallWatch {
+  readonly stallMs: number;
+  readonly onStall: (silentMs: number) => void;
+}
+
 /** Chooses a reader for a reply's usage from its status and content type; undefined reads none. */
 export type UsageTap = (status: number, contentType: string) => UsageReader | undefined;
 
@@ -24,6 +31,8 @@ export type ForwardOutcome =
   | { readonly kind: 'completed'; readonly status: number }
   /** The reply started but stopped early: upstream cut it, the agent hung up, or our signal aborted. */
   | { readonly kind: 'cut'; readonly status: number; readonly reason: string }
+  /** Upstream went silent past the stall limit: the call was aborted (the agent's client retries it). */
+  | { readonly kind: 'stalled'; readonly status: number | null; readonly reason: string }
   /** No reply came from upstream at all. */
   | { readonly kind: 'unreachable'; readonly reason: string };
 
@@ -37,6 +46,32 @@ export async function forwardCall(
   res: ServerResponse,
   fetchFn: typeof fetch,
   tap: UsageTap,
+  stall?: StallWatch,
+): Promise<ForwardOutcome> {
+  // The stall watchdog aborts only this call's upstream request; the agent's connection is answered below.
+  const silent = new AbortController();
+  let stalled: StreamStalledError | undefined;
+  const watchdog = stall
+    ? watchForStall(stall.stallMs, (silentMs) => {
+        stalled = new StreamStalledError(silentMs);
+        silent.abort(stalled);
+        stall.onStall(silentMs);
+      })
+    : undefined;
+  try {
+    return await forward({ ...call, signal: AbortSignal.any([call.signal, silent.signal]) }, res, fetchFn, tap, watchdog, () => (call.signal.aborted ? undefined : stalled));
+  } finally {
+    watchdog?.stop();
+  }
+}
+
+async function forward(
+  call: UpstreamCall,
+  res: ServerResponse,
+  fetchFn: typeof fetch,
+  tap: UsageTap,
+  watchdog: StallWatchdog | undefined,
+  stalled: () => StreamStalledError | undefined,
 ): Promise<ForwardOutcome> {
   let response: Response;
   try {
@@ -46,11 +81,18 @@ export async function forwardCall(
     response = await fetchFn(call.url, init);
   } catch (error) {
     const reason = describe(error);
+    const silence = stalled();
+    if (silence) {
+      // Nothing reached the agent yet: an overloaded answer its client retries, as the API's own would be.
+      sendApiError(res, 529, 'overloaded_error', `claude-orchestrator cut a model call that got no answer: ${silence.message}`, true);
+      return { kind: 'stalled', status: null, reason: silence.message };
+    }
     if (call.signal.aborted) res.destroy();
     // 502 without x-should-retry: the agent's SDK retries it as it would a failing API.
     else sendApiError(res, 502, 'api_error', `claude-orchestrator could not reach the model API: ${reason}`, true);
     return { kind: 'unreachable', reason };
   }
+  watchdog?.touch();
   const reader = tap(response.status, response.headers.get('content-type') ?? '');
   if (!res.destroyed) {
     res.writeHead(response.status, replyHeaders(response));
@@ -60,6 +102,7 @@ export async function forwardCall(
   try {
     if (response.body !== null) {
       for await (const chunk of response.body) {
+        watchdog?.touch();
         reader?.push(chunk);
         if (!res.write(chunk)) await once(res, 'drain', { signal: call.signal });
       }
@@ -69,6 +112,8 @@ export async function forwardCall(
   } catch (error) {
     // Cut the agent's connection too: a cleanly ended body would pass a truncated reply off as whole.
     res.destroy();
+    const silence = stalled();
+    if (silence) return { kind: 'stalled', status: response.status, reason: silence.message };
     return { kind: 'cut', status: response.status, reason: describe(error) };
   }
 }

@@ -25,6 +25,8 @@ export interface AgentRoute {
   onRefused(error: OrchestratorError): void;
   /** The trace context of the agent's running turn: its calls' spans are children of that turn's span. */
   traceContext?(): Context | undefined;
+  /** A model call's upstream went silent past the stall limit and was cut (the agent's client retries it). */
+  onStalled?(silentMs: number): void;
 }
 
 export interface ModelProxyOptions {
@@ -36,6 +38,8 @@ export interface ModelProxyOptions {
   readonly now?: () => number;
   /** The fetch that reaches upstream; default the global one (undici). */
   readonly fetch?: typeof fetch;
+  /** A model call whose upstream sends nothing this long is cut (STALL_TIMEOUT_SECONDS); default none. */
+  readonly stallMs?: number;
 }
 
 const TOKEN_PREFIX = 'orch-agent-';
@@ -52,6 +56,7 @@ export class ModelProxy {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #fetch: typeof fetch;
+  readonly #stallMs: number | undefined;
   readonly #routes = new Map<string, AgentRoute>();
   /** Every request being handled, by the controller that aborts it, so close() can end them all. */
   readonly #inFlight = new Map<AbortController, Promise<void>>();
@@ -63,6 +68,7 @@ export class ModelProxy {
     this.#logger = options.logger ?? silentLogger();
     this.#now = options.now ?? (() => performance.now());
     this.#fetch = options.fetch ?? fetch;
+    this.#stallMs = options.stallMs;
     this.#server = createServer((req, res) => this.#accept(req, res));
   }
 
@@ -180,11 +186,18 @@ export class ModelProxy {
     let reader: UsageReader | undefined;
     try {
       const body = JSON.stringify(cappedBody(parsed.body, hold.maxTokens));
-      const outcome = await forwardCall({ ...call, body }, res, this.#fetch, (status, contentType) => {
-        // Only a successful reply carries usage the API bills; an error status is charged nothing.
-        reader = status >= 200 && status < 300 ? usageReaderFor(contentType) : undefined;
-        return reader;
-      });
+      const stall = this.#stallMs === undefined ? undefined : { stallMs: this.#stallMs, onStall: (silentMs: number) => this.#stalled(route, silentMs) };
+      const outcome = await forwardCall(
+        { ...call, body },
+        res,
+        this.#fetch,
+        (status, contentType) => {
+          // Only a successful reply carries usage the API bills; an error status is charged nothing.
+          reader = status >= 200 && status < 300 ? usageReaderFor(contentType) : undefined;
+          return reader;
+        },
+        stall,
+      );
       logOutcome(this.#logger, '/v1/messages', outcome);
       spanOutcome(span, outcome);
     } finally {
@@ -202,6 +215,15 @@ export class ModelProxy {
       else await hold.settle({ usage: seen.usage, model: seen.model ?? requestedModel ?? 'unknown', durationMs: Math.max(0, Math.round(durationMs)) });
     } catch (error) {
       this.#logger.error({ err: errorMessage(error), settled: seen !== undefined }, 'model proxy: closing a hold failed');
+    }
+  }
+
+  #stalled(route: AgentRoute, silentMs: number): void {
+    this.#logger.warn({ silentMs: Math.round(silentMs) }, 'model proxy: upstream went silent past STALL_TIMEOUT_SECONDS; the call was cut');
+    try {
+      route.onStalled?.(silentMs);
+    } catch (failure) {
+      this.#logger.error({ err: errorMessage(failure) }, 'model proxy: onStalled failed');
     }
   }
 
@@ -223,8 +245,9 @@ export class ModelProxy {
 function spanOutcome(span: Span, outcome: ForwardOutcome): void {
   if (outcome.kind === 'unreachable') markFailedAs(span, 'unreachable', outcome.reason);
   else if (outcome.kind === 'cut') markFailedAs(span, 'cut', outcome.reason);
+  else if (outcome.kind === 'stalled') markFailedAs(span, 'stalled', outcome.reason);
   else if (outcome.status >= 400) markFailedAs(span, String(outcome.status), `The API answered ${outcome.status}.`);
-  if (outcome.kind !== 'unreachable') span.setAttribute('http.response.status_code', outcome.status);
+  if (outcome.kind !== 'unreachable' && outcome.status !== null) span.setAttribute('http.response.status_code', outcome.status);
 }
 
 function usageReaderFor(contentType: string): UsageReader | undefined {

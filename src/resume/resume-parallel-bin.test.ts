@@ -1,9 +1,7 @@
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
-import { systemText } from '../simulator/request-text.js';
+import { bareEnv, startBin } from '../test-support/bin.js';
 import { CrashWorld, waitFor } from '../test-support/crash-world.js';
+import { CountingSimulator, settledTask, spawnNamed, storedTask } from './resume-fixture.js';
 
 /**
  * Runs that resume: `kill -9` of the real bin in the middle of a 4-participant parallel run, after two
@@ -13,77 +11,36 @@ import { CrashWorld, waitFor } from '../test-support/crash-world.js';
 
 type S = Record<string, any>;
 
-let sim: RunningSimulator;
-const calls = new Map<string, number>();
-let hold = true;
-let release = () => undefined as void;
-let gate = new Promise<void>((r) => (release = () => r()));
-
+let sim: CountingSimulator;
 beforeAll(async () => {
-  sim = await startSimulator({
-    script: [
-      {
-        match: { lastUser: 'FANOUT' },
-        reply: async (request) => {
-          const who = /AGENT-(\w+)/.exec(systemText(request))?.[1] ?? '?';
-          calls.set(who, (calls.get(who) ?? 0) + 1);
-          // The slow ones are held while the server dies; after the restart everyone answers at once.
-          if (hold && who.startsWith('slow')) await gate;
-          return `answer of ${who}`;
-        },
-      },
-    ],
-  });
+  sim = await CountingSimulator.start();
 });
 afterAll(async () => {
-  release();
   await sim.close();
 });
 
-function reset(): void {
-  calls.clear();
-  hold = true;
-  gate = new Promise<void>((r) => (release = () => r()));
-}
-
-/** The task as the store holds it (the server writes it as participants finish). */
-function storedTask(world: CrashWorld, id: string): S | undefined {
-  const db = new Database(join(world.workspace, 'orchestrator.db'), { readonly: true, fileMustExist: true });
-  try {
-    const row = db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as S | undefined;
-    return row ? { ...row, progress: JSON.parse(row['progress'] as string) } : undefined;
-  } finally {
-    db.close();
-  }
-}
-
 /** Spawns the four participants, starts the run, and kills the server once two finished (stored) and two are held. */
-async function crashMidFanout(world: CrashWorld): Promise<{ taskId: string; ids: string[] }> {
+async function crashMidFanout(world: CrashWorld): Promise<string> {
+  sim.reset();
   await world.start();
-  const ids: string[] = [];
-  for (const name of ['fast1', 'fast2', 'slow1', 'slow2']) {
-    ids.push((await world.ok('spawn_claude', { name, system_prompt: `You are AGENT-${name}.` }))['instance_id'] as string);
-  }
+  const ids = await spawnNamed(world, ['fast1', 'fast2', 'slow1', 'slow2']);
   const handle = await world.ok('coordinate_instances', { participant_ids: ids, task_description: 'FANOUT: name a colour', coordination_type: 'parallel', wait_seconds: 0 });
   expect(handle['state']).toBe('working');
   const taskId = handle['task_id'] as string;
-  await waitFor(() => sim.inFlight >= 2 && storedTask(world, taskId)?.['progress']?.['journal']?.length === 2, 'two participants finished (stored) and two held');
+  await waitFor(() => sim.sim.inFlight >= 2 && storedTask(world, taskId)?.['progress']?.['journal']?.length === 2, 'two participants finished (stored) and two held');
   await world.kill();
-  hold = false;
-  release();
-  return { taskId, ids };
+  sim.release();
+  expect(sim.counts()).toEqual({ fast1: 1, fast2: 1, slow1: 1, slow2: 1 });
+  return taskId;
 }
 
 describe('runs that resume after kill -9 of the real bin', () => {
   it('a 4-participant parallel run completes under the same task id; the two finished participants are not asked again', async () => {
-    reset();
-    const world = new CrashWorld(sim);
-    const { taskId } = await crashMidFanout(world);
-    expect(Object.fromEntries(calls)).toEqual({ fast1: 1, fast2: 1, slow1: 1, slow2: 1 });
+    const world = new CrashWorld(sim.sim);
+    const taskId = await crashMidFanout(world);
 
     await world.start();
-    let task: S = {};
-    await waitFor(async () => (task = await world.ok('get_task', { task_id: taskId }))['state'] !== 'working', 'the resumed task to end');
+    const task = await settledTask(world, taskId, waitFor);
     expect(task['state']).toBe('completed');
     const result = task['result'] as S;
     expect(result['success']).toBe(true);
@@ -94,26 +51,44 @@ describe('runs that resume after kill -9 of the real bin', () => {
       ['slow2', 'completed', 'answer of slow2'],
     ]);
     // The finished participants' model calls were not repeated; the interrupted ones ran again.
-    expect(Object.fromEntries(calls)).toEqual({ fast1: 1, fast2: 1, slow1: 2, slow2: 2 });
+    expect(sim.counts()).toEqual({ fast1: 1, fast2: 1, slow1: 2, slow2: 2 });
     expect(result['turns']).toBe(4);
     expect(task['progress']['participants'].map((p: S) => p['state'])).toEqual(['done', 'done', 'done', 'done']);
     expect(world.server?.stderr()).toContain('resumed a task left by a server that stopped');
-    // The interrupted turns stay in the conversation, marked; the model saw each message once.
+    // The interrupted turn stays in the conversation, marked (the model never sees it); the message was sent again.
     const slow = (result['results'] as S[])[2]?.['instance_id'] as string;
-    const output = await world.ok('get_instance_output', { instance_id: slow });
-    expect((output['messages'] as S[]).filter((m) => m['role'] === 'user').length).toBe(2);
+    const users = ((await world.ok('get_instance_output', { instance_id: slow }))['messages'] as S[]).filter((m) => m['role'] === 'user');
+    expect(users.map((m) => Boolean(m['failed']))).toEqual([true, false]);
     await world.stop();
   }, 60_000);
 
+  it('two servers started at once on the store: exactly one resumes the run, each interrupted participant runs once more', async () => {
+    const world = new CrashWorld(sim.sim);
+    const taskId = await crashMidFanout(world);
+    const env = bareEnv({ WORKSPACE_DIR: world.workspace, ANTHROPIC_API_KEY: 'sim', ANTHROPIC_BASE_URL: sim.sim.url, LOG_LEVEL: 'info', MAX_TOKENS_PER_INSTANCE: '10000000' });
+    const other = startBin(['--port', '0', '--host', '127.0.0.1'], env);
+    try {
+      await world.start();
+      await other.url;
+      const task = await settledTask(world, taskId, waitFor);
+      expect(task['state']).toBe('completed');
+      expect(sim.counts()).toEqual({ fast1: 1, fast2: 1, slow1: 2, slow2: 2 });
+      const resumedBy = [world.server?.stderr() ?? '', other.stderr()].filter((log) => log.includes('resumed a task left by a server that stopped'));
+      expect(resumedBy.length).toBe(1);
+    } finally {
+      other.child.kill('SIGTERM');
+      await other.exited;
+      await world.stop();
+    }
+  }, 60_000);
+
   it('RESUME_INTERRUPTED=false only marks it interrupted', async () => {
-    reset();
-    const world = new CrashWorld(sim, { RESUME_INTERRUPTED: 'false' });
-    const { taskId } = await crashMidFanout(world);
+    const world = new CrashWorld(sim.sim, { RESUME_INTERRUPTED: 'false' });
+    const taskId = await crashMidFanout(world);
     await world.start();
-    let task: S = {};
-    await waitFor(async () => (task = await world.ok('get_task', { task_id: taskId }))['state'] !== 'working', 'recovery to end the task');
+    const task = await settledTask(world, taskId, waitFor);
     expect(task['state']).toBe('interrupted');
-    expect(Object.fromEntries(calls)).toEqual({ fast1: 1, fast2: 1, slow1: 1, slow2: 1 });
+    expect(sim.counts()).toEqual({ fast1: 1, fast2: 1, slow1: 1, slow2: 1 });
     await world.stop();
   }, 60_000);
 });

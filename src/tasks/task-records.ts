@@ -12,7 +12,9 @@ export interface StoredExtras {
 
 /** A task as the store keeps it: its snapshot, the server running it, and the call that started it. */
 export function toStored(s: TaskSnapshot, owner: string, request: unknown, extras: StoredExtras = {}): StoredTask {
-  const journal = extras.journal && extras.journal.length > 0 ? { journal: extras.journal } : {};
+  // Kept while the task may still be resumed; a task that ended for good drops it (its result says it all).
+  const resumable = s.state === 'working' || s.state === 'interrupted';
+  const journal = resumable && extras.journal && extras.journal.length > 0 ? { journal: extras.journal } : {};
   const pending = extras.resumePending ? { resume_pending: true } : {};
   return {
     id: s.task_id,

@@ -63,6 +63,7 @@ export class BudgetAsks {
   async #question(asking: InstanceRecord, budget: SpentBudget, ask: AskBudget, withdrawn: AbortSignal): Promise<AskOutcome> {
     const { timeoutMs } = this.#deps;
     const question = budgetQuestion(budget, asking, await this.#holder(budget));
+    if (withdrawn.aborted) return { raised: false, why: 'the turn was cancelled' };
     const timeout = AbortSignal.timeout(timeoutMs);
     let answer: BudgetAnswer;
     let failure: string | undefined;
@@ -70,7 +71,7 @@ export class BudgetAsks {
       answer = await ask(question, AbortSignal.any([withdrawn, timeout]));
     } catch (error) {
       answer = { action: 'cancel' };
-      failure = timeout.aborted ? `nobody answered within ${Math.round(timeoutMs / 1000)} s (BUDGET_ASK_TIMEOUT_SECONDS)` : `the question failed (${errorMessage(error)})`;
+      failure = timeout.aborted ? `nobody answered within ${Math.ceil(timeoutMs / 1000)} s (BUDGET_ASK_TIMEOUT_SECONDS)` : `the question failed (${errorMessage(error)})`;
     }
     if (answer.action !== 'accept' || !(answer.add > 0)) {
       const why = failure ?? (answer.action === 'accept' ? 'the user asked to add nothing' : answer.action === 'decline' ? 'the user declined' : 'the user cancelled the question');

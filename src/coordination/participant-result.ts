@@ -5,8 +5,8 @@ import type { ParticipantInfo, ParticipantResult } from './types.js';
 export function participantResult(who: ParticipantInfo, attempt: TurnAttempt): ParticipantResult {
   const base = { instance_id: who.instance_id, name: who.name, role: who.role };
   if (attempt.status !== 'completed') return { ...base, status: attempt.status, error: attempt.error };
-  const { reply, usage, cost_usd, duration_ms } = attempt.outcome;
-  return { ...base, status: 'completed', reply, usage, cost_usd, duration_ms };
+  const { reply, usage, cost_usd, duration_ms, evidence, verification } = attempt.outcome;
+  return { ...base, status: 'completed', reply, usage, cost_usd, duration_ms, ...(evidence ? { evidence } : {}), ...(verification ? { verification } : {}) };
 }
 
 /** A participant that was not asked, and why: `skipped` by the pattern's rules, or `cancelled` by an abort. */

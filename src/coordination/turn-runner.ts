@@ -79,7 +79,7 @@ export class TurnRunner {
     try {
       release = await this.#slots.acquire(signal);
       const outcome = await this.#context.port.send(who.instance_id, message, signal);
-      this.#record(outcome);
+      this.#record(outcome, who);
       this.#finished(`${label(who)} ${done}`);
       return { status: 'completed', outcome };
     } catch (error) {
@@ -93,9 +93,9 @@ export class TurnRunner {
     }
   }
 
-  #record(outcome: TurnOutcome): void {
-    this.#tally = addTurn(this.#tally, outcome);
-    if (this.#parent) this.#parent.#record(outcome);
+  #record(outcome: TurnOutcome, who: ParticipantInfo): void {
+    this.#tally = addTurn(this.#tally, outcome, who);
+    if (this.#parent) this.#parent.#record(outcome, who);
   }
 
   #finished(message: string): void {

@@ -1,4 +1,6 @@
 import type { UsageView } from '../domain/usage.js';
+import type { RunEvidence } from '../evidence/evidence-sum.js';
+import type { Evidence, Verification } from '../evidence/types.js';
 
 /** Who takes part in a coordination run. */
 export interface ParticipantInfo {
@@ -14,6 +16,9 @@ export interface TurnOutcome {
   readonly usage: UsageView;
   readonly cost_usd: number | null;
   readonly duration_ms: number;
+  /** What the agent did (absent from a port that has none, e.g. a scripted fake). */
+  readonly evidence?: Evidence;
+  readonly verification?: Verification;
 }
 
 /**
@@ -60,6 +65,9 @@ export interface ParticipantResult {
   usage?: UsageView;
   cost_usd?: number | null;
   duration_ms?: number;
+  /** What the participant did in this turn, and whether it backs the reply (agents that work through tools). */
+  evidence?: Evidence;
+  verification?: Verification;
 }
 
 /** A validated request: ids exist and are live, the coordinator is not a participant, no duplicates. */
@@ -90,4 +98,6 @@ export interface CoordinationResultBase {
   turns: number;
   usage: UsageView;
   cost_usd: number | null;
+  /** What every agent of the run did, summed per agent and for the run. */
+  evidence: RunEvidence;
 }

@@ -1,4 +1,5 @@
 import type { UsageView } from '../domain/usage.js';
+import type { Evidence, Verification } from '../evidence/types.js';
 import type { InstanceView, MessageView } from './views.js';
 
 /** The JSON every orchestrator operation returns: the tools' results, the REST bodies, the library's values. */
@@ -42,6 +43,10 @@ export interface SendResult {
   agent_cost_usd?: number;
   /** Delegation tool calls the instance made during the turn. */
   tool_calls?: Array<{ name: string; input: unknown; is_error: boolean; result: string }>;
+  /** What the agent did in this turn: tool calls by name, files, commands with exit codes, model calls, tokens. */
+  evidence: Evidence;
+  /** Agents that work through tools (claude-code, delegation): whether what they did backs the reply. Absent for a plain conversation. */
+  verification?: Verification;
   warnings: string[];
 }
 

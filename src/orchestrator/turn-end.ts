@@ -2,7 +2,8 @@ import type { TurnResult } from '../backends/backend.js';
 import { BUDGET_EXHAUSTED } from '../backends/call-budget.js';
 import type { OrchestratorError } from '../domain/errors.js';
 import type { InstanceRecord } from '../domain/instance.js';
-import { usageView } from '../domain/usage.js';
+import { totalTokens, usageView } from '../domain/usage.js';
+import { turnProof, unverifiedWarning } from '../evidence/turn-proof.js';
 import { nanosToUsd } from '../pricing/cost.js';
 import type { Tx } from '../store/store.js';
 import { isoNow, type Kernel } from './kernel.js';
@@ -118,6 +119,7 @@ export function turnWarnings(result: TurnResult, costNanos: number | null): stri
 
 /** send_to_instance's result: the reply, this turn's figures, and the instance as it now stands. */
 export function sendResult(after: InstanceRecord, result: TurnResult, calls: TurnCalls, warnings: string[]): SendResult {
+  const proof = turnProof(result, { modelCalls: calls.calls, tokens: totalTokens(calls.usage), delegating: after.allowDelegation });
   return {
     instance_id: after.id,
     reply: result.text,
@@ -139,6 +141,8 @@ export function sendResult(after: InstanceRecord, result: TurnResult, calls: Tur
       ? { permission_denials: result.permissionDenials.map((d) => ({ tool: d.tool, input: d.input, reason: d.reason })) }
       : {}),
     ...(result.agentCostUsd !== undefined ? { agent_cost_usd: result.agentCostUsd } : {}),
-    warnings,
+    evidence: proof.evidence,
+    ...(proof.verification ? { verification: proof.verification } : {}),
+    warnings: [...warnings, ...unverifiedWarning(proof.verification)],
   };
 }

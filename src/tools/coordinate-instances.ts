@@ -15,7 +15,7 @@ const coordinationOutput = z
     usage: usageOutput,
     cost_usd: costOutput,
     final_answer: z.string().nullable(),
-    evidence: z.looseObject({ verified: z.number(), unverified: z.number() }).describe('what the agents did, per participant and summed'),
+    evidence: z.looseObject({ unverified: z.number() }).describe('summed, and per participant'),
   })
   .describe('plus per-type detail: results, synthesis, plan, subtasks, proposals, rounds, votes, decision');
 

@@ -48,10 +48,10 @@ const activityOutput = z.looseObject({
 });
 
 /** What an agent did in a turn (src/evidence): tool calls by name, files (path, bytes, sha256), commands (exit_code), model calls, tokens. */
-export const evidenceOutput = z.looseObject({ tool_calls: z.record(z.string(), z.number()), files: z.array(z.looseObject({})), commands: z.array(z.looseObject({})) });
+export const evidenceOutput = z.looseObject({ files: z.array(z.looseObject({})) }).describe('tool_calls, files, commands (exit_code), model_calls, tokens');
 
-/** claude-code and delegating instances only. */
-export const verificationOutput = z.looseObject({ status: z.enum(['verified', 'unverified']), reason: z.string() });
+/** claude-code and delegating instances only: `status` and the `reason`. */
+export const verificationOutput = z.looseObject({ status: z.enum(['verified', 'unverified']) });
 
 /** A claude-code agent's permission ask (pending, or as answered). */
 const approvalOutput = z.looseObject({ approval_id: z.string(), agent_path: z.string().describe('root → … → asking agent'), tool: z.string(), input: z.unknown(), state: z.string() });

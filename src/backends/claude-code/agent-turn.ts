@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OrchestratorError } from '../../domain/errors.js';
+import { SHELL_TOOL, shellOutcome } from '../../evidence/shell-outcome.js';
 import type { AskPermission, BackendEvent, PermissionDenial, ToolCallRecord } from '../backend.js';
 import type { AgentProcess } from './agent-process.js';
 import { canUseToolSchema, decidePermission } from './permission-bridge.js';
@@ -58,14 +59,25 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
     };
     const onAbort = () => finish({ error: abortReason(options.signal) });
 
-    const onToolResults = (blocks: readonly ContentBlock[]) => {
-      for (const block of blocks) {
-        if (block.type !== 'tool_result' || typeof block['tool_use_id'] !== 'string') continue;
+    // `toolUseResult`: the message's structured result (the CLI sets it on a message that carries one tool result).
+    const onToolResults = (blocks: readonly ContentBlock[], toolUseResult: unknown) => {
+      const results = blocks.filter((block) => block.type === 'tool_result');
+      for (const block of results) {
+        if (typeof block['tool_use_id'] !== 'string') continue;
         const call = pending.get(block['tool_use_id']);
         if (!call) continue;
         pending.delete(block['tool_use_id']);
-        toolCalls.push({ name: call.name, input: call.input, isError: block['is_error'] === true, result: resultText(block['content']).slice(0, RECORDED_RESULT_CHARS) });
+        const isError = block['is_error'] === true;
+        const text = resultText(block['content']);
+        const shell = call.name === SHELL_TOOL ? { shell: shellOutcome(isError, text, results.length === 1 ? toolUseResult : undefined, call.input) } : {};
+        toolCalls.push({ name: call.name, input: call.input, isError, result: text.slice(0, RECORDED_RESULT_CHARS), ...shell });
       }
+    };
+
+    // Liveness: a tool of the agent's runs while a call is pending (the latest named); none pending, the model thinks.
+    const reportTools = () => {
+      const running = [...pending.values()].at(-1);
+      options.onEvent?.(running ? { type: 'activity', activity: 'running_tool', tool: running.name } : { type: 'activity', activity: 'thinking' });
     };
 
     const onControlRequest = (requestId: string, request: Record<string, unknown>) => {
@@ -91,6 +103,8 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
     };
 
     const onStreamEvent = (event: Record<string, unknown>, topLevel: boolean) => {
+      // Liveness: the agent's model streams (a repeated report is only a sign of life).
+      if (topLevel) options.onEvent?.({ type: 'activity', activity: 'thinking' });
       const delta = event['delta'] as { type?: unknown; text?: unknown } | undefined;
       if (topLevel && event['type'] === 'content_block_delta' && delta?.type === 'text_delta' && typeof delta.text === 'string') {
         streamedText += delta.text;
@@ -114,9 +128,11 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
           for (const block of message.message.content) {
             if (block.type === 'tool_use' && typeof block['id'] === 'string' && typeof block['name'] === 'string') pending.set(block['id'], { name: block['name'], input: block['input'] });
           }
+          if (message.parent_tool_use_id == null) reportTools();
           return;
         case 'user':
-          if (Array.isArray(message.message.content)) onToolResults(message.message.content);
+          if (Array.isArray(message.message.content)) onToolResults(message.message.content, message['tool_use_result']);
+          if (message.parent_tool_use_id == null) reportTools();
           return;
         case 'control_request':
           return onControlRequest(message.request_id, message.request);

@@ -1,14 +1,19 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isWithin } from '../../security/safe-path.js';
 import type { ToolCallRecord } from '../backend.js';
+import { describeFiles, parseNumstat } from '../../evidence/file-evidence.js';
+import type { FileEvidence } from '../../evidence/types.js';
 import { diffSnapshots, snapshotDir, type DirSnapshot } from './dir-snapshot.js';
 import { diffTrees, snapshotWorktree } from './git-snapshot.js';
+import { git } from './git.js';
 
 /** Finds the files a turn changed: snapshot before, snapshot after, compare. */
 export interface ChangeTracker {
   snapshot(): Promise<WorkspaceSnapshot>;
   /** Workspace-relative paths changed between two snapshots, then absolute paths the file tools wrote outside it. */
   changed(before: WorkspaceSnapshot, after: WorkspaceSnapshot, toolCalls: readonly ToolCallRecord[]): Promise<string[]>;
+  /** The changed files as they are on disk now (size, sha256), with lines added/removed in a worktree: the turn's evidence. */
+  describe(before: WorkspaceSnapshot, after: WorkspaceSnapshot, paths: readonly string[]): Promise<FileEvidence[]>;
 }
 
 export type WorkspaceSnapshot = { readonly kind: 'dir'; readonly dir: DirSnapshot } | { readonly kind: 'git'; readonly tree: string };
@@ -28,6 +33,10 @@ export function changeTracker(workspace: string, worktreeIndexFile: string | und
             ? diffSnapshots(before.dir, after.dir)
             : [];
       return [...inside, ...writtenOutside(workspace, toolCalls)];
+    },
+    async describe(before, after, paths) {
+      const lines = before.kind === 'git' && after.kind === 'git' && paths.length > 0 ? parseNumstat(await numstat(workspace, before.tree, after.tree)) : undefined;
+      return describeFiles(workspace, paths, lines);
     },
   };
 }
@@ -49,3 +58,7 @@ function writtenOutside(workspace: string, toolCalls: readonly ToolCallRecord[])
   return [...out].sort();
 }
 
+/** Lines added and removed per path between two snapshot trees (`added\tremoved\tpath`, NUL-separated). */
+function numstat(worktree: string, before: string, after: string): Promise<string> {
+  return before === after ? Promise.resolve('') : git(['diff-tree', '-r', '-z', '--numstat', '--no-renames', before, after], { cwd: worktree });
+}

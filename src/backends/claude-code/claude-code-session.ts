@@ -10,6 +10,7 @@ import { AGENT_MARKER_ENV, type AgentRegistry } from './agent-registry.js';
 import { abortReason, runAgentTurn, type AgentTurnOutcome } from './agent-turn.js';
 import { parseBackendState } from './backend-state.js';
 import { changeTracker, type ChangeTracker, type WorkspaceSnapshot } from './changed-files.js';
+import type { FileEvidence } from '../../evidence/types.js';
 import { releaseInstance } from './instance-release.js';
 import type { ModelProxy } from './model-proxy.js';
 import { DEFAULT_PERMISSION_POLICY, type PermissionPolicy } from './permission-policy.js';
@@ -126,7 +127,7 @@ export class ClaudeCodeSession implements Session {
     if (options.signal.aborted) throw abortReason(options.signal);
     this.#busy = true;
     this.#clearIdle();
-    this.#route.begin(options.calls, options.signal);
+    this.#route.begin(options.calls, options.signal, options.onEvent);
     const started = this.#deps.now();
     try {
       await this.#parking;
@@ -154,8 +155,8 @@ export class ClaudeCodeSession implements Session {
         throw error;
       }
       this.#transcript = await this.#home.transcript(this.#sessionId);
-      const changedFiles = await this.#changed(before, outcome);
-      return toTurnResult(outcome, { changedFiles, durationMs: Math.round(this.#deps.now() - started), requestedModel: this.#deps.spec.model, budgetExhausted: this.#route.end().refused });
+      const changed = await this.#changed(before, outcome);
+      return toTurnResult(outcome, { changedFiles: changed?.paths, fileEvidence: changed?.files ?? [], durationMs: Math.round(this.#deps.now() - started), requestedModel: this.#deps.spec.model, budgetExhausted: this.#route.end().refused });
     } finally {
       this.#route.end();
       this.#busy = false;
@@ -272,11 +273,17 @@ export class ClaudeCodeSession implements Session {
     }
   }
 
-  async #changed(before: WorkspaceSnapshot | undefined, outcome: AgentTurnOutcome): Promise<readonly string[] | undefined> {
+  /** The changed paths, and each file as it is on disk now (the turn's evidence; empty if reading them failed). */
+  async #changed(before: WorkspaceSnapshot | undefined, outcome: AgentTurnOutcome): Promise<{ paths: readonly string[]; files: FileEvidence[] } | undefined> {
     const after = before ? await this.#snapshot() : undefined;
     if (!before || !after) return undefined;
     try {
-      return await this.#tracker.changed(before, after, outcome.toolCalls);
+      const paths = await this.#tracker.changed(before, after, outcome.toolCalls);
+      const files = await this.#tracker.describe(before, after, paths).catch((error: unknown) => {
+        this.#deps.log.warn({ instanceId: this.#deps.spec.instanceId, err: (error as Error).message }, 'reading the changed files failed; this turn lists them without evidence');
+        return [];
+      });
+      return { paths, files };
     } catch (error) {
       this.#deps.log.warn({ instanceId: this.#deps.spec.instanceId, err: (error as Error).message }, 'comparing workspace snapshots failed; this turn lists no changed files');
       return undefined;

@@ -1,4 +1,5 @@
 import { totalTokens } from '../../domain/usage.js';
+import type { FileEvidence } from '../../evidence/types.js';
 import type { TurnResult } from '../backend.js';
 import { BUDGET_EXHAUSTED } from '../call-budget.js';
 import type { AgentTurnOutcome } from './agent-turn.js';
@@ -7,6 +8,8 @@ import { turnAccounting } from './result-usage.js';
 
 export interface TurnFacts {
   readonly changedFiles: readonly string[] | undefined;
+  /** The changed files as read from disk after the turn (empty when the workspace could not be compared). */
+  readonly fileEvidence: readonly FileEvidence[];
   readonly durationMs: number;
   /** The instance's model, for a turn in which no model answered. */
   readonly requestedModel: string;
@@ -34,6 +37,7 @@ export function toTurnResult(outcome: AgentTurnOutcome, facts: TurnFacts): TurnR
     toolCalls: outcome.toolCalls,
     backendState: JSON.stringify({ claudeCode: { sessionId: result.session_id } }),
     ...(facts.changedFiles !== undefined ? { changedFiles: facts.changedFiles } : {}),
+    fileEvidence: facts.fileEvidence,
     permissionDenials: outcome.denials,
     ...(accounting.agentCostUsd !== undefined ? { agentCostUsd: accounting.agentCostUsd } : {}),
   };

@@ -53,6 +53,19 @@ describe('planHold', () => {
     expect(global.kind === 'refuse' && global.reason).toMatch(/MAX_TOTAL_COST/);
   });
 
+  it('says which budget refused, what it holds and counts, and how far it must rise for a useful reply or the whole one', () => {
+    // 1,000 prompt tokens + 256 (or 8,192) output don't fit the 200 tokens the parent has left: short by 1,056 (or 8,992).
+    const chain = [node('self', { parentId: 'p' }), node('p', { max: 2_000, spent: 1_800 })];
+    expect(plan({ chain })).toMatchObject({ kind: 'refuse', budget: { instanceId: 'p', kind: 'tokens', limit: 2_000, spent: 1_800, needed: 1_056, wanted: 8_992 } });
+    const rates = holdRates(BUILTIN_PRICE_TABLE, 'claude-sonnet-5-5');
+    const cost = plan({ chain: [node('self', { maxCost: 1_000_000 })] });
+    const perToken = rates?.output ?? 0;
+    const short = 256 - Math.floor((1_000_000 - 1_000 * (rates?.prompt ?? 0)) / perToken);
+    expect(cost).toMatchObject({ kind: 'refuse', budget: { instanceId: 'self', kind: 'cost', limit: 1_000_000, spent: 0, needed: Math.ceil(short * perToken) } });
+    const global = plan({ global: { budgetNanos: 5_000_000, spentNanos: 4_000_000, heldNanos: 0 } });
+    expect(global).toMatchObject({ kind: 'refuse', budget: { instanceId: null, kind: 'cost', limit: 5_000_000, spent: 4_000_000 } });
+  });
+
   it('counts the minimum at most as the wanted output, and cost budgets not at all for an unpriced model', () => {
     expect(plan({ chain: [node('self', { max: 1_150 })], wantedMaxTokens: 100 })).toMatchObject({ kind: 'grant', maxTokens: 100 });
     expect(plan({ rates: null, global: { budgetNanos: 1, spentNanos: 1, heldNanos: 0 } })).toMatchObject({ kind: 'grant', maxTokens: 8_192, nanos: 0 });

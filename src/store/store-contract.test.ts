@@ -77,6 +77,18 @@ describe.each(stores)('%s', (_name, make) => {
     await store.close();
   });
 
+  it('raises an instance\'s limits by a patch, keeping its spend (a budget raised when the user was asked)', async () => {
+    const store = make();
+    await store.transaction((tx) => tx.insertInstance(record('a', { limits: { maxTotalTokens: 1_000, maxCostNanos: null, timeoutMinutes: 30 } })));
+    await store.transaction((tx) => tx.charge({ instanceId: 'a', chain: ['a'], usage: usage(600, 300), costNanos: 5, cacheSavingsNanos: 0 }));
+    await store.transaction(async (tx) => {
+      const current = (await tx.getInstance('a')) as InstanceRecord;
+      await tx.patchInstance(current, { limits: { ...current.limits, maxTotalTokens: 1_500, maxCostNanos: 2_000_000 } });
+    });
+    expect(await store.getInstance('a')).toMatchObject({ limits: { maxTotalTokens: 1_500, maxCostNanos: 2_000_000, timeoutMinutes: 30 }, subtree: { tokens: 900, costNanos: 5 }, costNanos: 5 });
+    await store.close();
+  });
+
   it('finds idle instances whose lifetime ended, by the index, soonest first', async () => {
     const store = make();
     const at = (id: string, createdAt: string, minutes: number, state: InstanceRecord['state'] = 'idle') =>

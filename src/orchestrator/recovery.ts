@@ -35,8 +35,9 @@ export async function interruptLeftTurn(k: Kernel, tx: Tx, current: InstanceReco
 /**
  * Takes back what servers that are gone left behind on a shared store: a turn that was running is marked
  * interrupted (its message kept, marked failed; the model calls it finished stay charged) and the instance
- * idle again; a spawn or a terminate half done is finished; their tasks end `interrupted` and their holds are
- * released. An owner on this host is gone when its process is; elsewhere when its heartbeat is older than
+ * idle again; a spawn or a terminate half done is finished; their holds are released, and their tasks end
+ * `interrupted`, or, with RESUME_INTERRUPTED, are taken over and run again here (src/resume: a coordination, or
+ * a send whose turn had not begun). An owner on this host is gone when its process is; elsewhere when its heartbeat is older than
  * NODE_DEAD_SECONDS (nodes.ts), and before that its lease expiring frees an instance.
  * Reads only instances in a transient state (an index range), never every instance.
  */

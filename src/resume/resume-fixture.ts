@@ -15,6 +15,8 @@ export class CountingSimulator {
   readonly calls = new Map<string, number>();
   /** Calls per instance and message, e.g. `solo: SOLO first`. */
   readonly asks = new Map<string, number>();
+  /** Each instance's requests: how many messages each carried (a resumed Claude Code session carries its transcript). */
+  readonly lengths = new Map<string, number[]>();
   #hold = true;
   #release = () => undefined as void;
   #gate = new Promise<void>((r) => (this.#release = () => r()));
@@ -24,15 +26,16 @@ export class CountingSimulator {
   static async start(): Promise<CountingSimulator> {
     let self: CountingSimulator | undefined;
     const sim = await startSimulator({
-      script: [{ match: { system: 'AGENT-' }, reply: async (request) => (self as CountingSimulator).answer(systemText(request), lastUserText(request)) }],
+      script: [{ match: { system: 'AGENT-' }, reply: async (request) => (self as CountingSimulator).answer(systemText(request), lastUserText(request), request.messages.length) }],
     });
     self = new CountingSimulator(sim);
     return self;
   }
 
-  async answer(system: string, lastUser: string): Promise<string> {
+  async answer(system: string, lastUser: string, messages: number): Promise<string> {
     const who = /AGENT-(\w+)/.exec(system)?.[1] ?? '?';
     this.calls.set(who, (this.calls.get(who) ?? 0) + 1);
+    this.lengths.set(who, [...(this.lengths.get(who) ?? []), messages]);
     const ask = `${who}: ${lastUser.slice(0, 40)}`;
     this.asks.set(ask, (this.asks.get(ask) ?? 0) + 1);
     if (this.#hold && who.startsWith('slow')) await this.#gate;
@@ -49,6 +52,7 @@ export class CountingSimulator {
   reset(): void {
     this.calls.clear();
     this.asks.clear();
+    this.lengths.clear();
     this.#hold = true;
     this.#gate = new Promise<void>((r) => (this.#release = () => r()));
   }

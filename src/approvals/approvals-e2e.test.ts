@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runStatus } from '../cli/status.js';
 import type { ReplyRule } from '../simulator/simulator.js';
 import { agentScript, lastToolResult } from '../test-support/claude-code-kit.js';
 import { startStack, type Stack } from '../test-support/stack.js';
@@ -165,6 +166,10 @@ describe('permission asks from any depth', () => {
       return body['approvals'][0] as S;
     }, BOUND);
     expect(listed['agent_path']).toBe(pathOf(ids));
+    // `status` shows it on a line of its own.
+    let printed = '';
+    await runStatus({ url: stack.url }, {}, (text) => (printed += text));
+    expect(printed.split('\n').find((l) => l.includes(listed['approval_id']))).toContain(`Bash  ${pathOf(ids)}  {"command":"/bin/sh -c 'touch never-made.txt'"`);
 
     const bad = await post(listed['approval_id'], { decision: 'maybe' });
     expect(bad.status).toBe(400);

@@ -4,6 +4,9 @@ import type { InstanceView } from '../orchestrator/views.js';
 import type { ClientFlags } from './parse-args.js';
 import { resolveTarget, ServerClient } from './server-client.js';
 import { renderStatus } from './status-table.js';
+import { renderApprovals } from './approval-lines.js';
+import type { ApprovalView } from '../approvals/approval-view.js';
+import { toOrchestratorError } from '../domain/errors.js';
 
 /** The largest page GET /instances serves. */
 const PAGE = DEFAULTS.maxPageSize;
@@ -22,6 +25,17 @@ export async function runStatus(flags: ClientFlags, env: Readonly<Record<string,
     instances.push(...page.instances);
   } while (page.instances.length > 0 && instances.length < page.total && instances.length < MOST_ROWS);
   const data = { instances, total: page.total, totals: page.totals, includeTerminated };
-  if (flags.json) write(`${JSON.stringify({ url: client.target.url, ...data }, null, 2)}\n`);
-  else write(`${renderStatus(data)}\n`);
+  const approvals = await pendingApprovals(client);
+  if (flags.json) write(`${JSON.stringify({ url: client.target.url, ...data, approvals }, null, 2)}\n`);
+  else write(`${[renderStatus(data), renderApprovals(approvals)].filter((part) => part !== '').join('\n\n')}\n`);
+}
+
+/** Permission asks waiting for an answer (GET /approvals); a server from before approvals has none (404). */
+async function pendingApprovals(client: ServerClient): Promise<ApprovalView[]> {
+  try {
+    return ((await client.get('/approvals')) as { approvals: ApprovalView[] }).approvals;
+  } catch (error) {
+    if (toOrchestratorError(error).code === 'not_found') return [];
+    throw error;
+  }
 }

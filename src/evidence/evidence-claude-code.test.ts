@@ -62,6 +62,18 @@ describe('evidence of a claude-code turn, from its tool events and the workspace
     expect(result['evidence']).toMatchObject({ tool_calls: {}, files: [], commands: [], model_calls: 1 });
     expect(result['verification']).toEqual({ status: 'unverified', reason: NO_ACTION_REASON });
     expect(result['warnings']).toContain(`Unverified: ${NO_ACTION_REASON}.`);
+
+    // REST carries the same result.
+    const response = await fetch(`${stack.url}/tools/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tool: 'send_to_instance', arguments: { instance_id: id, message: 'Now deploy it.\nreply only: Deployed!' } }),
+    });
+    expect(response.status).toBe(200);
+    const rest = ((await response.json()) as { structuredContent: S }).structuredContent;
+    expect(rest['reply']).toBe('Deployed!');
+    expect(rest['verification']).toEqual({ status: 'unverified', reason: NO_ACTION_REASON });
+    expect(rest['evidence']).toMatchObject({ tool_calls: {}, files: [], commands: [] });
   });
 
   it("records each command with the exit code the CLI reported: 0 verifies, a failure alone does not", async () => {

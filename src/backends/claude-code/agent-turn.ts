@@ -103,8 +103,9 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
     };
 
     const onStreamEvent = (event: Record<string, unknown>, topLevel: boolean) => {
-      // Liveness: the agent's model streams (a repeated report is only a sign of life).
-      if (topLevel) options.onEvent?.({ type: 'activity', activity: 'thinking' });
+      // Liveness: a sign of life (the same report again only moves last_activity_at). A message's last events
+      // (message_delta, message_stop) come after its tool_use block, when the tool already counts as running.
+      if (topLevel) reportTools();
       const delta = event['delta'] as { type?: unknown; text?: unknown } | undefined;
       if (topLevel && event['type'] === 'content_block_delta' && delta?.type === 'text_delta' && typeof delta.text === 'string') {
         streamedText += delta.text;

@@ -45,7 +45,13 @@ describe('BudgetAsks', () => {
     expect(questions).toHaveLength(1);
     expect(questions[0]).toMatchObject({ unit: 'tokens', minimum: 300, proposed: 900 });
     expect((await fx.store.getInstance(record.id))?.limits.maxTotalTokens).toBe(1500);
-    expect(events).toEqual([expect.objectContaining({ type: 'budget.raised', from: 1000, to: 1500 })]);
+    expect(events.filter((e) => e.type.startsWith('budget.'))).toEqual([expect.objectContaining({ type: 'budget.raised', from: 1000, to: 1500 })]);
+    // Each waiting call shows its instance waiting for the user's answer (liveness: waiting_for_approval).
+    expect(events.filter((e) => e.type === 'approval.waiting')).toEqual([
+      expect.objectContaining({ instanceId: record.id, tool: 'raise_budget' }),
+      expect.objectContaining({ instanceId: record.id, tool: 'raise_budget' }),
+    ]);
+    expect(events.filter((e) => e.type === 'approval.settled').map((e) => e.type === 'approval.settled' && e.allowed)).toEqual([true, true]);
   });
 
   it('raises by at least what the call needs, whatever smaller number came back', async () => {
@@ -59,7 +65,7 @@ describe('BudgetAsks', () => {
     const hang: AskBudget = (_q, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
     const outcome = await asks.ask(record, tokens(record.id), hang, never);
     expect(outcome).toEqual({ raised: false, why: expect.stringMatching(/nobody answered within \d+ s \(BUDGET_ASK_TIMEOUT_SECONDS\)/) });
-    expect(events).toEqual([expect.objectContaining({ type: 'budget.declined', answer: 'timeout' })]);
+    expect(events.filter((e) => e.type.startsWith('budget.'))).toEqual([expect.objectContaining({ type: 'budget.declined', answer: 'timeout' })]);
   });
 
   it('withdraws the question when the only call waiting for it is cancelled', async () => {
@@ -90,6 +96,6 @@ describe('BudgetAsks', () => {
     expect(global.usd).toBeCloseTo(1.5, 9);
     expect(await asks.ask(record, spentGlobal, async () => ({ action: 'decline' }), never)).toEqual({ raised: false, why: 'the user declined' });
     expect(await asks.ask(record, spentGlobal, async () => Promise.reject(new Error('client gone')), never)).toEqual({ raised: false, why: 'the question failed (client gone)' });
-    expect(events.map((e) => (e.type === 'budget.declined' ? e.answer : e.type))).toEqual(['budget.raised', 'decline', 'failed']);
+    expect(events.filter((e) => e.type.startsWith('budget.')).map((e) => (e.type === 'budget.declined' ? e.answer : e.type))).toEqual(['budget.raised', 'decline', 'failed']);
   });
 });

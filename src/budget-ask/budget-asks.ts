@@ -19,6 +19,9 @@ export interface BudgetAsksDeps {
 /** How an ask ended: the budget was raised (try the hold again), or not, and why, as a user reads it. */
 export type AskOutcome = { readonly raised: true } | { readonly raised: false; readonly why: string };
 
+/** What an instance waiting for a budget answer is shown to wait for (its activity's tool). */
+export const RAISE_BUDGET = 'raise_budget';
+
 interface OpenQuestion {
   readonly outcome: Promise<AskOutcome>;
   readonly controller: AbortController;
@@ -52,9 +55,16 @@ export class BudgetAsks {
     }
     const question = open;
     question.waiters += 1;
+    // Liveness shows the instance waiting for the user (waiting_for_approval), not thinking or stalled.
+    const at = () => new Date(this.#deps.now()).toISOString();
+    this.#deps.events.publish({ type: 'approval.waiting', at: at(), instanceId: asking.id, tool: RAISE_BUDGET });
+    let raised = false;
     try {
-      return await untilAborted(question.outcome, signal);
+      const outcome = await untilAborted(question.outcome, signal);
+      raised = outcome.raised;
+      return outcome;
     } finally {
+      this.#deps.events.publish({ type: 'approval.settled', at: at(), instanceId: asking.id, allowed: raised });
       question.waiters -= 1;
       if (question.waiters === 0) question.controller.abort(new OrchestratorError('cancelled', 'Nobody waits for this answer any more.'));
     }

@@ -58,6 +58,12 @@ export function defineMetrics(registry: Registry) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    budgetAsks: new Counter({
+      name: 'orchestrator_budget_asks_total',
+      help: 'Questions to raise a spent budget, by how they ended: raised, decline, cancel, timeout or failed (this server since it started).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     health: new Gauge({
       name: 'orchestrator_instance_health_score',
       help: 'Health of each live instance, 0-100: 100 is healthy; each failed turn in a row costs 25, a budget over 90 % used costs 10.',

@@ -50,6 +50,21 @@ describe('a scrape', () => {
     expect(tableScans(large.path, large.statements)).toEqual([]);
   });
 
+  it('counts the questions to raise a spent budget by how they ended', async () => {
+    const orchestrator = memoryOrchestrator();
+    const metrics = createMetrics(orchestrator, { processMetrics: false });
+    const at = new Date().toISOString();
+    const budget = { instanceId: null, kind: 'cost' as const };
+    orchestrator.events.publish({ type: 'budget.raised', at, instanceId: 'inst_a', budget, from: 1, to: 2 });
+    orchestrator.events.publish({ type: 'budget.declined', at, instanceId: 'inst_a', budget, answer: 'decline' });
+    orchestrator.events.publish({ type: 'budget.declined', at, instanceId: 'inst_b', budget, answer: 'decline' });
+    const text = new MetricsText(await metrics.render());
+    expect(text.value('orchestrator_budget_asks_total', { outcome: 'raised' })).toBe(1);
+    expect(text.value('orchestrator_budget_asks_total', { outcome: 'decline' })).toBe(2);
+    metrics.close();
+    await orchestrator.close();
+  });
+
   it('serves only what the registry of this orchestrator counted: two in one process never share a series', async () => {
     const one = memoryOrchestrator();
     const two = memoryOrchestrator();

@@ -63,6 +63,12 @@ function record(m: OrchestratorMetricSet, event: DomainEvent): void {
     case 'call.rate_limited':
       m.rateLimits.inc({ reason: event.reason });
       break;
+    case 'budget.raised':
+      m.budgetAsks.inc({ outcome: 'raised' });
+      break;
+    case 'budget.declined':
+      m.budgetAsks.inc({ outcome: event.answer });
+      break;
     default:
       break;
   }

@@ -58,10 +58,10 @@ describe('status and logs against a running server (the real bin, on the simulat
     const table = await cli(['status', '--url', url], { ORCHESTRATOR_TOKEN: TOKEN });
     expect(table.code, table.stderr).toBe(0);
     const lines = table.stdout.split('\n');
-    expect(lines[0]).toMatch(/^ID +NAME +ROLE +STATE +BACKEND +MODEL +TOKENS +COST +TURNS +HEALTH$/);
+    expect(lines[0]).toMatch(/^ID +NAME +ROLE +STATE +ACTIVITY +BACKEND +MODEL +TOKENS +COST +TURNS +HEALTH$/);
     const leadLine = lines.find((l) => l.includes('status lead')) ?? '';
     expect(leadLine).toContain(String(lead.instance_id).slice(0, 13));
-    expect(leadLine).toMatch(/general +idle +api +claude-sonnet-5-5 +[\d,]+ +\$[\d.]+ +1 +100$/);
+    expect(leadLine).toMatch(/general +idle +idle +api +claude-sonnet-5-5 +[\d,]+ +\$[\d.]+ +1 +100$/);
     expect(lines.indexOf(leadLine)).toBeLessThan(lines.findIndex((l) => l.includes('└─ status child')));
     expect(table.stdout).toMatch(/^Totals: \d+ live of \d+ instances · [\d,]+ tokens · \$[\d.]+ of \$100\.00 budget/m);
 

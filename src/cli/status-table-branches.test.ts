@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GlobalTotals } from '../orchestrator/results.js';
 import type { InstanceView } from '../orchestrator/views.js';
-import { renderStatus } from './status-table.js';
+import { activityCell, renderStatus } from './status-table.js';
 
 function view(id: string, name: string, state: InstanceView['state']): InstanceView {
   return {
@@ -42,5 +42,20 @@ describe('the status table, the rest of its cases', () => {
   it('says "No instances." when ended ones were asked for too, one instance in the singular, and what is held in flight', () => {
     const text = renderStatus({ instances: [], total: 0, totals: totals({ instances_live: 0, in_flight_cost_usd: 0.25 }), includeTerminated: true });
     expect(text).toBe('No instances.\n\nTotals: 0 live of 1 instance · 10 tokens · $0 of $5.00 budget · $0.2500 held in flight');
+  });
+});
+
+describe('the status table: the ACTIVITY column', () => {
+  const at = '2026-11-27T08:00:00.000Z';
+  it('says what each instance does now, briefly', () => {
+    expect(activityCell({ state: 'running_tool', tool: 'Bash', seconds: 42, since: at, last_activity_at: at })).toBe('running Bash 42s');
+    expect(activityCell({ state: 'thinking', seconds: 3, since: at, last_activity_at: at })).toBe('thinking 3s');
+    expect(activityCell({ state: 'stalled', seconds: 150, since: at, last_activity_at: at })).toBe('stalled 2m');
+    expect(activityCell({ state: 'waiting_for_approval', seconds: 7_300, since: at, last_activity_at: at })).toBe('waiting approval 2h');
+    expect(activityCell({ state: 'waiting_for_rate_limit', seconds: 5, since: at, last_activity_at: at })).toBe('rate limited 5s');
+    expect(activityCell({ state: 'idle', seconds: 5, since: at, last_activity_at: at })).toBe('idle');
+    expect(activityCell({ state: 'dead', seconds: 5, since: at, last_activity_at: at })).toBe('dead');
+    expect(activityCell({ state: 'thinking', seconds: 9, since: at, last_activity_at: at, remote: true })).toBe('busy elsewhere 9s');
+    expect(activityCell(undefined)).toBe('-');
   });
 });

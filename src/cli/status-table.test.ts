@@ -70,8 +70,8 @@ describe('the status table', () => {
   it('has one row per instance with short ids, right-aligned numbers, "?" for an unknown cost, then the totals', () => {
     const text = renderStatus({ instances: list, total: 5, totals, includeTerminated: false });
     const lines = text.split('\n');
-    expect(lines[0]).toBe('ID             NAME              ROLE     STATE  BACKEND  MODEL              TOKENS     COST  TURNS  HEALTH');
-    expect(lines[1]).toBe('inst_a0000000  lead              general  idle   api      claude-sonnet-5-5   1,234  $0.0123      2     100');
+    expect(lines[0]).toBe('ID             NAME              ROLE     STATE  ACTIVITY  BACKEND  MODEL              TOKENS     COST  TURNS  HEALTH');
+    expect(lines[1]).toBe('inst_a0000000  lead              general  idle   -         api      claude-sonnet-5-5   1,234  $0.0123      2     100');
     expect(lines[5]).toMatch(/^inst_d0000000  orphan .* mystery +1,234 +\? +2 +100$/);
     expect(lines.at(-1)).toBe('Totals: 4 live of 5 instances · 4,936 tokens · $0.0492 of $100.00 budget · 1 unpriced (model not in the price table) (--all shows ended ones)');
   });

@@ -1,4 +1,5 @@
 import type { GlobalTotals } from '../orchestrator/results.js';
+import type { ActivityView } from '../liveness/activity.js';
 import type { InstanceView } from '../orchestrator/views.js';
 import { usd } from '../text/human-format.js';
 import { stripControls } from '../text/terminal-safe.js';
@@ -12,7 +13,7 @@ export interface StatusData {
   readonly includeTerminated: boolean;
 }
 
-const COLUMNS = ['ID', 'NAME', 'ROLE', 'STATE', 'BACKEND', 'MODEL', 'TOKENS', 'COST', 'TURNS', 'HEALTH'] as const;
+const COLUMNS = ['ID', 'NAME', 'ROLE', 'STATE', 'ACTIVITY', 'BACKEND', 'MODEL', 'TOKENS', 'COST', 'TURNS', 'HEALTH'] as const;
 /** Right-aligned: numbers read by their last digit. */
 const NUMERIC = new Set<string>(['TOKENS', 'COST', 'TURNS', 'HEALTH']);
 /** inst_ and 8 hex digits: unique enough to read and to pass to `logs`, which takes a prefix. */
@@ -30,6 +31,7 @@ export function renderStatus(data: StatusData): string {
     clip(`${prefix}${cell(view.name)}`, NAME_WIDTH),
     cell(view.role),
     view.state,
+    activityCell(view.activity),
     cell(view.backend),
     cell(view.model),
     view.usage.total_tokens.toLocaleString('en-US'),
@@ -64,6 +66,35 @@ function totalsLine(t: GlobalTotals, includeTerminated: boolean): string {
   if (t.unpriced_instances > 0) parts.push(`${t.unpriced_instances} unpriced (model not in the price table)`);
   const hint = !includeTerminated && t.instances_total > t.instances_live ? ' (--all shows ended ones)' : '';
   return `Totals: ${parts.join(' · ')}${hint}`;
+}
+
+/**
+ * What an instance does now, short: "running Bash 42s", "thinking 3s", "stalled 2m", "idle"; "-" from a server
+ * that does not say. A turn run by another server shows as "busy elsewhere".
+ */
+export function activityCell(activity: ActivityView | undefined): string {
+  if (activity === undefined) return '-';
+  if (activity.remote) return `busy elsewhere ${duration(activity.seconds)}`;
+  switch (activity.state) {
+    case 'idle':
+    case 'dead':
+      return activity.state;
+    case 'running_tool':
+      return `running ${cell(activity.tool ?? 'a tool')} ${duration(activity.seconds)}`;
+    case 'waiting_for_approval':
+      return `waiting approval ${duration(activity.seconds)}`;
+    case 'waiting_for_rate_limit':
+      return `rate limited ${duration(activity.seconds)}`;
+    default:
+      return `${activity.state} ${duration(activity.seconds)}`;
+  }
+}
+
+/** Seconds up to two minutes, then minutes, then hours: what a glance needs. */
+function duration(seconds: number): string {
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7_200) return `${Math.floor(seconds / 60)}m`;
+  return `${Math.floor(seconds / 3_600)}h`;
 }
 
 /** One table cell from a caller's text: no control characters, one line. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,22 @@ describe('changed files as they are on disk', () => {
       { path: 'gone.txt', bytes: null, sha256: null, deleted: true },
     ]);
     rmSync(outside);
+  });
+
+  it('lists a symlink and files past the hashing limits by size only, never reading them', async () => {
+    writeFileSync(join(dir, 'small'), 'ab');
+    writeFileSync(join(dir, 'big'), 'x'.repeat(100));
+    writeFileSync(join(dir, 'third'), 'c');
+    symlinkSync('small', join(dir, 'link'));
+    const files = await describeFiles(dir, ['small', 'big', 'link', 'third'], undefined, { fileBytes: 50, files: 3, totalBytes: 1_000 });
+    expect(files).toEqual([
+      { path: 'small', bytes: 2, sha256: sha(join(dir, 'small')) },
+      { path: 'big', bytes: 100, sha256: null },
+      { path: 'link', bytes: 5, sha256: null },
+      { path: 'third', bytes: 1, sha256: null },
+    ]);
+    const total = await describeFiles(dir, ['small', 'third'], undefined, { fileBytes: 50, files: 10, totalBytes: 2 });
+    expect(total.map((f) => f.sha256 !== null)).toEqual([true, false]);
   });
 
   it("reads git's numstat, skipping binary files", () => {

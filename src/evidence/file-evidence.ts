@@ -8,6 +8,16 @@ import type { FileEvidence } from './types.js';
 export const MAX_HASHED_BYTES = 64 * 1024 * 1024;
 /** A turn that changed more files than this (a build, an install) gets the rest listed by size only. */
 export const MAX_HASHED_FILES = 500;
+/** And no turn reads more than this in all to hash its files: the rest are listed by size only. */
+export const MAX_HASHED_TOTAL_BYTES = 256 * 1024 * 1024;
+
+export interface HashLimits {
+  readonly fileBytes: number;
+  readonly files: number;
+  readonly totalBytes: number;
+}
+
+const HASH_LIMITS: HashLimits = { fileBytes: MAX_HASHED_BYTES, files: MAX_HASHED_FILES, totalBytes: MAX_HASHED_TOTAL_BYTES };
 
 /** Lines added and removed per path (a git worktree's numstat). */
 export type LineStats = ReadonlyMap<string, { readonly added: number; readonly removed: number }>;
@@ -16,8 +26,9 @@ export type LineStats = ReadonlyMap<string, { readonly added: number; readonly r
  * The changed files as they are on disk now: size and sha256 of each (read after the turn, streamed), gone
  * ones marked deleted, with line stats where git gave them. `paths` are workspace-relative or absolute.
  */
-export async function describeFiles(workspace: string, paths: readonly string[], lines?: LineStats): Promise<FileEvidence[]> {
+export async function describeFiles(workspace: string, paths: readonly string[], lines?: LineStats, limits: HashLimits = HASH_LIMITS): Promise<FileEvidence[]> {
   const out: FileEvidence[] = [];
+  let read = 0;
   for (const [index, path] of paths.entries()) {
     const absolute = isAbsolute(path) ? path : join(workspace, path);
     const stats = lines?.get(path);
@@ -30,7 +41,8 @@ export async function describeFiles(workspace: string, paths: readonly string[],
       out.push({ path, bytes: null, sha256: null, deleted: true, ...counted });
       continue;
     }
-    const hashable = info.isFile() && info.size <= MAX_HASHED_BYTES && index < MAX_HASHED_FILES;
+    const hashable = info.isFile() && info.size <= limits.fileBytes && index < limits.files && read + info.size <= limits.totalBytes;
+    if (hashable) read += info.size;
     out.push({ path, bytes: info.size, sha256: hashable ? await sha256Of(absolute) : null, ...counted });
   }
   return out;

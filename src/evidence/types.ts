@@ -9,7 +9,7 @@ export interface FileEvidence {
   path: string;
   /** Size after the turn; null when the file is gone. */
   bytes: number | null;
-  /** Of the content after the turn; null when the file is gone or too large to hash (see MAX_HASHED_BYTES). */
+  /** Of the content after the turn; null when the file is gone, not a regular file, or past the hashing limits (file-evidence.ts). */
   sha256: string | null;
   /** The turn removed it. */
   deleted?: true;

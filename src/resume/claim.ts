@@ -11,6 +11,8 @@ export async function claimTask(store: Store, id: string, owner: string, at: str
     const current = await tx.getTask(id);
     if (!current || !expected(current)) return undefined;
     const before = (current.progress ?? {}) as { journal?: unknown };
+    // Counted, so a run that keeps stopping its server is not resumed for ever (resumer.ts).
+    const resumes = resumesOf(current) + 1;
     const claimed: StoredTask = {
       ...current,
       owner,
@@ -18,11 +20,17 @@ export async function claimTask(store: Store, id: string, owner: string, at: str
       finishedAt: null,
       result: undefined,
       error: undefined,
-      progress: { message: 'resumed after a restart', completed_turns: 0, total_turns: null, tokens: 0, updated_at: at, ...(before.journal !== undefined ? { journal: before.journal } : {}) },
+      progress: { message: 'resumed after a restart', completed_turns: 0, total_turns: null, tokens: 0, updated_at: at, resumes, ...(before.journal !== undefined ? { journal: before.journal } : {}) },
     };
     await tx.saveTask(claimed);
     return claimed;
   });
+}
+
+/** How many times a task was resumed so far. */
+export function resumesOf(task: StoredTask): number {
+  const n = (task.progress as { resumes?: unknown } | null)?.resumes;
+  return typeof n === 'number' ? n : 0;
 }
 
 /** Marks a task interrupted in one transaction if it is still as `expected` says; false when another server was first. */

@@ -6,6 +6,7 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator.js';
 import { simulatorOrchestrator } from '../test-support/orchestrator-fixture.js';
 import type { JournalEntry } from '../tasks/turn-journal.js';
+import { MAX_RESUMES } from './resumer.js';
 
 /**
  * Every strategy resumes from the turns it had finished: a run is done once (its finished turns recorded as
@@ -79,4 +80,17 @@ describe('every coordination strategy resumes from its stored turns', () => {
     // instances now remember the first run.
     expect(task.result).toMatchObject({ coordination_type: type, success: true, turns: first.result['turns'] });
   }, 60_000);
+
+  it(`a task resumed ${MAX_RESUMES} times already is left interrupted (it may be what stops its server)`, async () => {
+    const raw = await team('parallel');
+    const id = 'task_resumed_too_often';
+    await store.transaction(async (tx) => {
+      await tx.registerOwner(deadOwner);
+      await tx.saveTask({ id, kind: 'coordinate', state: 'working', label: 'x', owner: deadOwner.id, request: { tool: 'coordinate_instances', arguments: raw }, progress: { message: 'x', completed_turns: 0, total_turns: null, tokens: 0, updated_at: new Date().toISOString(), resumes: MAX_RESUMES }, result: undefined, error: undefined, createdAt: new Date().toISOString(), finishedAt: null });
+    });
+    const before = sim.requests.length;
+    expect((await orchestrator.recover()).tasks).toContain(id);
+    expect(await orchestrator.tasks.get(id)).toMatchObject({ state: 'interrupted', error: { code: 'interrupted' } });
+    expect(sim.requests.length).toBe(before);
+  });
 });

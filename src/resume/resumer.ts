@@ -4,12 +4,14 @@ import type { StoredTask } from '../store/store.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
 import { interrupted } from '../tasks/task-records.js';
 import { readJournal } from '../tasks/turn-journal.js';
-import { claimTask, markTask } from './claim.js';
+import { claimTask, markTask, resumesOf } from './claim.js';
 import { resumeWork, storedCall, type ResumeOps } from './resume-work.js';
 import { sendStarted } from './send-started.js';
 
 /** Interrupted tasks looked at per start-up (newest first): an index range, however many are stored. */
 const BATCH = 500;
+/** A task resumed this often that stopped its server again is left interrupted: it may be what stops it. */
+export const MAX_RESUMES = 3;
 
 type Call = NonNullable<ReturnType<typeof storedCall>>;
 
@@ -71,7 +73,7 @@ export class Resumer {
   /** The call to run again, if this task may be: a coordination always, a send only if its turn had not begun. */
   async #resumable(task: StoredTask): Promise<Call | undefined> {
     const call = storedCall(task.request);
-    if (!call) return undefined;
+    if (!call || resumesOf(task) >= MAX_RESUMES) return undefined;
     if (call.tool === 'coordinate_instances') return call;
     const { instance_id: instanceId, message } = call.arguments;
     if (typeof instanceId !== 'string' || typeof message !== 'string') return undefined;

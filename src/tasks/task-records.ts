@@ -8,6 +8,8 @@ export interface StoredExtras {
   readonly journal?: readonly JournalEntry[];
   /** Interrupted by a shutdown: the next server on the store resumes it (RESUME_INTERRUPTED). */
   readonly resumePending?: boolean;
+  /** How many times it was resumed (a run that keeps stopping its server is not resumed for ever). */
+  readonly resumes?: number;
 }
 
 /** A task as the store keeps it: its snapshot, the server running it, and the call that started it. */
@@ -16,6 +18,7 @@ export function toStored(s: TaskSnapshot, owner: string, request: unknown, extra
   const resumable = s.state === 'working' || s.state === 'interrupted';
   const journal = resumable && extras.journal && extras.journal.length > 0 ? { journal: extras.journal } : {};
   const pending = extras.resumePending ? { resume_pending: true } : {};
+  const resumes = extras.resumes ? { resumes: extras.resumes } : {};
   return {
     id: s.task_id,
     kind: s.kind,
@@ -23,7 +26,7 @@ export function toStored(s: TaskSnapshot, owner: string, request: unknown, extra
     label: s.label,
     owner,
     request,
-    progress: { ...s.progress, ...journal, ...pending },
+    progress: { ...s.progress, ...journal, ...pending, ...resumes },
     result: s.result,
     error: s.error,
     createdAt: s.created_at,
@@ -33,7 +36,7 @@ export function toStored(s: TaskSnapshot, owner: string, request: unknown, extra
 
 /** A stored task as get_task shows it. */
 export function fromStored(t: StoredTask): TaskSnapshot {
-  const { journal: _journal, resume_pending: _pending, ...progress } = (t.progress ?? {}) as TaskProgress & { journal?: unknown; resume_pending?: unknown };
+  const { journal: _journal, resume_pending: _pending, resumes: _resumes, ...progress } = (t.progress ?? {}) as TaskProgress & { journal?: unknown; resume_pending?: unknown; resumes?: unknown };
   return {
     task_id: t.id,
     kind: t.kind as TaskKind,

@@ -28,6 +28,8 @@ interface Task {
   written?: TaskState;
   /** Its finished turns (a coordination run), stored with it for a resume. */
   readonly journal: JournalEntry[];
+  /** How many times it was resumed. */
+  readonly resumes: number;
 }
 
 /** Where tasks are kept beyond this process (the store), so other servers and later runs can read them. */
@@ -97,7 +99,7 @@ export class TaskRegistry {
       created_at: this.#iso(),
       finished_at: null,
     };
-    return this.#run(snapshot, work, request, options.publish ?? true, []);
+    return this.#run(snapshot, work, request, options.publish ?? true, [], 0);
   }
 
   /**
@@ -105,15 +107,16 @@ export class TaskRegistry {
    * turns it had finished; it ends like any task, so a client polling get_task sees it complete.
    */
   adopt(stored: StoredTask, work: Work): TaskSnapshot {
-    return this.#run(fromStored(stored), work, stored.request, true, readJournal((stored.progress as { journal?: unknown } | null)?.journal));
+    const progress = stored.progress as { journal?: unknown; resumes?: unknown } | null;
+    return this.#run(fromStored(stored), work, stored.request, true, readJournal(progress?.journal), typeof progress?.resumes === 'number' ? progress.resumes : 0);
   }
 
-  #run(snapshot: TaskSnapshot, work: Work, request: unknown, published: boolean, journal: JournalEntry[]): TaskSnapshot {
+  #run(snapshot: TaskSnapshot, work: Work, request: unknown, published: boolean, journal: JournalEntry[], resumes: number): TaskSnapshot {
     const id = snapshot.task_id;
     const controller = new AbortController();
     const signal = controller.signal;
     const listeners = new Set<(snapshot: TaskSnapshot) => void>();
-    const task: Task = { snapshot, request, controller, listeners, done: Promise.resolve(), saved: Promise.resolve(), published, journal };
+    const task: Task = { snapshot, request, controller, listeners, done: Promise.resolve(), saved: Promise.resolve(), published, journal, resumes };
     this.#tasks.set(id, task);
     this.#persist(task);
 
@@ -274,7 +277,7 @@ export class TaskRegistry {
     const store = this.#store;
     if (!store || !task.published) return;
     const s = task.snapshot;
-    const stored = toStored(s, this.#owner, task.request, { journal: task.journal, resumePending: this.#resumeInterrupted && s.state === 'interrupted' });
+    const stored = toStored(s, this.#owner, task.request, { journal: task.journal, resumes: task.resumes, resumePending: this.#resumeInterrupted && s.state === 'interrupted' });
     task.saved = task.saved
       .then(() => store.saveTask(stored))
       .then(() => {

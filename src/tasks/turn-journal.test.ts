@@ -31,5 +31,9 @@ describe('turn journal', () => {
     expect(paused.progress).toMatchObject({ journal, resume_pending: true });
     expect(fromStored(paused).progress).toEqual(snapshot.progress);
     expect(toStored({ ...snapshot, state: 'completed' }, 'me', null, { journal }).progress).toEqual(snapshot.progress);
+    // How many times it was resumed stays with it, unseen.
+    const resumed = toStored({ ...snapshot, state: 'completed' }, 'me', null, { resumes: 2 });
+    expect(resumed.progress).toMatchObject({ resumes: 2 });
+    expect(fromStored(resumed).progress).toEqual(snapshot.progress);
   });
 });

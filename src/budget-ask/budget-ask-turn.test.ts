@@ -96,3 +96,32 @@ describe('a budget spent between the model calls of one turn', () => {
     expect(status['state']).toBe('idle');
   });
 });
+
+describe("a delegated child's turn", () => {
+  it("asks the client of the parent's send, and the child's reply reaches the parent", async () => {
+    const { c, asked } = await connect('accept');
+    const parent = ((await c.callTool({ name: 'spawn_claude', arguments: { name: 'lead', allow_delegation: true } })).structuredContent as S)['instance_id'] as string;
+    // The child's own budget can't take even its first call.
+    const child = ((await c.callTool({ name: 'spawn_claude', arguments: { name: 'kid', parent_id: parent, max_total_tokens: 200 } })).structuredContent as S)['instance_id'] as string;
+    sim.setScript([
+      {
+        match: { tool: 'message_instance' },
+        reply: (request: ParsedRequest): ReplySpec => {
+          const answered = request.messages.some((m) => typeof m.content !== 'string' && m.content.some((b) => b.type === 'tool_result'));
+          return answered ? 'The child answered.' : { content: [{ type: 'tool_use', name: 'message_instance', input: { instance_id: child, message: 'Say hi.' } }] };
+        },
+      },
+      { reply: 'hi from the child' },
+    ]);
+    const result = await c.callTool({ name: 'send_to_instance', arguments: { instance_id: parent, message: 'Ask your child.' } });
+    expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+    // Asked once the parent's first call was made, before the child's first call.
+    expect(asked).toEqual([1]);
+    expect(sim.requests).toHaveLength(3);
+    const calls = (result.structuredContent as S)['tool_calls'] as S[];
+    expect(calls[0]).toMatchObject({ name: 'message_instance', is_error: false });
+    const kid = (await c.callTool({ name: 'get_instance_status', arguments: { instance_id: child } })).structuredContent as S;
+    expect(kid['limits']['max_total_tokens']).toBeGreaterThan(200);
+    expect(kid['state']).toBe('idle');
+  });
+});

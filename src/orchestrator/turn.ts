@@ -1,5 +1,6 @@
 import type { AskPermission, Session, ToolExecution, TurnResult } from '../backends/backend.js';
 import type { CallHold } from '../backends/call-budget.js';
+import { BudgetAskers } from '../budget-ask/budget-askers.js';
 import type { AskBudget } from '../budget-ask/budget-question.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { parseInput, sendInputSchema, type SendInput } from '../domain/inputs.js';
@@ -59,6 +60,8 @@ export type ToolExecutorFor = (record: InstanceRecord) => (name: string, input: 
 export class Turns {
   /** Who answers an instance's permission asks now: the client of its latest send (MCP elicitation). */
   readonly #askers = new Map<string, AskPermission>();
+  /** Who answers budget questions of running turns, so the turns they delegate ask the same client. */
+  readonly #budgetAskers = new BudgetAskers();
   /** Sends running in this process, so shutdown can let them finish. */
   readonly #inFlight = new Set<Promise<unknown>>();
 
@@ -91,6 +94,9 @@ export class Turns {
     const input = parseInput(sendInputSchema, raw);
     const id = input.instance_id;
     const target = await findInstance(k.store, id);
+    // A send without its own asker (a parent's message_instance) asks the client of the turn that delegated it.
+    const askBudget = options.askBudget ?? (await this.#budgetAskers.ofAncestor(k.store, target));
+    if (askBudget) options = { ...options, askBudget };
     await this.#checkUsable(target, options.askBudget !== undefined);
     // A claude-code instance runs where its agent and workspace are: on another live node (handed to it), here, or nowhere (`unavailable`).
     const handoff = this.handoff();
@@ -215,7 +221,9 @@ export class Turns {
     let result: TurnResult;
     try {
       k.log.info({ instanceId: id, chars: message.length, maxTokens: first.maxTokens }, 'turn started');
-      result = await this.#callBackend(session, record, history, message, calls, signal, options, text, Math.min(bounds.deadlineMs, expiresAtMs(record)));
+      result = await this.#budgetAskers.during(id, options.askBudget, () =>
+        this.#callBackend(session, record, history, message, calls, signal, options, text, Math.min(bounds.deadlineMs, expiresAtMs(record))),
+      );
     } catch (error) {
       text.close();
       await calls.close();

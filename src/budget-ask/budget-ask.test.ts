@@ -47,7 +47,7 @@ afterEach(async () => {
 });
 
 /** A server on the simulator and the SDK's client; with `answer`, the client declares elicitation and answers with it. */
-async function connect(answer?: (asked: Asked) => Answer, overrides: Partial<Config> = {}): Promise<{ c: Client; asked: Asked[] }> {
+async function connect(answer?: (asked: Asked) => Answer | Promise<Answer>, overrides: Partial<Config> = {}): Promise<{ c: Client; asked: Asked[] }> {
   orchestrator = simulatorOrchestrator(sim.url, { maxOutputTokens: 4000, ...overrides });
   orchestrator.events.subscribe((e) => {
     if (e.type === 'budget.raised' || e.type === 'budget.declined') events.push(e);
@@ -189,6 +189,26 @@ describe('a budget that runs out in the middle of a coordination', () => {
     expect(cy).toMatchObject({ status: 'failed', error: expect.stringMatching(/token budget of its ancestor inst_[0-9a-f]+.*not raised: the user declined/s) });
     expect(sim.requests).toHaveLength(2);
     expect((await status(c, ids[2] as string))['state']).toBe('idle');
+  });
+
+  it('participants refused by the same budget at once share one question', async () => {
+    let waiting = 0;
+    let allWaiting!: () => void;
+    const three = new Promise<void>((resolve) => (allWaiting = resolve));
+    // Answers only once every participant's call waits for it, with room for all of them.
+    const { c, asked } = await connect(async () => (await three, { action: 'accept', content: { add: 1_000_000 } }));
+    orchestrator?.events.subscribe((e) => {
+      if (e.type === 'approval.waiting' && e.tool === 'raise_budget' && ++waiting === 3) allWaiting();
+    });
+    const lead = await spawn(c, { name: 'lead', max_total_tokens: 100 });
+    const ids: string[] = [];
+    for (const name of ['ana', 'bo', 'cy']) ids.push(await spawn(c, { name, parent_id: lead }));
+    const r = await run(c, ids);
+    expect(r.isError, r.text).toBe(false);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.callsBefore).toBe(0);
+    expect(results(r).map((p) => p['status'])).toEqual(['completed', 'completed', 'completed']);
+    expect((await status(c, lead))['limits']['max_total_tokens']).toBe(1_000_100);
   });
 
   it('a client without elicitation gets the clear refusal at once; the finished participants are kept', async () => {

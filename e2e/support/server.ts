@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator.js';
+import { startSimulator, type ReplyRule, type RunningSimulator } from '../../src/simulator/simulator.js';
 import { bareEnv, BIN } from '../../src/test-support/bin.js';
 import { connectClient } from '../../src/test-support/http.js';
 import { startStallProxy, type StallProxy } from './stall-proxy.js';
@@ -33,13 +33,14 @@ export const STREAM_REPLY = `Here is the plan, step by step. ${Array.from({ leng
 /** The bin under test: the built dist/cli.js, or E2E_BIN (a copy, an installed package's). */
 const bin = process.env['E2E_BIN'] ? resolve(process.env['E2E_BIN']) : BIN;
 
-/** The built bin (`serve`) with a token, in front of the bundled simulator: what a user runs, offline. */
-export async function startE2eServer(token: string): Promise<E2eServer> {
+/** The built bin (`serve`) with a token, in front of the bundled simulator: what a user runs, offline. `script` and `env` add to the simulator's rules and the server's environment. */
+export async function startE2eServer(token: string, extra: { readonly script?: readonly ReplyRule[]; readonly env?: Readonly<Record<string, string>> } = {}): Promise<E2eServer> {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build (npm run test:e2e builds first).`);
   const sim = await startSimulator({
     script: [
       { match: { lastUser: SLOW_MESSAGE }, reply: 'finally done', latencyMs: 10 * 60_000 },
       { match: { lastUser: STREAM_MESSAGE }, reply: STREAM_REPLY },
+      ...(extra.script ?? []),
     ],
   });
   const stall = await startStallProxy(sim.url, STREAM_MESSAGE);
@@ -51,6 +52,7 @@ export async function startE2eServer(token: string): Promise<E2eServer> {
     LOG_LEVEL: 'info',
     // A turn still running at the end (the screenshot's) is cancelled at once rather than waited for.
     SHUTDOWN_GRACE_SECONDS: '0',
+    ...extra.env,
   });
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { cwd: tmpdir(), env, stdio: ['ignore', 'ignore', 'pipe'] });
   const reap = () => child.kill('SIGKILL');

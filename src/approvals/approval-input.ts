@@ -5,7 +5,7 @@ import { APPROVAL_DECISIONS, type ApprovalDecision } from '../store/approvals.js
 
 /** answer_approval's input (and the REST body's decision): both fields to answer, neither to list. */
 export const answerApprovalSchema = z.strictObject({
-  approval_id: z.string().min(1).max(200).optional().describe('omit both fields to list pending asks'),
+  approval_id: z.string().min(1).max(200).optional(),
   decision: z.enum(APPROVAL_DECISIONS).optional(),
 });
 

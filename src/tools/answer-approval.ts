@@ -5,8 +5,7 @@ import { defineTool } from './tool-definition.js';
 export const answerApprovalTool = defineTool({
   name: 'answer_approval',
   title: 'Answer a permission ask',
-  description:
-    "Answer a claude-code agent's pending permission ask (any depth; asks no client could answer wait here until APPROVAL_TIMEOUT_SECONDS, then are denied): allow_once, allow_instance (this tool, for the instance's life) or deny. No arguments: list pending asks.",
+  description: "Answer an agent's pending permission ask (any depth; denied after APPROVAL_TIMEOUT_SECONDS): allow_once, allow_instance (this tool, for the instance's life), deny. No arguments: list them.",
   inputSchema: answerApprovalSchema,
   outputSchema: approvalsOutput,
   annotations: { readOnlyHint: false, openWorldHint: false },

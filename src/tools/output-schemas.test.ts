@@ -83,6 +83,8 @@ describe('tool results against their published outputSchema', () => {
     expect(await call('get_task', { task_id: running['task_id'], wait_seconds: 300 })).toMatchObject({ state: 'completed', result: { coordination_type: 'parallel' } });
 
     expect(await call('terminate_instance', { instance_id: lead })).toMatchObject({ instance_id: lead });
+    // No agent asked anything: the list of pending permission asks is empty (answering one: approvals-e2e.test.ts).
+    expect(await call('answer_approval', {})).toEqual({ approvals: [] });
 
     expect([...validated.keys()].sort()).toEqual(TOOLS.map((t) => t.name).sort());
   });

@@ -54,7 +54,7 @@ export const evidenceOutput = z.looseObject({ files: z.array(z.looseObject({})) 
 export const verificationOutput = z.looseObject({ status: z.enum(['verified', 'unverified']) });
 
 /** A claude-code agent's permission ask (pending, or as answered). */
-const approvalOutput = z.looseObject({ approval_id: z.string(), agent_path: z.string().describe('root → … → asking agent'), tool: z.string(), input: z.unknown(), state: z.string() });
+const approvalOutput = z.looseObject({ approval_id: z.string(), agent_path: z.string(), tool: z.string() });
 
 /** answer_approval: the pending asks (no arguments), or the one answered. */
 export const approvalsOutput = z.strictObject({ approvals: z.array(approvalOutput).optional(), approval: approvalOutput.optional() });

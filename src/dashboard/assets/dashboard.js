@@ -114,7 +114,7 @@ async function loadConversation() {
 
 // Bursts of events become one refetch per kind, at most four times a second (well inside the server's
 // per-client rate limit however busy the instances are), one at a time (refresher.js).
-const refresh = createRefresher({ instances: loadInstances, tasks: loadTasks, conversation: loadConversation, limits: loadLimits }, (e) => toast(e.message));
+const refresh = createRefresher({ instances: loadInstances, tasks: loadTasks, conversation: loadConversation, limits: loadLimits, approvals: loadApprovals }, (e) => toast(e.message));
 
 // ---- rendering ------------------------------------------------------------------------------------------
 function renderTotals() {
@@ -206,7 +206,7 @@ function drawInstances(el) {
       h('td', { style: { paddingLeft: `${0.6 + depth * 1.25}rem` } }, depth > 0 ? h('span', { class: 'tree' }, last ? '└' : '├') : '', h('span', { class: 'name' }, i.name),
         h('span', { class: 'reason mono' }, i.instance_id)),
       h('td', {}, i.role.replace(/_/g, ' ')),
-      h('td', {}, badge(i.state), h('span', { class: 'reason' }, i.state_reason)),
+      h('td', {}, badge(i.state), activityBadge(i), h('span', { class: 'reason' }, i.state_reason)),
       h('td', { class: 'mono wide' }, i.model),
       h('td', { class: 'wide' }, i.backend),
       showNode ? nodeCell(i) : '',
@@ -287,7 +287,7 @@ function connect() {
   const conn = document.getElementById('conn');
   const source = new EventSource('/events');
   const setConn = (s, text) => { conn.dataset.state = s; conn.textContent = text; };
-  source.onopen = () => { setConn('live', 'live'); refresh('instances', 'tasks', 'conversation'); };
+  source.onopen = () => { setConn('live', 'live'); refresh('instances', 'tasks', 'conversation', 'approvals'); };
   source.onerror = () => setConn(source.readyState === EventSource.CLOSED ? 'offline' : 'connecting', source.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting…');
   const onInstance = (e) => {
     const event = JSON.parse(e.data);
@@ -301,6 +301,8 @@ function connect() {
   for (const type of ['instance.spawned', 'instance.state_changed', 'turn.started', 'turn.settled']) source.addEventListener(type, onInstance);
   source.addEventListener('turn.text', (e) => onTurnText(JSON.parse(e.data)));
   source.addEventListener('task.progress', () => refresh('tasks'));
+  source.addEventListener('activity.changed', () => refresh('instances')); // activity.js
+  for (const type of ['approval.waiting', 'approval.settled']) source.addEventListener(type, () => refresh('approvals')); // approvals.js
   source.addEventListener('call.retried', (e) => {
     const event = JSON.parse(e.data);
     if (event.instanceId === state.selected) toast(`Retrying a model call (${event.reason}) in ${fmtMs(event.afterMs)}.`);
@@ -321,7 +323,7 @@ document.addEventListener('DOMContentLoaded', () => {
   window.addEventListener('hashchange', () => { const id = hashId(); if (id) select_(id); });
   renderInstances();
   renderDetail();
-  refresh('limits', 'instances', 'tasks', 'conversation');
+  refresh('limits', 'instances', 'tasks', 'conversation', 'approvals');
   connect();
   // A safety net for a stream that is down (a proxy that drops it): the page stays current within 15 s.
   setInterval(() => refresh('instances', 'tasks'), 15_000);

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentScript } from '../src/test-support/claude-code-kit.js';
+import { launchBrowser, type Browser } from './support/browser.js';
+import { startE2eServer, type E2eServer } from './support/server.js';
+
+// Generous: a slow machine waits longer, it never fails for being slow.
+const WAIT = { timeout: 60_000 };
+
+let server: E2eServer;
+let browser: Browser;
+let mcp: Client;
+
+beforeAll(async () => {
+  // A real Claude Code agent, made by the simulator to run a Bash command that prints for longer than the stall limit.
+  server = await startE2eServer(randomBytes(32).toString('hex'), { script: agentScript(), env: { MAX_TOKENS_PER_INSTANCE: '1000000', STALL_TIMEOUT_SECONDS: '1' } });
+  browser = await launchBrowser();
+  mcp = await server.mcp();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function tool(name: string, args: Record<string, unknown>): Promise<Record<string, any>> {
+  const result = await mcp.callTool({ name, arguments: args });
+  if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
+  return result.structuredContent as Record<string, any>;
+}
+
+describe('activity in the dashboard', () => {
+  it('shows "running Bash" with its seconds in the instance tree while the tool runs, and nothing once idle', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    await page.fill('#token', server.token);
+    await page.click('button[type="submit"]');
+    await page.locator('#conn[data-state="live"]').waitFor(WAIT);
+
+    const agent = await tool('spawn_claude', { name: 'Ticker', backend: 'claude-code', permissions: { allowed_tools: ['Bash(/bin/sh -c:*)'] } });
+    const handle = await tool('send_to_instance', { instance_id: agent['instance_id'], message: "BASH /bin/sh -c 'for i in 1 2 3 4 5 6; do echo tick-$i; sleep 1; done'", wait_seconds: 0 });
+
+    const badge = page.locator(`tr[data-id="${agent['instance_id']}"] [data-testid="activity"][data-activity="running_tool"]`);
+    await badge.waitFor(WAIT);
+    expect(await badge.innerText()).toMatch(/^running Bash \d+s$/);
+
+    const done = await tool('get_task', { task_id: handle['task_id'], wait_seconds: 120 });
+    expect(done['state']).toBe('completed');
+    expect(done['result']['reply']).toContain('tick-6');
+    await page.locator(`tr[data-id="${agent['instance_id']}"] [data-testid="activity"][data-activity="running_tool"]`).waitFor({ state: 'detached', ...WAIT });
+    await tool('terminate_instance', { instance_id: agent['instance_id'] });
+    await page.close();
+  });
+});

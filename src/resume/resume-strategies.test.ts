@@ -71,7 +71,11 @@ describe('every coordination strategy resumes from its stored turns', () => {
       });
     });
     const before = sim.requests.length;
+    const events: unknown[] = [];
+    const stop = orchestrator.events.subscribe((e) => void (e.type === 'task.resumed' && events.push(e)));
     const recovered = await orchestrator.recover();
+    stop();
+    expect(events).toEqual([expect.objectContaining({ taskId: id, kind: 'coordinate', reusedTurns: kept })]);
     expect(recovered.tasks).not.toContain(id);
     const task = await orchestrator.tasks.wait(id, 60_000);
     expect(task.state).toBe('completed');

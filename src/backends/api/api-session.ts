@@ -122,6 +122,7 @@ export class ApiSession implements Session {
     };
     return callWithRetries(() => this.#stream(params, options), options.signal, { ...runner, onRetry, onCongestion }, {
       scope: this.spec.model,
+      onLimited: () => options.onEvent?.({ type: 'activity', activity: 'waiting_for_rate_limit' }),
       ...(options.remainingMs ? { remainingMs: options.remainingMs } : {}),
     });
   }

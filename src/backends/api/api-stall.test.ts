@@ -69,4 +69,17 @@ describe('api backend: a stream that goes silent', () => {
     expect(sim.requests.length).toBe(1);
     await orch.close();
   });
+
+  it('a 429 shows waiting_for_rate_limit until the retry starts (and is no stall)', async () => {
+    const orch = orchestrator(60, 2);
+    const events: DomainEvent[] = [];
+    orch.events.subscribe((e) => events.push(e));
+    const { instance_id: id } = await orch.spawnInstance({ name: 'limited' });
+    sim.injectFaults([{ kind: 'status', status: 429, retryAfterMs: 50 }]);
+    const result = await orch.sendToInstance({ instance_id: id, message: 'Count to ten' });
+    expect(result.reply).toBe(REPLY);
+    const activity = events.flatMap((e) => (e.type === 'activity.changed' && e.instanceId === id ? [e.activity] : []));
+    expect(activity).toEqual(['thinking', 'waiting_for_rate_limit', 'thinking', 'idle']);
+    await orch.close();
+  });
 });

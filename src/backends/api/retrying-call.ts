@@ -33,6 +33,8 @@ export interface CallScope {
   readonly remainingMs?: () => number;
   /** The limiter's scope for retry-after pauses: the model the call is for. */
   readonly scope?: string;
+  /** Told when an attempt has to wait for the limiter (a retry-after pause, or the adaptive limit after 429/529). */
+  readonly onLimited?: () => void;
 }
 
 export interface CongestionNotice {
@@ -52,12 +54,12 @@ export async function callWithRetries<T>(
   runner: CallRunner,
   call: CallScope = {},
 ): Promise<{ value: T; retries: number }> {
-  const { remainingMs, scope } = call;
+  const { remainingMs, scope, onLimited } = call;
   const started = runner.now();
   // No wait for a permit outlasts the retry bound or the caller's time: a longer hold refuses the call at once.
   const maxWaitMs = () => Math.max(0, Math.min(runner.retry.maxElapsedMs - (runner.now() - started), remainingMs?.() ?? Number.POSITIVE_INFINITY));
   for (let retries = 0; ; retries++) {
-    const permit = await withAbortReason(runner.limiter.acquire(signal, { since: started, maxWaitMs: maxWaitMs(), ...(scope !== undefined ? { scope } : {}) }), signal);
+    const permit = await withAbortReason(noticeWait(runner.limiter.acquire(signal, { since: started, maxWaitMs: maxWaitMs(), ...(scope !== undefined ? { scope } : {}) }), onLimited), signal);
     let thrown: unknown;
     let failure: ApiFailure;
     try {
@@ -79,6 +81,13 @@ export async function callWithRetries<T>(
     runner.onRetry?.({ retry: retries + 1, afterMs: decision.afterMs, failure });
     await withAbortReason(runner.sleep(decision.afterMs, signal), signal);
   }
+}
+
+/** `permit`, calling `onWait` if it is not granted at once (an already granted permit settles before the timer). */
+function noticeWait<T>(permit: Promise<T>, onWait: (() => void) | undefined): Promise<T> {
+  if (onWait === undefined) return permit;
+  const timer = setTimeout(onWait, 0);
+  return permit.finally(() => clearTimeout(timer));
 }
 
 /** A wait that can only fail by an abort, leaving with the abort's reason as an OrchestratorError. */

@@ -32,6 +32,7 @@ export class AgentModelRoute {
         stopAgent();
       },
       traceContext: () => this.#turn?.trace,
+      onRateLimited: () => this.#turn?.onEvent?.({ type: 'activity', activity: 'waiting_for_rate_limit' }),
       // The proxy cut a silent call: the agent's client retries it, so it counts as a retry of this turn.
       onStalled: () => {
         const turn = this.#turn;

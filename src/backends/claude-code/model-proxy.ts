@@ -27,6 +27,8 @@ export interface AgentRoute {
   traceContext?(): Context | undefined;
   /** A model call's upstream went silent past the stall limit and was cut (the agent's client retries it). */
   onStalled?(silentMs: number): void;
+  /** The API answered a model call 429 or 529: the agent's client waits and retries. */
+  onRateLimited?(): void;
 }
 
 export interface ModelProxyOptions {
@@ -200,6 +202,7 @@ export class ModelProxy {
       );
       logOutcome(this.#logger, '/v1/messages', outcome);
       spanOutcome(span, outcome);
+      if (outcome.kind === 'completed' && (outcome.status === 429 || outcome.status === 529)) route.onRateLimited?.();
     } finally {
       const seen = reader?.seen();
       chatFinished(span, { ...(seen ? { id: seen.id, model: seen.model, usage: seen.usage, finishReason: seen.stopReason } : {}) });

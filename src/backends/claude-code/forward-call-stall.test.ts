@@ -32,7 +32,7 @@ afterAll(async () => {
 async function through(path: string): Promise<{ status: number; body: string; cut: boolean; outcome: ForwardOutcome; stalls: number }> {
   let outcome!: Promise<ForwardOutcome>;
   let stalls = 0;
-  const front = createServer((req, res) => {
+  const front = createServer((_req, res) => {
     const controller = new AbortController();
     res.once('close', () => controller.abort());
     outcome = forwardCall({ url: `${base}${path}`, method: 'POST', headers: new Headers(), body: '{}', signal: controller.signal }, res, fetch, () => undefined, {

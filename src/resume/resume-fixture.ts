@@ -78,6 +78,16 @@ export function storedTask(world: CrashWorld, id: string): S | undefined {
   }
 }
 
+/** The ids of the tasks of one kind the store holds, oldest first (for a run whose caller waited: no handle came back). */
+export function storedTaskIds(world: CrashWorld, kind: string): string[] {
+  const db = new Database(join(world.workspace, 'orchestrator.db'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT id FROM tasks WHERE kind = ? ORDER BY created_at').all(kind) as S[]).map((r) => r['id'] as string);
+  } finally {
+    db.close();
+  }
+}
+
 /** Spawns api instances with these names (each says `AGENT-<name>` in its system prompt); returns their ids. */
 export async function spawnNamed(world: CrashWorld, names: readonly string[]): Promise<string[]> {
   const ids: string[] = [];

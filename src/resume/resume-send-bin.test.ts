@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrashWorld, waitFor } from '../test-support/crash-world.js';
-import { CountingSimulator, settledTask, spawnNamed, storedTask } from './resume-fixture.js';
+import { CountingSimulator, settledTask, spawnNamed, storedTask, storedTaskIds } from './resume-fixture.js';
 
 /**
  * Runs that resume, continued: a single send cut off before its model call, a sequential chain cut off at
@@ -44,15 +44,18 @@ describe('runs that resume on the real bin', () => {
     await world.stop();
   }, 60_000);
 
-  it('a sequential chain resumes at the step it reached: the finished step reused, the interrupted one asked again, then the rest', async () => {
+  it('a sequential chain whose caller was waiting resumes at the step it reached: the finished step reused, the interrupted one asked again, then the rest', async () => {
     sim.reset();
     const world = new CrashWorld(sim.sim);
     await world.start();
     const ids = await spawnNamed(world, ['first', 'slowsecond', 'third']);
-    const handle = await world.ok('coordinate_instances', { participant_ids: ids, task_description: 'CHAIN: write a haiku', coordination_type: 'sequential', wait_seconds: 0 });
-    const taskId = handle['task_id'] as string;
+    // The caller waits for the result: no handle comes back, but the run is stored from its start.
+    const waiting = world.call('coordinate_instances', { participant_ids: ids, task_description: 'CHAIN: write a haiku', coordination_type: 'sequential', wait_seconds: 60 }).catch(() => undefined);
+    await waitFor(() => storedTaskIds(world, 'coordinate').length === 1, 'the run stored');
+    const taskId = storedTaskIds(world, 'coordinate')[0] as string;
     await waitFor(() => sim.sim.inFlight >= 1 && storedTask(world, taskId)?.['progress']?.['journal']?.length === 1, 'step 1 finished (stored), step 2 held');
     await world.kill();
+    await waiting;
     sim.release();
     expect(sim.counts()).toEqual({ first: 1, slowsecond: 1 });
 

@@ -38,7 +38,9 @@ export async function runWithWait(
   /** Adds what the task's instances are doing to each progress notification (and sends one when it changes). */
   activity?: ProgressActivity,
 ): Promise<object> {
-  const started = tasks.start(kind, label, work, request, { publish: false });
+  // A coordination is stored from the start, so a crash or restart while its caller waits can still resume it
+  // (src/resume); a send only once its id is handed out.
+  const started = tasks.start(kind, label, work, request, { publish: kind === 'coordinate' });
   const id = started.task_id;
   const waitMs = waitSeconds !== undefined ? waitSeconds * 1000 : context.onProgress ? Number.POSITIVE_INFINITY : DEFAULTS.waitSeconds * 1000;
   const stopWatching = watchProgress(tasks, id, context, activity);

@@ -131,6 +131,8 @@ describe('permission asks from any depth', () => {
     const pending = await vi.waitFor(async () => {
       const status = await call(c, 'get_instance_status', { instance_id: grandchild });
       expect(status['pending_approvals']).toHaveLength(1);
+      // Liveness hears the ask (approval.waiting): the agent is waiting for approval, of Bash.
+      expect(status['activity']).toMatchObject({ state: 'waiting_for_approval', tool: 'Bash' });
       return status['pending_approvals'][0] as S;
     }, BOUND);
     expect(pending).toMatchObject({ instance_id: grandchild, agent_path: pathOf(ids), tool: 'Bash', input: { command: "/bin/sh -c 'touch made-by-bash.txt'" }, state: 'pending' });

@@ -11,7 +11,7 @@ import type { Store } from '../store.js';
  * can only scan a table that grows with use (instances, messages, events, tasks, holds).
  */
 const postgres = usePostgres();
-const GROWING = /Seq Scan on (instances|messages|events|tasks|holds)\b/;
+const GROWING = /Seq Scan on (instances|messages|events|tasks|holds|approvals)\b/;
 
 /**
  * A scan of a table that grows with history, bounded neither by an index condition nor by a LIMIT above it: it
@@ -21,7 +21,7 @@ function unboundedIndexScan(plan: string): boolean {
   const lines = plan.split('\n');
   const indent = (line: string) => line.length - line.trimStart().length;
   return lines.some((line, i) => {
-    if (!/ Scan .*on (instances|messages|events|tasks)\b/.test(line) || /(Index|Recheck) Cond/.test(lines[i + 1] ?? '')) return false;
+    if (!/ Scan .*on (instances|messages|events|tasks|approvals)\b/.test(line) || /(Index|Recheck) Cond/.test(lines[i + 1] ?? '')) return false;
     const limited = lines.slice(0, i).some((above) => indent(above) < indent(line) && /^(->\s+)?Limit\b/.test(above.trim()));
     return !limited;
   });
@@ -49,6 +49,9 @@ async function everyOperation(store: Store): Promise<void> {
     await tx.heartbeat('n1', 'later');
     await tx.deleteEndedBefore('2026-12-01T00:00:00.000Z', 10);
     await tx.deleteTasksFinishedBefore('2026-12-01T00:00:00.000Z', 10);
+    await tx.addApproval({ id: 'a', instanceId: 'kid', owner: 'n1', path: [], tool: 'Bash', input: {}, reason: 'r', state: 'pending', decision: null, settledReason: null, createdAt: '1', expiresAt: '2', settledAt: null });
+    await tx.settleApproval('a', { decision: 'deny', reason: 'r', atIso: '3' });
+    await tx.deleteApprovalsBefore('0', 10);
   });
   await store.chainOf('kid');
   await store.listInstances({ includeTerminated: false, limit: 20, offset: 40 });
@@ -75,6 +78,9 @@ async function everyOperation(store: Store): Promise<void> {
   await store.getOwner('n1');
   await store.listOwners(10);
   await store.instancesOnNode('n1', 10);
+  await store.getApproval('a');
+  await store.pendingApprovals({ limit: 10 });
+  await store.pendingApprovals({ instanceId: 'kid', limit: 10 });
 }
 
 it('plans every statement as a lookup or an index range, never a scan of a growing table', async () => {

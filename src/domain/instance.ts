@@ -1,6 +1,7 @@
 import { OrchestratorError } from './errors.js';
 import type { RoleId } from './roles.js';
 import type { Usage } from './usage.js';
+import type { Evidence, ShellOutcome, Verification } from '../evidence/types.js';
 
 /** Lifecycle states. `failed` can be entered from any live state; terminated and failed are final. */
 export type InstanceState = 'spawning' | 'idle' | 'busy' | 'terminating' | 'terminated' | 'failed';
@@ -115,7 +116,11 @@ export interface ConversationMessage {
   readonly stopReason?: string | null;
   readonly model?: string;
   /** Delegation tool calls made during this (assistant) turn. */
-  readonly toolCalls?: ReadonlyArray<{ readonly name: string; readonly input: unknown; readonly isError: boolean; readonly result: string }>;
+  readonly toolCalls?: ReadonlyArray<{ readonly name: string; readonly input: unknown; readonly isError: boolean; readonly result: string; readonly shell?: ShellOutcome }>;
+  /** What the agent did in this (assistant) turn: tool calls, files, commands, model calls, tokens (src/evidence). */
+  readonly evidence?: Evidence;
+  /** Agents that work through tools: whether what the turn did backs its reply. */
+  readonly verification?: Verification;
   /** Retries the backend made for this turn (rate limits, overload, resets). */
   readonly retries?: number;
   /** Set on a user message whose turn did not complete; such messages are not sent to the model again. */

@@ -142,6 +142,34 @@ describe.each(stores)('%s', (_name, make) => {
     await store.close();
   });
 
+  it("keeps a turn's evidence and verification with its message, and a Bash call's outcome with its tool call; a user message has none", async () => {
+    const store = make();
+    await store.transaction((tx) => tx.insertInstance(record('a')));
+    const evidence = {
+      tool_calls: { Write: 1, Bash: 2 },
+      files: [{ path: 'app.js', bytes: 12, sha256: 'ab'.repeat(32), added: 3, removed: 0 }, { path: 'old.js', bytes: null, sha256: null, deleted: true as const }],
+      commands: [{ command: 'npm test', exit_code: 0 }, { command: 'npm run dev', exit_code: null, background: true as const }],
+      model_calls: 3,
+      tokens: 12_345,
+    };
+    const verification = { status: 'verified' as const, reason: '2 files changed, 1 command exited 0' };
+    const toolCalls = [{ name: 'Bash', input: { command: 'npm test' }, isError: false, result: 'ok', shell: { exitCode: 0, background: false } }];
+    const [user, reply, plain] = await store.transaction(async (tx) => [
+      await tx.appendMessage('a', { role: 'user', content: 'build it', at: '2026-11-25T12:00:00.000Z' }),
+      await tx.appendMessage('a', { role: 'assistant', content: 'Built.', at: '2026-11-25T12:00:01.000Z', toolCalls, evidence, verification }),
+      await tx.appendMessage('a', { role: 'assistant', content: 'Text only.', at: '2026-11-25T12:00:02.000Z', evidence: { ...evidence, tool_calls: {}, files: [], commands: [] } }),
+    ]);
+    const page = await store.listMessages('a', { limit: 10, offset: 0 });
+    expect(page.items).toEqual([user, reply, plain]);
+    expect(page.items[0]).not.toHaveProperty('evidence');
+    expect(page.items[0]).not.toHaveProperty('verification');
+    expect(page.items[1]).toMatchObject({ evidence, verification, toolCalls });
+    expect(page.items[2]).not.toHaveProperty('verification');
+    await store.transaction((tx) => tx.updateMessage('a', 2, { content: 'Built!' }));
+    expect(await store.listMessages('a', { limit: 1, offset: 1 })).toEqual({ items: [{ ...reply, content: 'Built!' }], total: 3 });
+    await store.close();
+  });
+
   it('records events, and deletes (in batches) instances that ended before a date, never a parent of a kept one', async () => {
     const store = make();
     await store.transaction(async (tx) => {

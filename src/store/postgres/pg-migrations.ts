@@ -175,6 +175,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX approvals_state ON approvals(state, created_at);
   CREATE INDEX approvals_instance ON approvals(instance_id, state, created_at);
   `,
+  // 3: evidence (SQLite's migration 8): a completed turn's {evidence, verification} as JSON with its message.
+  `
+  ALTER TABLE messages ADD COLUMN evidence TEXT;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -327,6 +327,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX approvals_state ON approvals(state, created_at);
   CREATE INDEX approvals_instance ON approvals(instance_id, state, created_at);
   `,
+  // 8: evidence. A completed turn's assistant message keeps what the agent did and whether it backs the reply
+  //    (JSON: {evidence, verification}); null for user messages and for turns stored before this version.
+  `
+  ALTER TABLE messages ADD COLUMN evidence TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ROLE_IDS } from '../../domain/roles.js';
 import { isLive, type ConversationMessage, type InstanceRecord } from '../../domain/instance.js';
 import { expiresAtMs } from '../../domain/lifetime.js';
+import { proofColumn, proofOfColumn } from '../../evidence/stored-proof.js';
 
 /** Rows as SQLite returns them, validated on the way in: a corrupt or foreign row fails loudly, naming the column. */
 const int = z.number().int();
@@ -175,9 +176,12 @@ const messageRow = z.object({
   error: z.string().nullable(),
   tool_calls: z.string().nullable(),
   retries: nullableInt,
+  evidence: z.string().nullable(),
 });
 
-const toolCalls = z.array(z.object({ name: z.string(), input: z.unknown(), isError: z.boolean(), result: z.string() }));
+/** `shell` (claude-code's Bash: how the command ended) is kept as written. */
+const shellOutcome = z.object({ exitCode: z.number().nullable(), background: z.boolean(), note: z.string().exactOptional() });
+const toolCalls = z.array(z.object({ name: z.string(), input: z.unknown(), isError: z.boolean(), result: z.string(), shell: shellOutcome.exactOptional() }));
 
 export function toMessage(raw: unknown): ConversationMessage {
   const m = messageRow.parse(raw);
@@ -206,6 +210,7 @@ export function toMessage(raw: unknown): ConversationMessage {
     ...(m.error !== null ? { error: m.error } : {}),
     ...(m.tool_calls !== null ? { toolCalls: toolCalls.parse(JSON.parse(m.tool_calls)) } : {}),
     ...(m.retries !== null ? { retries: m.retries } : {}),
+    ...proofOfColumn(m.evidence),
   };
 }
 
@@ -229,6 +234,7 @@ export function messageParams(instanceId: string, m: ConversationMessage): Recor
     error: m.error ?? null,
     tool_calls: m.toolCalls ? JSON.stringify(m.toolCalls) : null,
     retries: m.retries ?? null,
+    evidence: proofColumn(m),
   };
 }
 

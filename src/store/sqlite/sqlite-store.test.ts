@@ -21,7 +21,7 @@ function fixture(version: number): string {
 }
 
 /** Every frozen fixture of an older schema, by version. Add one with each new migration. */
-const FIXTURES = [1, 2, 3, 4, 5, 6];
+const FIXTURES = [1, 2, 3, 4, 5, 6, 7];
 
 describe('SqliteStore', () => {
   it('opens a frozen version-1 database and migrates it without losing anything', async () => {
@@ -158,6 +158,22 @@ describe('SqliteStore', () => {
     };
     await store.transaction((tx) => tx.addApproval(ask));
     expect(await store.pendingApprovals({ instanceId: ask.instanceId, limit: 10 })).toEqual([ask]);
+    await store.close();
+  });
+
+  it('opens a frozen version-7 database: its pending approval and tool calls are kept (Bash exit codes too), old turns have no evidence, new ones keep theirs', async () => {
+    const store = new SqliteStore(fixture(7));
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(await store.getApproval('appr_0123456789abcdef')).toMatchObject({ state: 'pending', tool: 'Bash', input: { command: 'rm -rf build' } });
+    const agent = 'inst_cccccccccccccccccccccccccccccccc';
+    const [user, turn] = (await store.listMessages(agent, { limit: 10, offset: 0 })).items;
+    expect(user).not.toHaveProperty('evidence');
+    expect(turn).not.toHaveProperty('evidence');
+    expect(turn?.toolCalls?.[1]).toEqual({ name: 'Bash', input: { command: 'npm test' }, isError: false, result: 'ok', shell: { exitCode: 0, background: false } });
+    const evidence = { tool_calls: { Bash: 1 }, files: [], commands: [{ command: 'npm test', exit_code: 0 }], model_calls: 1, tokens: 2000 };
+    const verification = { status: 'verified' as const, reason: '1 command exited 0' };
+    await store.transaction((tx) => tx.appendMessage(agent, { role: 'assistant', content: 'Again.', at: '2026-11-26T09:20:00.000Z', evidence, verification }));
+    expect(await store.lastMessage(agent)).toMatchObject({ seq: 3, evidence, verification });
     await store.close();
   });
 

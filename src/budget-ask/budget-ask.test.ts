@@ -136,6 +136,17 @@ describe('a send whose instance max_total_tokens is spent', () => {
     expect(events).toEqual([expect.objectContaining({ type: 'budget.declined', instanceId: id, answer: 'decline' })]);
   });
 
+  it('asks the client of a send that already returned its task handle, and the task completes', async () => {
+    const { c, asked } = await connect(acceptProposed);
+    const id = await spentInstance(c);
+    const handle = await call(c, 'send_to_instance', { instance_id: id, message: 'Go on.', wait_seconds: 0 });
+    expect(handle.body['state']).toBe('working');
+    const done = await call(c, 'get_task', { task_id: handle.body['task_id'], wait_seconds: 60 });
+    expect(done.body['state']).toBe('completed');
+    expect(asked).toHaveLength(1);
+    expect(sim.requests).toHaveLength(2);
+  });
+
   it('a client without elicitation gets the clear refusal at once, and the spent instance ends as before', async () => {
     const { c } = await connect();
     const id = await spawn(c, { name: 'ana', max_total_tokens: 3000 });

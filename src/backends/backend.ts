@@ -59,8 +59,8 @@ export type BackendEvent =
    */
   | { readonly type: 'activity'; readonly activity: ReportedActivity; readonly tool?: string };
 
-/** The activities a backend reports; the orchestrator adds idle, waiting_for_approval and dead itself. */
-export type ReportedActivity = 'thinking' | 'running_tool' | 'waiting_for_rate_limit' | 'stalled';
+/** The activities a backend reports (`dead`: its agent process died mid-turn); the orchestrator adds idle and waiting_for_approval. */
+export type ReportedActivity = 'thinking' | 'running_tool' | 'waiting_for_rate_limit' | 'stalled' | 'dead';
 
 export interface TurnOptions {
   readonly signal: AbortSignal;

@@ -102,4 +102,16 @@ describe('ActivityTracker', () => {
     w.publish({ type: 'instance.state_changed', at: w.at(), instanceId: 'i1', from: 'idle', to: 'terminated', reason: 'requested' });
     expect(w.tracker.size).toBe(0);
   });
+
+  it('an agent that died under its turn shows dead after the turn failed, until the next turn starts', () => {
+    const w = world();
+    w.publish({ type: 'turn.started', at: w.at(), instanceId: 'i1', seq: 1, chars: 5 });
+    w.tracker.report('i1', 'dead');
+    w.publish({ type: 'turn.settled', at: w.at(), instanceId: 'i1', seq: 1, outcome: 'failed', usage: ZERO_USAGE, costNanos: 0, durationMs: 1, calls: 0, stopReason: null });
+    expect(w.tracker.view(w.idle).state).toBe('dead');
+    w.publish({ type: 'turn.started', at: w.at(), instanceId: 'i1', seq: 3, chars: 5 });
+    expect(w.tracker.view(w.busy).state).toBe('thinking');
+    expect(w.changes).toEqual(['thinking', 'dead', 'thinking']);
+  });
 });
+

@@ -71,7 +71,8 @@ export class ActivityTracker {
 
   /**
    * The activity of a stored instance: live for a turn this server runs; otherwise derived from the record
-   * (failed or on a dead node: dead; busy elsewhere: thinking, marked remote; else idle).
+   * (failed or on a dead node: dead; busy elsewhere: thinking, marked remote; else idle). An agent that died
+   * under its last turn shows dead until the next turn.
    */
   view(record: InstanceRecord, nodeAvailable: boolean | null = null): ActivityView {
     const now = this.#deps.now();
@@ -81,6 +82,7 @@ export class ActivityTracker {
     if (record.state === 'busy' && (entry === undefined || entry.activity === 'idle' || entry.activity === 'dead')) {
       return { ...this.#shape('thinking', undefined, changed, changed, now), remote: true };
     }
+    if (entry?.activity === 'dead') return this.#shape('dead', undefined, entry.since, entry.last, now);
     if (entry === undefined || record.state !== 'busy') return this.#shape('idle', undefined, entry?.since ?? changed, entry?.last ?? changed, now);
     if (entry.activity === 'thinking' && now - entry.last > this.#deps.stallMs) return this.#shape('stalled', undefined, entry.last + this.#deps.stallMs, entry.last, now);
     return this.#shape(entry.activity, entry.tool, entry.since, entry.last, now);
@@ -122,7 +124,8 @@ export class ActivityTracker {
         if (event.reason === 'stalled') this.report(event.instanceId, 'stalled');
         return;
       case 'turn.settled':
-        return this.#set(event.instanceId, 'idle', undefined);
+        // An agent that died under the turn stays dead until the next turn starts another.
+        return this.#set(event.instanceId, this.#entries.get(event.instanceId)?.activity === 'dead' ? 'dead' : 'idle', undefined);
       case 'approval.waiting':
         return this.#openApproval(event.instanceId, event.tool);
       case 'approval.settled':

@@ -4,9 +4,10 @@ import type { ReportedActivity } from '../backends/backend.js';
  * What an instance is doing now. `thinking`: a model call in flight or streaming; `running_tool`: a tool runs
  * (its name and since when); `waiting_for_approval`: a permission ask is open; `waiting_for_rate_limit`: a
  * retry-after, 429 or 529 wait; `idle`: no turn; `stalled`: in a turn, but nothing came (no stream bytes, no
- * tool event) for longer than STALL_TIMEOUT_SECONDS; `dead`: the instance failed, or its node is gone.
+ * tool event) for longer than STALL_TIMEOUT_SECONDS; `dead`: the instance failed, its node is gone, or its agent
+ * process died under its last turn (until its next turn starts one again).
  */
-export type Activity = ReportedActivity | 'waiting_for_approval' | 'idle' | 'dead';
+export type Activity = ReportedActivity | 'waiting_for_approval' | 'idle';
 
 export const ACTIVITIES: readonly Activity[] = ['thinking', 'running_tool', 'waiting_for_approval', 'waiting_for_rate_limit', 'idle', 'stalled', 'dead'];
 

@@ -159,6 +159,8 @@ export function runAgentTurn(agent: AgentProcess, options: AgentTurnOptions): Pr
     agent.listen(onMessage);
     void agent.exited.then((exit) => {
       const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
+      // Liveness: the agent died under its turn (not stopped by us after the turn ended or was aborted).
+      if (!settled) options.onEvent?.({ type: 'activity', activity: 'dead' });
       finish({ error: new OrchestratorError('backend_error', `The Claude Code agent ${how} during the turn.${agent.stderrTail ? ` It said: ${agent.stderrTail.slice(-1_000)}` : ''}`) });
     });
     if (!agent.write(userMessageLine(options.message, uuid))) {

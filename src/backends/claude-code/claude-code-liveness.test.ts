@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentScript, ClaudeCodeKit, turnSignal } from '../../test-support/claude-code-kit.js';
+import { agentScript, ClaudeCodeKit, HOLD, holdRule, turnSignal } from '../../test-support/claude-code-kit.js';
+import type { ClaudeCodeSession } from './claude-code-session.js';
 import { TestBudget } from '../../test-support/test-budget.js';
 import type { BackendEvent } from '../backend.js';
 
 /**
- * The stall watchdog on the claude-code path, with the real CLI: the model proxy cuts an upstream reply that
+ * Liveness on the claude-code path, with the real CLI. The stall watchdog: the model proxy cuts an upstream reply that
  * froze mid-way (the simulator's `stall` fault) after STALL_TIMEOUT_SECONDS, the turn hears `stalled` and a
- * retry, and the CLI's own client retries the call, so the turn completes.
+ * retry, and the CLI's own client retries the call, so the turn completes. An agent killed under its turn is
+ * reported dead.
  */
 
 let kit: ClaudeCodeKit;
@@ -29,6 +31,24 @@ describe('claude-code: a model stream that goes silent', () => {
     expect(events).toContainEqual({ type: 'retry', retry: 1, afterMs: 0, reason: 'stalled' });
     const frozen = kit.sim.requests.filter((r) => r.fault?.kind === 'stall');
     expect(frozen).toHaveLength(1);
+    await session.terminate?.();
+  });
+
+});
+
+describe('claude-code: an agent that dies', () => {
+  it('under its turn is reported dead', async () => {
+    const hold = holdRule();
+    kit.sim.setScript(agentScript([hold.rule]));
+    const backend = kit.backend();
+    const session = (await backend.start(kit.spec())) as ClaudeCodeSession;
+    const events: BackendEvent[] = [];
+    const turn = session.turn({ history: [], message: HOLD }, { signal: turnSignal(), calls: new TestBudget(), onEvent: (e) => events.push(e) }).catch((error: unknown) => error);
+    await expect.poll(() => kit.sim.requests.some((r) => JSON.stringify(r.body.messages).includes(HOLD)), { timeout: 30_000 }).toBe(true);
+    process.kill(session.agentPid as number, 'SIGKILL');
+    expect(String(await turn)).toMatch(/was killed/);
+    expect(events).toContainEqual({ type: 'activity', activity: 'dead' });
+    hold.release();
     await session.terminate?.();
   });
 });

@@ -5,7 +5,7 @@ import { budgetQuestion, raiseHint } from './budget-question.js';
 
 const asking = { id: 'inst_c', name: 'cy' };
 const holder = {
-  self: { id: 'inst_lead', name: 'lead', role: 'architect' as const, usage: { ...ZERO_USAGE, inputTokens: 100, outputTokens: 20 }, costNanos: 1_000_000 },
+  self: { id: 'inst_lead', name: 'lead', role: 'architect' as const, usage: { ...ZERO_USAGE, inputTokens: 100, outputTokens: 20 }, costNanos: 1_000_000, turns: 1 },
   topChildren: [
     { name: 'ana', subtree: { tokens: 4_108, costNanos: 30_000_000 } },
     { name: 'bo', subtree: { tokens: 2_821, costNanos: 20_000_000 } },
@@ -17,7 +17,7 @@ describe('budgetQuestion', () => {
     const budget: SpentBudget = { instanceId: 'inst_lead', kind: 'tokens', limit: 7_000, spent: 7_049, needed: 364, wanted: 4_108 };
     const q = budgetQuestion(budget, asking, holder);
     expect(q.message).toContain('Budget reached: the max_total_tokens of "lead" (inst_lead) (the model call is cy\'s, inst_c) has 0 tokens left of 7,000 tokens; 7,049 tokens spent.');
-    expect(q.message).toContain('Spent on: lead itself ~120 tokens; its children: ana 4,108 tokens, bo 2,821 tokens.');
+    expect(q.message).toContain('Spent on: lead itself ~120 tokens in 1 turn; its children: ana 4,108 tokens, bo 2,821 tokens.');
     expect(q.message).toContain('needs 364 tokens more');
     expect(q).toMatchObject({ key: 'inst_lead:tokens', unit: 'tokens', minimum: 364, proposed: 4_108 });
     expect(budgetQuestion({ ...budget, wanted: 100 }, asking, holder).proposed).toBe(3_500);

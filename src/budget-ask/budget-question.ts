@@ -23,7 +23,7 @@ export type AskBudget = (question: BudgetQuestion, signal: AbortSignal) => Promi
 
 /** The part of the budget's holder the question names: who it is and what it and its children spent. */
 export interface BudgetHolder {
-  readonly self: Pick<InstanceRecord, 'id' | 'name' | 'role' | 'usage' | 'costNanos'>;
+  readonly self: Pick<InstanceRecord, 'id' | 'name' | 'role' | 'usage' | 'costNanos' | 'turns'>;
   /** Its children that spent the most (at most three), with their subtree spend. */
   readonly topChildren: ReadonlyArray<Pick<InstanceRecord, 'name' | 'subtree'>>;
 }
@@ -66,7 +66,8 @@ export function budgetQuestion(budget: SpentBudget, asking: Pick<InstanceRecord,
   if (holder) {
     const own = kind === 'tokens' ? totalTokens(holder.self.usage) : (holder.self.costNanos ?? 0);
     const spenders = holder.topChildren.map((c) => `${c.name} ${formatAmount(kind, kind === 'tokens' ? c.subtree.tokens : c.subtree.costNanos)}`);
-    lines.push(`Spent on: ${holder.self.name} itself ~${formatAmount(kind, own)}${spenders.length > 0 ? `; its children: ${spenders.join(', ')}` : ''}.`);
+    const turns = `${holder.self.turns} turn${holder.self.turns === 1 ? '' : 's'}`;
+    lines.push(`Spent on: ${holder.self.name} itself ~${formatAmount(kind, own)} in ${turns}${spenders.length > 0 ? `; its children: ${spenders.join(', ')}` : ''}.`);
   } else if (budget.instanceId === null) {
     lines.push('Spent by every instance on this store.');
   }

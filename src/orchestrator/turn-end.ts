@@ -3,7 +3,7 @@ import { BUDGET_EXHAUSTED } from '../backends/call-budget.js';
 import type { OrchestratorError } from '../domain/errors.js';
 import type { InstanceRecord } from '../domain/instance.js';
 import { totalTokens, usageView } from '../domain/usage.js';
-import { turnProof, unverifiedWarning } from '../evidence/turn-proof.js';
+import { turnProof, unverifiedWarning, type TurnProof } from '../evidence/turn-proof.js';
 import { nanosToUsd } from '../pricing/cost.js';
 import type { Tx } from '../store/store.js';
 import { isoNow, type Kernel } from './kernel.js';
@@ -58,11 +58,16 @@ export async function recordFailedTurn(k: Kernel, id: string, seq: number, failu
   });
 }
 
+/** What a finished turn proves (src/evidence), computed once: stored with the reply and returned with it. */
+export function proofOf(record: InstanceRecord, result: TurnResult, calls: TurnCalls): TurnProof {
+  return turnProof(result, { modelCalls: calls.calls, tokens: totalTokens(calls.usage), delegating: record.allowDelegation });
+}
+
 /**
- * A finished turn: the reply and the turn's figures in one transaction (its calls were charged as they
- * settled), which also releases the lease. Returns the instance as it now stands.
+ * A finished turn: the reply, what it proves and the turn's figures in one transaction (its calls were
+ * charged as they settled), which also releases the lease. Returns the instance as it now stands.
  */
-export async function recordCompletedTurn(k: Kernel, id: string, result: TurnResult, calls: TurnCalls, userSeq: number, lease: TurnLease): Promise<InstanceRecord> {
+export async function recordCompletedTurn(k: Kernel, id: string, result: TurnResult, calls: TurnCalls, userSeq: number, lease: TurnLease, proof: TurnProof): Promise<InstanceRecord> {
   const usage = calls.usage;
   const turnCost = calls.costNanos;
   const after = await k.store.transaction(async (tx) => {
@@ -77,6 +82,8 @@ export async function recordCompletedTurn(k: Kernel, id: string, result: TurnRes
       model: result.model,
       ...(result.toolCalls.length > 0 ? { toolCalls: result.toolCalls } : {}),
       ...(result.retries !== undefined && result.retries > 0 ? { retries: result.retries } : {}),
+      evidence: proof.evidence,
+      ...(proof.verification ? { verification: proof.verification } : {}),
     });
     const before = await findInstance(tx, id);
     const figures = {
@@ -118,8 +125,7 @@ export function turnWarnings(result: TurnResult, costNanos: number | null): stri
 }
 
 /** send_to_instance's result: the reply, this turn's figures, and the instance as it now stands. */
-export function sendResult(after: InstanceRecord, result: TurnResult, calls: TurnCalls, warnings: string[]): SendResult {
-  const proof = turnProof(result, { modelCalls: calls.calls, tokens: totalTokens(calls.usage), delegating: after.allowDelegation });
+export function sendResult(after: InstanceRecord, result: TurnResult, calls: TurnCalls, warnings: string[], proof: TurnProof): SendResult {
   return {
     instance_id: after.id,
     reply: result.text,

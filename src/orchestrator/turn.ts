@@ -24,7 +24,7 @@ import type { SendResult } from './results.js';
 import { terminate } from './terminate.js';
 import { TurnCalls } from './turn-calls.js';
 import { TurnTextStream } from './turn-text.js';
-import { recordCompletedTurn, recordFailedTurn, sendResult, turnWarnings, type TurnLease } from './turn-end.js';
+import { proofOf, recordCompletedTurn, recordFailedTurn, sendResult, turnWarnings, type TurnLease } from './turn-end.js';
 import { exhaustedBy, promptTokensOf, type Conversation } from './turn-fit.js';
 import { secondsToTimerMs } from '../domain/timer-ms.js';
 
@@ -289,7 +289,8 @@ export class Turns {
     askable: boolean,
   ): Promise<SendResult> {
     const { k } = this;
-    let after = await recordCompletedTurn(k, record.id, result, calls, userSeq, lease);
+    const proof = proofOf(record, result, calls);
+    let after = await recordCompletedTurn(k, record.id, result, calls, userSeq, lease, proof);
     await pauseAt('after-commit');
     const warnings = turnWarnings(result, calls.costNanos);
     // At its own spend limit, an instance whose caller can be asked to raise it stays: its next send asks.
@@ -301,7 +302,7 @@ export class Turns {
       after = await findInstance(k.store, record.id);
       warnings.push(`Instance terminated after this turn: ${describeReason(breached)}.`);
     }
-    return sendResult(after, result, calls, warnings);
+    return sendResult(after, result, calls, warnings, proof);
   }
 
   /**

@@ -2,6 +2,7 @@ import type { ApprovalView } from '../approvals/approval-view.js';
 import type { ConversationMessage, InstanceRecord } from '../domain/instance.js';
 import { isLive } from '../domain/instance.js';
 import { totalTokens, usageView, type UsageView } from '../domain/usage.js';
+import type { Evidence, Verification } from '../evidence/types.js';
 import { nanosToUsd } from '../pricing/cost.js';
 import { expiresAtMs } from '../domain/lifetime.js';
 import type { ActivityView } from '../liveness/activity.js';
@@ -103,6 +104,10 @@ export interface MessageView {
   failed?: boolean;
   error?: string;
   tool_calls?: Array<{ name: string; input: unknown; is_error: boolean; result: string }>;
+  /** A completed turn: what the agent did (src/evidence). */
+  evidence?: Evidence;
+  /** Agents that work through tools: whether what the turn did backs its reply. */
+  verification?: Verification;
 }
 
 export function messageView(m: ConversationMessage): MessageView {
@@ -115,6 +120,8 @@ export function messageView(m: ConversationMessage): MessageView {
   if (m.failed) view.failed = true;
   if (m.toolCalls) view.tool_calls = m.toolCalls.map((c) => ({ name: c.name, input: c.input, is_error: c.isError, result: c.result }));
   if (m.error !== undefined) view.error = m.error;
+  if (m.evidence) view.evidence = m.evidence;
+  if (m.verification) view.verification = m.verification;
   return view;
 }
 

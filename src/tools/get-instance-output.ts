@@ -4,7 +4,7 @@ import { defineTool } from './tool-definition.js';
 
 const messageOutput = z
   .looseObject({ seq: z.number(), role: z.string(), content: z.string(), at: z.string() })
-  .describe('assistant turns add usage, cost_usd, duration_ms, stop_reason, model; failed/error when the turn failed');
+  .describe('assistant turns add usage, cost_usd, duration_ms, stop_reason, model, evidence, verification; failed/error when the turn failed');
 
 const outputOutput = z.strictObject({
   instance_id: z.string(),

@@ -4,7 +4,7 @@ import type { IdGenerator } from '../domain/ids.js';
 import type { InstanceRecord } from '../domain/instance.js';
 import type { Logger } from '../observability/logger.js';
 import type { EventBus } from '../orchestrator/events.js';
-import type { AgentPathEntry, ApprovalDecision, StoredApproval } from '../store/approvals.js';
+import { APPROVAL_DECISIONS, type AgentPathEntry, type ApprovalDecision, type StoredApproval } from '../store/approvals.js';
 import type { Store } from '../store/store.js';
 import { describePath } from './approval-text.js';
 import { approvalView, type ApprovalView } from './approval-view.js';
@@ -131,6 +131,7 @@ export class Approvals {
 
   /** Answers a pending ask (from any node). Unknown, expired or already settled asks are refused with the reason. */
   async answer(id: string, decision: ApprovalDecision): Promise<ApprovalView> {
+    if (!(APPROVAL_DECISIONS as readonly string[]).includes(decision)) throw new OrchestratorError('invalid_input', `Invalid input: decision must be one of ${APPROVAL_DECISIONS.join(', ')}.`);
     const settled = await this.#settle(id, decision, decision === 'deny' ? 'denied by the user' : 'answered');
     this.#wake.get(id)?.();
     this.#d.log.info({ instanceId: settled.instanceId, approvalId: id, decision }, 'permission ask answered');

@@ -25,7 +25,6 @@ export function elicitPermission(server: McpServer, ctx: ServerContext, requestO
             type: 'string' as const,
             title: `Let the agent use ${request.tool}?`,
             oneOf: APPROVAL_DECISIONS.map((d) => ({ const: d, title: DECISION_TITLES[d] })),
-            default: 'allow_once',
           },
         },
         required: ['decision'],

@@ -303,6 +303,17 @@ function connect() {
   source.addEventListener('task.progress', () => refresh('tasks'));
   source.addEventListener('activity.changed', () => refresh('instances')); // activity.js
   for (const type of ['approval.waiting', 'approval.settled']) source.addEventListener(type, () => refresh('approvals')); // approvals.js
+  // A spent budget the user was asked to raise (budget-ask): the new limit shows in the instance or the global limits.
+  source.addEventListener('budget.raised', (e) => {
+    const { budget, to } = JSON.parse(e.data);
+    const what = budget.instanceId === null ? 'MAX_TOTAL_COST' : `${budget.kind === 'tokens' ? 'max_total_tokens' : 'max_cost'} of ${nameOf(budget.instanceId)}`;
+    toast(`Budget raised: ${what} to ${budget.kind === 'tokens' ? to.toLocaleString() + ' tokens' : '$' + (to / 1e9).toFixed(4)}.`);
+    refresh('instances', 'limits');
+  });
+  source.addEventListener('budget.declined', (e) => {
+    const event = JSON.parse(e.data);
+    toast(`Budget not raised (${event.answer}): ${nameOf(event.instanceId)}'s call was refused.`);
+  });
   source.addEventListener('call.retried', (e) => {
     const event = JSON.parse(e.data);
     if (event.instanceId === state.selected) toast(`Retrying a model call (${event.reason}) in ${fmtMs(event.afterMs)}.`);

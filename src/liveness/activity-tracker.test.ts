@@ -34,7 +34,7 @@ function world(stallMs = 10_000) {
 }
 
 describe('ActivityTracker', () => {
-  it('follows a turn: thinking, running a tool with its name and time, thinking again, idle', () => {
+  it('follows a turn: thinking, running a tool with its name and time, thinking again, idle', async () => {
     const w = world();
     w.publish({ type: 'turn.started', at: w.at(), instanceId: 'i1', seq: 1, chars: 5 });
     expect(w.tracker.view(w.busy).state).toBe('thinking');
@@ -47,10 +47,11 @@ describe('ActivityTracker', () => {
     w.tracker.report('i1', 'thinking');
     w.publish({ type: 'turn.settled', at: w.at(), instanceId: 'i1', seq: 1, outcome: 'completed', usage: ZERO_USAGE, costNanos: 0, durationMs: 1, calls: 1, stopReason: 'end_turn' });
     expect(w.tracker.view(w.idle)).toMatchObject({ state: 'idle', last_activity_at: w.at() });
+    await Promise.resolve();
     expect(w.changes).toEqual(['thinking', 'running_tool Bash', 'thinking', 'idle']);
   });
 
-  it('a turn silent past the stall limit shows stalled; a sign of life clears it without an event', () => {
+  it('a turn silent past the stall limit shows stalled; a sign of life clears it without an event', async () => {
     const w = world(1_000);
     w.publish({ type: 'turn.started', at: w.at(), instanceId: 'i1', seq: 1, chars: 5 });
     w.advance(5_000);
@@ -58,10 +59,11 @@ describe('ActivityTracker', () => {
     expect(w.tracker.live('i1')?.state).toBe('stalled');
     w.tracker.report('i1', 'thinking');
     expect(w.tracker.view(w.busy)).toMatchObject({ state: 'thinking', last_activity_at: w.at() });
+    await Promise.resolve();
     expect(w.changes).toEqual(['thinking']);
   });
 
-  it('rate limits and stalled retries show until the next attempt reports', () => {
+  it('rate limits and stalled retries show until the next attempt reports', async () => {
     const w = world();
     w.publish({ type: 'turn.started', at: w.at(), instanceId: 'i1', seq: 1, chars: 5 });
     w.publish({ type: 'call.rate_limited', at: w.at(), instanceId: 'i1', reason: '429', retryAfterMs: 1_000 });
@@ -70,10 +72,11 @@ describe('ActivityTracker', () => {
     w.publish({ type: 'call.retried', at: w.at(), instanceId: 'i1', retry: 1, afterMs: 10, reason: 'stalled' });
     expect(w.tracker.view(w.busy).state).toBe('stalled');
     w.tracker.report('i1', 'thinking');
+    await Promise.resolve();
     expect(w.changes).toEqual(['thinking', 'waiting_for_rate_limit', 'thinking', 'stalled', 'thinking']);
   });
 
-  it('an open permission ask shows waiting_for_approval over the tool, which resumes once answered', () => {
+  it('an open permission ask shows waiting_for_approval over the tool, which resumes once answered', async () => {
     const w = world();
     w.publish({ type: 'turn.started', at: w.at(), instanceId: 'i1', seq: 1, chars: 5 });
     w.tracker.report('i1', 'running_tool', 'Bash');
@@ -87,7 +90,7 @@ describe('ActivityTracker', () => {
     expect(w.tracker.view(w.busy)).toMatchObject({ state: 'running_tool', tool: 'Bash' });
   });
 
-  it('derives what it did not see from the stored state: dead when failed or its node is gone, remote when busy elsewhere', () => {
+  it('derives what it did not see from the stored state: dead when failed or its node is gone, remote when busy elsewhere', async () => {
     const w = world();
     expect(w.tracker.view(record('x', { state: 'failed' })).state).toBe('dead');
     expect(w.tracker.view(record('x', { state: 'idle', node: 'n2' }), false).state).toBe('dead');
@@ -95,7 +98,7 @@ describe('ActivityTracker', () => {
     expect(w.tracker.view(record('x', { state: 'idle' })).state).toBe('idle');
   });
 
-  it('forgets an instance once it ended', () => {
+  it('forgets an instance once it ended', async () => {
     const w = world();
     w.publish({ type: 'turn.started', at: w.at(), instanceId: 'i1', seq: 1, chars: 5 });
     expect(w.tracker.size).toBe(1);
@@ -103,7 +106,7 @@ describe('ActivityTracker', () => {
     expect(w.tracker.size).toBe(0);
   });
 
-  it('an agent that died under its turn shows dead after the turn failed, until the next turn starts', () => {
+  it('an agent that died under its turn shows dead after the turn failed, until the next turn starts', async () => {
     const w = world();
     w.publish({ type: 'turn.started', at: w.at(), instanceId: 'i1', seq: 1, chars: 5 });
     w.tracker.report('i1', 'dead');
@@ -111,6 +114,7 @@ describe('ActivityTracker', () => {
     expect(w.tracker.view(w.idle).state).toBe('dead');
     w.publish({ type: 'turn.started', at: w.at(), instanceId: 'i1', seq: 3, chars: 5 });
     expect(w.tracker.view(w.busy).state).toBe('thinking');
+    await Promise.resolve();
     expect(w.changes).toEqual(['thinking', 'dead', 'thinking']);
   });
 });

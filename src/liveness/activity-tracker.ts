@@ -26,7 +26,7 @@ interface Entry {
  * What each instance does now, in memory, for the turns this server runs: fed by the turn's backend reports
  * (`report`: a model call, a tool, a rate-limit wait, a stall; repeated reports are signs of life) and by the
  * event bus (a turn's start and end, retries, rate limits, permission asks, ended instances). A change is
- * published as `activity.changed`; signs of life never are. An instance whose turn runs on another server
+ * published as `activity.changed` (in a microtask, after its cause); signs of life never are. An instance whose turn runs on another server
  * (or that this server never saw) shows what its stored state says. Entries live while the instance does.
  *
  * Approvals seam: publish `approval.waiting` / `approval.settled` on the bus (or call `approvalWaiting`,
@@ -187,6 +187,9 @@ export class ActivityTracker {
     entry.tool = tool;
     entry.since = now;
     const at = new Date(now).toISOString();
-    this.#deps.events.publish({ type: 'activity.changed', at, instanceId, activity, since: at, ...(tool !== undefined ? { tool } : {}) });
+    // After the event that caused it has reached every listener (the bus calls them in order, and a change
+    // made inside one would otherwise overtake its cause); one queue, so changes keep their order.
+    const event = { type: 'activity.changed', at, instanceId, activity, since: at, ...(tool !== undefined ? { tool } : {}) } as const;
+    queueMicrotask(() => this.#deps.events.publish(event));
   }
 }

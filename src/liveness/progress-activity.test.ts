@@ -26,7 +26,7 @@ describe('progressActivity', () => {
   const activity = new ActivityTracker({ events, now: () => now, stallMs: 60_000 });
   activity.start();
 
-  it("names what each working participant does, a few at most, and follows their changes", () => {
+  it("names what each working participant does, a few at most, and follows their changes", async () => {
     for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) events.publish({ type: 'turn.started', at: '', instanceId: id, seq: 1, chars: 1 });
     activity.report('b', 'running_tool', 'Bash');
     const source = progressActivity({ activity, events }, workingParticipants);
@@ -35,10 +35,12 @@ describe('progressActivity', () => {
     expect(progressActivity({ activity, events }, () => ['b']).describe(snapshot)).toBe('running_tool Bash (0s)');
     expect(progressActivity({ activity, events }, () => ['nobody']).describe(snapshot)).toBeUndefined();
 
+    await Promise.resolve(); // the changes so far are published before following starts
     let changes = 0;
     const stop = source.follow(() => snapshot, () => (changes += 1));
     activity.report('a', 'running_tool', 'Read'); // not working in this run: not followed
     activity.report('c', 'running_tool', 'Write');
+    await Promise.resolve();
     stop();
     activity.report('d', 'running_tool', 'Write');
     expect(changes).toBe(1);

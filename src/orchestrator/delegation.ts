@@ -2,6 +2,7 @@ import type { AgentTool, ToolExecution } from '../backends/backend.js';
 import { OrchestratorError, toOrchestratorError } from '../domain/errors.js';
 import { parseInput, type OutputInput, type SendInput, type SpawnInput } from '../domain/inputs.js';
 import type { InstanceRecord } from '../domain/instance.js';
+import { evidenceLine } from '../evidence/evidence-line.js';
 import { agentToolSpan, toolFailed } from '../observability/genai-spans.js';
 import { ROLE_IDS } from '../domain/roles.js';
 import { z } from 'zod';
@@ -51,7 +52,7 @@ export const DELEGATION_TOOLS: readonly AgentTool[] = [
   },
   {
     name: 'message_instance',
-    description: 'Send a message to one of your children or siblings and get its reply (it keeps its own conversation).',
+    description: 'Send a message to one of your children or siblings and get its reply (it keeps its own conversation), with what it did (evidence) and, for an agent working through tools, whether that backs its reply (verification).',
     input_schema: {
       type: 'object',
       properties: { instance_id: { type: 'string' }, message: { type: 'string' }, timeout_seconds: { type: 'number' } },
@@ -118,7 +119,16 @@ async function run(port: DelegationPort, self: InstanceRecord, name: string, raw
         { instance_id: input.instance_id, message: input.message, timeout_seconds: input.timeout_seconds ?? MESSAGE_TIMEOUT_SECONDS },
         { signal },
       );
-      return { instance_id: reply.instance_id, reply: reply.reply, usage: reply.usage, cost_usd: reply.cost_usd, state: reply.state };
+      // What the child did, so a parent sees that a child's "Done!" is backed by nothing (src/evidence).
+      return {
+        instance_id: reply.instance_id,
+        reply: reply.reply,
+        ...(reply.verification ? { verification: reply.verification } : {}),
+        evidence: evidenceLine(reply.evidence),
+        usage: reply.usage,
+        cost_usd: reply.cost_usd,
+        state: reply.state,
+      };
     }
     case 'read_output': {
       const input = parseInput(readOutput, raw);

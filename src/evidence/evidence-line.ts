@@ -1,0 +1,29 @@
+import type { Evidence } from './types.js';
+import { commandFailed, describeToolCalls } from './verify.js';
+
+/** Paths a summary names before it only counts the rest. */
+const NAMED_FILES = 5;
+
+/**
+ * One line of what a turn did, for a model to read (a delegating parent's message_instance result):
+ * "Write, Bash ×2; 1 file changed (app.js); 2 commands (1 failed); 3 model calls; 12,345 tokens".
+ */
+export function evidenceLine(evidence: Evidence): string {
+  const tools = describeToolCalls(evidence.tool_calls);
+  const files = evidence.files.map((f) => f.path);
+  const named = files.slice(0, NAMED_FILES).join(', ') + (files.length > NAMED_FILES ? `, +${files.length - NAMED_FILES} more` : '');
+  const failed = evidence.commands.filter(commandFailed).length;
+  return [
+    tools === '' ? 'no tool call' : tools,
+    files.length > 0 ? `${plural(files.length, 'file')} changed (${named})` : 'no file changed',
+    evidence.commands.length > 0 ? `${plural(evidence.commands.length, 'command')}${failed > 0 ? ` (${failed} failed)` : ''}` : '',
+    plural(evidence.model_calls, 'model call'),
+    `${evidence.tokens.toLocaleString('en-US')} tokens`,
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -75,9 +75,19 @@ describe('Approvals', () => {
     expect(asked[0]?.agentPath).toBe('Lead (root) → Coder (kid)');
   });
 
-  it("asks the nearest ancestor's client when the instance has none, and queues the ask when asking fails", async () => {
+  it("asks the client of the nearest ancestor in a turn (its delegation) when the instance has none, and queues the ask when asking fails", async () => {
     const { a, kid } = await twoNodes();
     const rootClient: AskPermission = async () => ({ allow: true });
+    // The root is idle: its client's work is not what this turn does, so the ask waits in the queue.
+    const idle = a.approvals.gate(kid, { own: undefined, ofAncestor: () => rootClient }, live())(bash, live());
+    const [queued] = await vi.waitFor(async () => {
+      const list = await a.approvals.pending('kid');
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    await a.approvals.answer(queued!.approval_id, 'deny');
+    expect((await idle).allow).toBe(false);
+    await a.store.transaction((tx) => tx.updateInstance('root', { state: 'busy' }));
     expect(await a.approvals.gate(kid, { own: undefined, ofAncestor: (id) => (id === 'root' ? rootClient : undefined) }, live())(bash, live())).toEqual({ allow: true });
 
     const gone: AskPermission = async () => {

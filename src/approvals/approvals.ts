@@ -26,7 +26,7 @@ export interface ApprovalsDeps {
 /** Who may be asked directly for a turn: the client of the send, or of a running turn of an ancestor that delegated it. */
 export interface ApprovalClients {
   readonly own: AskPermission | undefined;
-  /** The client of the turn an ancestor is running now (its delegation started this one), if any. */
+  /** The client of an ancestor's latest send; asked only while that ancestor is in a turn (its delegation started this one). */
   readonly ofAncestor: (instanceId: string) => AskPermission | undefined;
 }
 
@@ -65,7 +65,8 @@ export class Approvals {
       if (this.#allowances.allows(record.id, request.tool)) return { allow: true };
       const chain = await this.#d.store.chainOf(record.id);
       const path: AgentPathEntry[] = (chain.length > 0 ? chain : [record]).map((r) => ({ id: r.id, name: r.name })).reverse();
-      const client = clients.own ?? chain.slice(1).map((r) => clients.ofAncestor(r.id)).find((ask) => ask !== undefined);
+      // An ancestor in a turn now (busy) is the one whose delegation started this turn: its client is the person behind the work.
+      const client = clients.own ?? chain.slice(1).filter((r) => r.state === 'busy').map((r) => clients.ofAncestor(r.id)).find((ask) => ask !== undefined);
       const asked: PermissionRequest = { ...request, agentPath: describePath(path) };
       const approvalId = this.#d.ids('appr');
       this.#publish({ type: 'approval.waiting', instanceId: record.id, tool: request.tool, approvalId });

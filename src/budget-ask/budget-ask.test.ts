@@ -199,6 +199,7 @@ describe('a budget that runs out in the middle of a coordination', () => {
     expect(a?.['reply']).toMatch(/^z+$/);
     expect(cy).toMatchObject({ status: 'failed', error: expect.stringMatching(/token budget of its ancestor inst_[0-9a-f]+.*not raised: the user declined/s) });
     expect(sim.requests).toHaveLength(2);
+    expect(r.body).toMatchObject({ success: false, summary: expect.stringMatching(/2 of 3 replied; failed: cy/) });
     expect((await status(c, ids[2] as string))['state']).toBe('idle');
   });
 

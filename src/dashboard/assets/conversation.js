@@ -51,6 +51,7 @@ function messageView(m) {
     h('div', { class: 'msg-head' }, h('span', { class: 'who' }, m.role), h('span', {}, fmtTime(m.at)),
       h('span', { class: 'meta' }, m.role === 'assistant' ? `${fmtInt(m.usage?.total_tokens)} tokens · ${fmtUsd(m.cost_usd)} · ${fmtMs(m.duration_ms)}` : `#${m.seq}`)),
     h('div', { class: 'msg-body' }, m.content),
+    evidenceRow(m), // evidence.js
     m.error ? h('div', { class: 'error' }, m.error) : '');
 }
 

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, type Browser } from './support/browser.js';
+import { startE2eServer, type E2eServer } from './support/server.js';
+
+// Generous: a slow machine waits longer, it never fails for being slow.
+const WAIT = { timeout: 60_000 };
+
+let server: E2eServer;
+let browser: Browser;
+let mcp: Client;
+
+beforeAll(async () => {
+  // A real Claude Code agent; the simulator's own triggers make it write a file ("create … containing …") or only claim ("reply only: …").
+  server = await startE2eServer(randomBytes(32).toString('hex'), { env: { MAX_TOKENS_PER_INSTANCE: '1000000' } });
+  browser = await launchBrowser();
+  mcp = await server.mcp();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function tool(name: string, args: Record<string, unknown>): Promise<Record<string, any>> {
+  const result = await mcp.callTool({ name, arguments: args });
+  if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
+  return result.structuredContent as Record<string, any>;
+}
+
+describe('evidence in the dashboard', () => {
+  it('shows under each claude-code turn what it did: verified by the file it wrote, or unverified with the reason', async () => {
+    const agent = await tool('spawn_claude', { name: 'Prover', backend: 'claude-code' });
+    const id = agent['instance_id'] as string;
+    const wrote = await tool('send_to_instance', { instance_id: id, message: 'create shown.txt containing evidence you can see' });
+    await tool('send_to_instance', { instance_id: id, message: 'Build the whole app.\nreply only: Done!' });
+
+    const page = await browser.context.newPage();
+    await page.goto(server.url);
+    await page.fill('#token', server.token);
+    await page.click('button[type="submit"]');
+    await page.locator('#conn[data-state="live"]').waitFor(WAIT);
+    await page.locator(`tr[data-id="${id}"]`).click();
+    await page.locator('#detail h2', { hasText: 'Prover' }).waitFor(WAIT);
+
+    const box = '#detail [data-testid="conversation"]';
+    const verified = page.locator(`${box} .msg[data-seq="2"] [data-testid="evidence"]`);
+    await verified.waitFor(WAIT);
+    expect(await verified.getAttribute('data-verification')).toBe('verified');
+    const calls = wrote['evidence']['model_calls'] as number;
+    expect(await verified.innerText()).toBe(`✓ verified · Write×1 · 1 file · ${calls} calls · ${(wrote['evidence']['tokens'] as number).toLocaleString('en-US')} tokens`);
+    // The details are its tooltip: the file with its size and the start of its sha256.
+    const file = wrote['evidence']['files'][0];
+    expect(await verified.getAttribute('title')).toContain(`file shown.txt (${file['bytes']} bytes) sha256 ${(file['sha256'] as string).slice(0, 12)}`);
+
+    const unverified = page.locator(`${box} .msg[data-seq="4"] [data-testid="evidence"]`);
+    await unverified.waitFor(WAIT);
+    expect(await unverified.getAttribute('data-verification')).toBe('unverified');
+    expect(await unverified.innerText()).toMatch(/^⚠ unverified: no tool call and no file change: .* · 1 call · [\d,]+ tokens$/);
+    // A user message has no evidence line.
+    expect(await page.locator(`${box} .msg[data-role="user"] [data-testid="evidence"]`).count()).toBe(0);
+    await tool('terminate_instance', { instance_id: id });
+    await page.close();
+  });
+});

@@ -72,7 +72,7 @@ const TEXT = {
   status: [
     'claude-orchestrator status [--all] [--json] [--url URL] [--token TOKEN]',
     '',
-    ...wrap("A running server's instances as a table (children under their parent) with their tokens, cost, turns and health, then the totals against the budget, then a line per agent permission ask waiting for an answer (answer it with answer_approval, POST /approvals/ID or the dashboard). --all adds ended instances; --json prints every field.", '  '),
+    ...wrap("A running server's instances as a table (children under their parent) with what each does now (ACTIVITY: thinking, running Bash 42s, waiting approval, rate limited, stalled, idle, dead), their tokens, cost, turns and health, then the totals against the budget, then a line per agent permission ask waiting for an answer (answer it with answer_approval, POST /approvals/ID or the dashboard). --all adds ended instances; --json prints every field.", '  '),
     '',
     ...wrap('The server is --url, else http://$ORCHESTRATOR_HOST:$ORCHESTRATOR_PORT (default http://localhost:8001); the token is --token, else ORCHESTRATOR_TOKEN.', '  '),
   ],

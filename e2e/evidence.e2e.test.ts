@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type Browser } from './support/browser.js';
@@ -60,6 +62,7 @@ describe('evidence in the dashboard', () => {
     expect(await unverified.innerText()).toMatch(/^⚠ unverified: no tool call and no file change: .* · 1 call · [\d,]+ tokens$/);
     // A user message has no evidence line.
     expect(await page.locator(`${box} .msg[data-role="user"] [data-testid="evidence"]`).count()).toBe(0);
+    await page.locator('#detail').screenshot({ path: join(process.env['E2E_ARTIFACTS'] ?? join(tmpdir(), 'claude-orchestrator-e2e'), 'evidence.png'), animations: 'disabled' });
     await tool('terminate_instance', { instance_id: id });
     await page.close();
   });

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentScript } from '../src/test-support/claude-code-kit.js';
@@ -39,15 +42,21 @@ describe('activity in the dashboard', () => {
     await page.locator('#conn[data-state="live"]').waitFor(WAIT);
 
     const agent = await tool('spawn_claude', { name: 'Ticker', backend: 'claude-code', permissions: { allowed_tools: ['Bash(/bin/sh -c:*)'] } });
-    const handle = await tool('send_to_instance', { instance_id: agent['instance_id'], message: "BASH /bin/sh -c 'for i in 1 2 3 4 5 6; do echo tick-$i; sleep 1; done'", wait_seconds: 0 });
+    // It prints until the test creates the gate file: it runs as long as the test needs.
+    const gate = join(mkdtempSync(join(tmpdir(), 'activity-gate-')), 'gate');
+    const command = `BASH /bin/sh -c 'while [ ! -f ${gate} ]; do echo tick; sleep 0.2; done; echo released'`;
+    const handle = await tool('send_to_instance', { instance_id: agent['instance_id'], message: command, wait_seconds: 0 });
 
     const badge = page.locator(`tr[data-id="${agent['instance_id']}"] [data-testid="activity"][data-activity="running_tool"]`);
     await badge.waitFor(WAIT);
     expect(await badge.innerText()).toMatch(/^running Bash \d+s$/);
+    // Its seconds tick on the page, past the 1 s stall limit, and it is still running.
+    await page.waitForFunction((id) => /^running Bash ([3-9]|\d\d+)s$/.test(document.querySelector(`tr[data-id="${id}"] [data-testid="activity"]`)?.textContent ?? ''), agent['instance_id'], WAIT);
+    writeFileSync(gate, '');
 
     const done = await tool('get_task', { task_id: handle['task_id'], wait_seconds: 120 });
     expect(done['state']).toBe('completed');
-    expect(done['result']['reply']).toContain('tick-6');
+    expect(done['result']['reply']).toContain('released');
     await page.locator(`tr[data-id="${agent['instance_id']}"] [data-testid="activity"][data-activity="running_tool"]`).waitFor({ state: 'detached', ...WAIT });
     await tool('terminate_instance', { instance_id: agent['instance_id'] });
     await page.close();

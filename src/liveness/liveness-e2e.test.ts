@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -27,7 +27,10 @@ afterAll(async () => {
 
 type S = Record<string, any>;
 
-const SLOW = "BASH /bin/sh -c 'for i in 1 2 3 4 5; do echo tick-$i; sleep 1; done'";
+/** A command that prints until the test lets it end, by creating the gate file: it runs as long as the test needs. */
+function slowCommand(gate: string): string {
+  return `BASH /bin/sh -c 'while [ ! -f ${gate} ]; do echo tick; sleep 0.2; done; echo released'`;
+}
 
 async function tool(name: string, args: S): Promise<S> {
   const result = await c.callTool({ name, arguments: args });
@@ -41,25 +44,29 @@ describe('liveness: a slow tool with progress', () => {
     const id = spawned['instance_id'] as string;
     expect((await tool('get_instance_status', { instance_id: id }))['activity']).toMatchObject({ state: 'idle', last_activity_at: expect.any(String) });
 
+    const gate = join(mkdtempSync(join(tmpdir(), 'liveness-gate-')), 'gate');
     const progress: string[] = [];
-    const sending = c.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: SLOW } }, { onprogress: (p) => progress.push(p.message ?? ''), resetTimeoutOnProgress: true, timeout: 120_000 });
+    const sending = c.callTool({ name: 'send_to_instance', arguments: { instance_id: id, message: slowCommand(gate) } }, { onprogress: (p) => progress.push(p.message ?? ''), resetTimeoutOnProgress: true, timeout: 120_000 });
 
     await expect.poll(async () => (await tool('get_instance_status', { instance_id: id }))['activity']?.['state'], { timeout: 60_000, interval: 100 }).toBe('running_tool');
+    // Well past the 1 s stall limit, the tool still runs and shows so.
+    await expect.poll(async () => (await tool('get_instance_status', { instance_id: id }))['activity']?.['seconds'], { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(3);
     const status = (await tool('get_instance_status', { instance_id: id }))['activity'] as S;
-    expect(status).toMatchObject({ state: 'running_tool', tool: 'Bash', seconds: expect.any(Number) });
+    expect(status).toMatchObject({ state: 'running_tool', tool: 'Bash' });
     expect(Number.isNaN(Date.parse(status['last_activity_at'] as string))).toBe(false);
     const listed = ((await tool('list_instances', {}))['instances'] as S[]).find((i) => i['instance_id'] === id);
-    expect(listed?.['activity']).toMatchObject({ state: expect.stringMatching(/running_tool|thinking/) });
+    expect(listed?.['activity']).toMatchObject({ state: 'running_tool', tool: 'Bash' });
     const rest = (await (await fetch(`${stack.url}/instances/${id}`)).json()) as S;
-    expect(rest['activity']).toMatchObject({ state: expect.stringMatching(/running_tool|thinking/), last_activity_at: expect.any(String) });
+    expect(rest['activity']).toMatchObject({ state: 'running_tool', tool: 'Bash', last_activity_at: expect.any(String) });
+    await expect.poll(() => progress.some((m) => /running_tool Bash \(\d+s\)/.test(m)), { timeout: 30_000 }).toBe(true);
+    writeFileSync(gate, '');
 
     const result = await sending;
     expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
     const reply = (result.structuredContent as S)['reply'] as string;
     // The command ran to its end: nothing was cut while it printed for longer than the stall limit.
-    expect(reply).toContain('tick-5');
+    expect(reply).toContain('released');
     expect(stack.sim.requests.some((r) => r.fault !== undefined)).toBe(false);
-    expect(progress.some((m) => /running_tool Bash \(\d+s\)/.test(m))).toBe(true);
     expect((await tool('get_instance_status', { instance_id: id }))['activity']).toMatchObject({ state: 'idle' });
     await tool('terminate_instance', { instance_id: id });
   });

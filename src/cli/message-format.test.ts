@@ -28,6 +28,15 @@ describe('formatMessage', () => {
     expect(text).toBe('07:58:03 assistant  FAILED: bad [5m\n    ]0;pwnedHello[2J\n    \tworld31m\n    ↳ read: ok [31mred');
   });
 
+  it("ends a tool-using agent's turn with its verification, and a plain reply with none", () => {
+    const evidence = { tool_calls: {}, files: [], commands: [], model_calls: 1, tokens: 9 };
+    const claimed = formatMessage(message({ content: 'Done!', evidence, verification: { status: 'unverified', reason: 'no tool call and no file change' } }), at);
+    expect(claimed).toBe('07:58:03 assistant\n    Done!\n    ⚠ unverified: no tool call and no file change');
+    const wrote = formatMessage(message({ content: 'Wrote it.', evidence, verification: { status: 'verified', reason: '1 file changed' } }), at);
+    expect(wrote.split('\n').at(-1)).toBe('    ✓ verified: 1 file changed');
+    expect(formatMessage(message({ content: 'Hi.', evidence }), at)).toBe('07:58:03 assistant\n    Hi.');
+  });
+
   it('dates a message of another day', () => {
     expect(formatMessage(message({ content: 'old' }), new Date(2026, 10, 29))).toMatch(/^2026-11-27 07:58:03 assistant\n/);
   });

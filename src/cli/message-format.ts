@@ -1,4 +1,5 @@
 import type { MessageView } from '../orchestrator/views.js';
+import { verificationLine } from '../evidence/evidence-line.js';
 import { clockTime, localDate, oneLine, usd } from '../text/human-format.js';
 import { stripControls } from '../text/terminal-safe.js';
 
@@ -22,7 +23,8 @@ export function formatMessage(m: MessageView, now: Date = new Date()): string {
   const header = `${when(m.at, now)} ${m.role.padEnd(9)}${facts.length > 0 ? `  ${facts.join(' · ')}` : ''}`.trimEnd();
   const body = m.content.length > 0 ? indent(m.content) : '    (empty)';
   const calls = (m.tool_calls ?? []).map((c) => `    ↳ ${c.name}${c.is_error ? ' (error)' : ''}: ${oneLine(c.result, 100)}`);
-  return stripControls([header, body, ...calls].join('\n'));
+  const proof = m.verification ? [`    ${verificationLine(m.verification)}`] : [];
+  return stripControls([header, body, ...calls, ...proof].join('\n'));
 }
 
 function cacheText(m: MessageView): string {

@@ -1,4 +1,4 @@
-import type { Evidence } from './types.js';
+import type { Evidence, Verification } from './types.js';
 import { commandFailed, describeToolCalls } from './verify.js';
 
 /** Paths a summary names before it only counts the rest. */
@@ -26,4 +26,9 @@ export function evidenceLine(evidence: Evidence): string {
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** "✓ verified: 1 file changed" or "⚠ unverified: <why>", for people reading a turn (CLI logs, conversation Markdown). */
+export function verificationLine(verification: Verification): string {
+  return `${verification.status === 'verified' ? '✓ verified' : '⚠ unverified'}: ${verification.reason}`;
 }

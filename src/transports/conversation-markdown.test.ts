@@ -20,6 +20,22 @@ const page = (messages: Partial<MessageView>[], total: number, offset = 0, limit
   ({ instance_id: 'inst_1', messages: messages as MessageView[], total, offset, limit }) as unknown as OutputResult;
 
 describe('a conversation as markdown', () => {
+  it("shows a tool-using agent's turn with its verification and what it did; a plain reply with neither", () => {
+    const evidence = { tool_calls: { Write: 1 }, files: [{ path: 'app.js', bytes: 3, sha256: 'x' }], commands: [], model_calls: 2, tokens: 1_234 };
+    const text = conversationMarkdown(
+      instance,
+      page(
+        [
+          { seq: 2, role: 'assistant', at: 't2', content: 'Wrote it.', evidence, verification: { status: 'verified', reason: '1 file changed' } },
+          { seq: 4, role: 'assistant', at: 't4', content: 'Hi.', evidence: { ...evidence, tool_calls: {}, files: [] } },
+        ],
+        2,
+      ),
+    );
+    expect(text).toContain('Wrote it.\n\n- ✓ verified: 1 file changed\n- evidence: Write; 1 file changed (app.js); 2 model calls; 1,234 tokens\n');
+    expect(text.split('## 4.')[1]).not.toMatch(/verified|evidence/);
+  });
+
   it('says when there are no messages yet', () => {
     const text = conversationMarkdown(instance, page([], 0));
     expect(text).toContain('# Writer (inst_1)');

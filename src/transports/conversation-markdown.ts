@@ -1,5 +1,6 @@
 import type { InstanceView, MessageView } from '../orchestrator/views.js';
 import type { OutputResult } from '../orchestrator/results.js';
+import { evidenceLine, verificationLine } from '../evidence/evidence-line.js';
 import { oneLine, usd } from '../text/human-format.js';
 
 /**
@@ -40,5 +41,7 @@ function messageSection(m: MessageView): string[] {
   if (m.failed) facts.push(`failed${m.error ? `: ${m.error}` : ''}`);
   const section = [`## ${m.seq}. ${m.role} · ${facts.join(' · ')}`, '', m.content === '' ? '_(no text)_' : m.content];
   for (const call of m.tool_calls ?? []) section.push('', `- tool ${call.name}${call.is_error ? ' (error)' : ''}: ${oneLine(call.result, 200)}`);
+  if (m.verification) section.push('', `- ${verificationLine(m.verification)}`);
+  if (m.evidence && m.verification) section.push(`- evidence: ${oneLine(evidenceLine(m.evidence), 300)}`);
   return section;
 }

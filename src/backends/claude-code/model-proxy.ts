@@ -188,7 +188,9 @@ export class ModelProxy {
     let reader: UsageReader | undefined;
     try {
       const body = JSON.stringify(cappedBody(parsed.body, hold.maxTokens));
-      const stall = this.#stallMs === undefined ? undefined : { stallMs: this.#stallMs, onStall: (silentMs: number) => this.#stalled(route, silentMs) };
+      // Only a streamed reply is watched: a non-streaming one sends nothing until it is whole, however long it takes.
+      const streamed = parsed.body['stream'] === true;
+      const stall = this.#stallMs === undefined || !streamed ? undefined : { stallMs: this.#stallMs, onStall: (silentMs: number) => this.#stalled(route, silentMs) };
       const outcome = await forwardCall(
         { ...call, body },
         res,

@@ -70,4 +70,19 @@ describe('liveness: a slow tool with progress', () => {
     expect((await tool('get_instance_status', { instance_id: id }))['activity']).toMatchObject({ state: 'idle' });
     await tool('terminate_instance', { instance_id: id });
   });
+
+  it('shows waiting_for_approval, with the tool, while a permission ask waits in the queue', async () => {
+    const id = (await tool('spawn_claude', { name: 'asker', backend: 'claude-code' }))['instance_id'] as string;
+    // This client declares no elicitation: the agent's Bash ask waits in the approvals queue.
+    const handle = await tool('send_to_instance', { instance_id: id, message: "BASH /bin/sh -c 'echo asked'", wait_seconds: 0 });
+    await expect.poll(async () => (await tool('get_instance_status', { instance_id: id }))['activity']?.['state'], { timeout: 60_000, interval: 100 }).toBe('waiting_for_approval');
+    expect((await tool('get_instance_status', { instance_id: id }))['activity']).toMatchObject({ state: 'waiting_for_approval', tool: 'Bash' });
+    const pending = ((await tool('answer_approval', {}))['approvals'] as S[]).find((a) => a['instance_id'] === id);
+    await tool('answer_approval', { approval_id: pending?.['approval_id'], decision: 'allow_once' });
+    const done = await tool('get_task', { task_id: handle['task_id'], wait_seconds: 120 });
+    expect(done['state']).toBe('completed');
+    expect((await tool('get_instance_status', { instance_id: id }))['activity']).toMatchObject({ state: 'idle' });
+    await tool('terminate_instance', { instance_id: id });
+  });
 });
+

@@ -82,11 +82,11 @@ describe('ActivityTracker', () => {
     w.tracker.report('i1', 'running_tool', 'Bash');
     w.publish({ type: 'approval.waiting', at: w.at(), instanceId: 'i1', tool: 'Bash' });
     expect(w.tracker.view(w.busy)).toMatchObject({ state: 'waiting_for_approval', tool: 'Bash' });
-    const settle = w.tracker.approvalWaiting('i1', 'Write');
+    // Two asks at once: waiting until both are answered.
+    w.publish({ type: 'approval.waiting', at: w.at(), instanceId: 'i1', tool: 'Write' });
     w.publish({ type: 'approval.settled', at: w.at(), instanceId: 'i1', allowed: true });
     expect(w.tracker.view(w.busy).state).toBe('waiting_for_approval');
-    settle();
-    settle();
+    w.publish({ type: 'approval.settled', at: w.at(), instanceId: 'i1', allowed: true });
     expect(w.tracker.view(w.busy)).toMatchObject({ state: 'running_tool', tool: 'Bash' });
   });
 
@@ -116,6 +116,27 @@ describe('ActivityTracker', () => {
     expect(w.tracker.view(w.busy).state).toBe('thinking');
     await Promise.resolve();
     expect(w.changes).toEqual(['thinking', 'dead', 'thinking']);
+  });
+
+  it('what comes while an ask is open is kept for when it is answered; nothing open to settle is ignored', async () => {
+    const w = world();
+    w.publish({ type: 'approval.settled', at: w.at(), instanceId: 'i1', allowed: false });
+    expect(w.tracker.size).toBe(0);
+    w.publish({ type: 'turn.started', at: w.at(), instanceId: 'i1', seq: 1, chars: 5 });
+    w.publish({ type: 'approval.waiting', at: w.at(), instanceId: 'i1', tool: 'raise budget' });
+    w.tracker.report('i1', 'running_tool', 'Write');
+    expect(w.tracker.view(w.busy)).toMatchObject({ state: 'waiting_for_approval', tool: 'raise budget' });
+    w.publish({ type: 'approval.settled', at: w.at(), instanceId: 'i1', allowed: true });
+    expect(w.tracker.view(w.busy)).toMatchObject({ state: 'running_tool', tool: 'Write' });
+    w.tracker.report('i1', 'thinking');
+    w.publish({ type: 'approval.waiting', at: w.at(), instanceId: 'i1', tool: 'Bash' });
+    w.publish({ type: 'approval.settled', at: w.at(), instanceId: 'i1', allowed: false });
+    expect(w.tracker.view(w.busy).state).toBe('thinking');
+    w.publish({ type: 'turn.settled', at: w.at(), instanceId: 'i1', seq: 1, outcome: 'completed', usage: ZERO_USAGE, costNanos: 0, durationMs: 1, calls: 1, stopReason: 'end_turn' });
+    expect(w.tracker.live('i1')).toBeUndefined();
+    expect(w.tracker.live('unknown')).toBeUndefined();
+    await Promise.resolve();
+    expect(w.changes).toEqual(['thinking', 'waiting_for_approval raise budget', 'running_tool Write', 'thinking', 'waiting_for_approval Bash', 'thinking', 'idle']);
   });
 });
 

@@ -29,9 +29,8 @@ interface Entry {
  * published as `activity.changed` (in a microtask, after its cause); signs of life never are. An instance whose turn runs on another server
  * (or that this server never saw) shows what its stored state says. Entries live while the instance does.
  *
- * Approvals seam: publish `approval.waiting` / `approval.settled` on the bus (or call `approvalWaiting`,
- * which returns the function that settles it); `withApprovalActivity` (approval-activity.ts) already does
- * so around every permission ask of a turn.
+ * Asks (a permission, a budget to raise) are `approval.waiting` / `approval.settled` events on the bus: while
+ * any is open, the instance shows waiting_for_approval.
  */
 export class ActivityTracker {
   readonly #deps: ActivityTrackerDeps;
@@ -56,17 +55,6 @@ export class ActivityTracker {
       return;
     }
     this.#set(instanceId, activity, tool);
-  }
-
-  /** A permission ask of `instanceId` is open until the returned function is called (once). */
-  approvalWaiting(instanceId: string, tool: string): () => void {
-    this.#openApproval(instanceId, tool);
-    let settled = false;
-    return () => {
-      if (settled) return;
-      settled = true;
-      this.#settleApproval(instanceId);
-    };
   }
 
   /**

@@ -80,8 +80,8 @@ export type DomainEvent =
     }
   /**
    * A permission ask of an instance's agent is open (`approval.waiting`) or answered (`approval.settled`):
-   * liveness shows `waiting_for_approval` while any is open. Published around every ask of a turn (see
-   * liveness/approval-activity.ts); an approvals queue may publish them too, with its own `approvalId`.
+   * liveness shows `waiting_for_approval` while any is open. Published around every permission ask of a turn
+   * (approvals/approvals.ts) and every question to raise a budget (budget-ask), with the ask's `approvalId`.
    */
   | { readonly type: 'approval.waiting'; readonly at: string; readonly instanceId: string; readonly tool: string; readonly approvalId?: string }
   | { readonly type: 'approval.settled'; readonly at: string; readonly instanceId: string; readonly allowed: boolean; readonly approvalId?: string }

@@ -141,9 +141,9 @@ export const DEFAULTS = {
    */
   claudeCodeIdleSeconds: 300,
   /**
-   * A model stream silent this long (no byte, not even a ping: the API pings every few seconds) is aborted and
-   * retried, and a turn with no sign of life this long shows `stalled`. Two minutes: far past any healthy pause
-   * before the first token of a long prompt, far short of SEND_TIMEOUT_SECONDS.
+   * A model stream that sends no event this long is aborted and retried, and a turn with no sign of life this
+   * long shows `stalled`. Two minutes: far past any healthy pause before the first token of a long prompt, far
+   * short of SEND_TIMEOUT_SECONDS.
    */
   stallTimeoutSeconds: 120,
   /**

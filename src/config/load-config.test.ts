@@ -20,6 +20,12 @@ describe('loadConfig', () => {
     expect(c.maxTotalCostUsd).toBe(2.5);
   });
 
+  it('still reads a renamed variable under its former name, the new name winning', () => {
+    expect(loadConfig({ CLAUDE_CODE_PERMISSION_TIMEOUT_SECONDS: '45' }).approvalTimeoutSeconds).toBe(45);
+    expect(loadConfig({ CLAUDE_CODE_PERMISSION_TIMEOUT_SECONDS: '45', APPROVAL_TIMEOUT_SECONDS: '9' }).approvalTimeoutSeconds).toBe(9);
+    expect(() => loadConfig({ CLAUDE_CODE_PERMISSION_TIMEOUT_SECONDS: 'soon' })).toThrow(/CLAUDE_CODE_PERMISSION_TIMEOUT_SECONDS/);
+  });
+
   it('treats empty env values as unset', () => {
     expect(loadConfig({ ANTHROPIC_API_KEY: '' }).apiKey).toBeUndefined();
   });

@@ -129,9 +129,9 @@ export function loadConfig(
 ): Config {
   const out: Record<string, unknown> = { ...BASE };
   for (const spec of SETTINGS as readonly SettingSpec<SettingKey>[]) {
-    const fromEnv = env[spec.env];
+    const [fromEnv, envName] = envValue(env, spec);
     const fromFlag = flags[spec.key];
-    const [raw, origin] = fromFlag !== undefined ? [fromFlag, spec.flag] : [fromEnv, spec.env];
+    const [raw, origin] = fromFlag !== undefined ? [fromFlag, spec.flag] : [fromEnv, envName];
     if (raw === undefined || raw === '') continue;
     const parsed = spec.schema.safeParse(raw);
     if (!parsed.success) {
@@ -146,11 +146,18 @@ export function loadConfig(
 /** One setting from the environment alone, validated like loadConfig does (for commands that need only it). */
 export function settingFromEnv(key: SettingKey, env: Readonly<Record<string, string | undefined>>): unknown {
   const spec = (SETTINGS as readonly SettingSpec<SettingKey>[]).find((s) => s.key === key) as SettingSpec<SettingKey>;
-  const raw = env[spec.env];
+  const [raw, envName] = envValue(env, spec);
   if (raw === undefined || raw === '') return undefined;
   const parsed = spec.schema.safeParse(raw);
-  if (!parsed.success) throw new OrchestratorError('invalid_input', invalidValueMessage(spec.env, spec, raw, parsed.error));
+  if (!parsed.success) throw new OrchestratorError('invalid_input', invalidValueMessage(envName, spec, raw, parsed.error));
   return parsed.data;
+}
+
+/** A setting's variable and the name it was read under: its current name, else its former one. */
+function envValue(env: Readonly<Record<string, string | undefined>>, spec: SettingSpec): [string | undefined, string] {
+  const current = env[spec.env];
+  if ((current === undefined || current === '') && spec.formerEnv !== undefined && env[spec.formerEnv] !== undefined) return [env[spec.formerEnv], spec.formerEnv];
+  return [current, spec.env];
 }
 
 /**

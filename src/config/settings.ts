@@ -17,6 +17,8 @@ export interface SettingSpec<K extends string = string> {
   readonly placeholder?: string;
   /** A secret is never echoed back, logged or shown in --help beyond its name. */
   readonly secret?: boolean;
+  /** The variable's earlier name, still read when the current one is unset (so a renamed setting keeps working). */
+  readonly formerEnv?: string;
 }
 
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -71,7 +73,7 @@ export const SETTINGS = [
   { key: 'apiMaxInFlight', env: 'API_MAX_IN_FLIGHT', flag: '--api-max-in-flight', schema: int(1).max(1000), help: 'Most Messages API requests in flight: the adaptive limit starts here, shrinks on 429/529 and grows back as they stop.', defaultText: String(DEFAULTS.apiMaxInFlight) },
   { key: 'promptCaching', env: 'PROMPT_CACHING', flag: '--prompt-caching', schema: z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((v) => v === 'true' || v === '1' || v === 'on'), help: 'Cache breakpoints on the system prompt and the conversation so far (api backend): on|off.', defaultText: DEFAULTS.promptCaching ? 'on' : 'off' },
   { key: 'claudeCodeIdleSeconds', env: 'CLAUDE_CODE_IDLE_SECONDS', flag: '--claude-code-idle-seconds', schema: positive, help: 'claude-code instances: an agent idle this long is stopped (parked); its next turn resumes the session.', defaultText: String(DEFAULTS.claudeCodeIdleSeconds) },
-  { key: 'approvalTimeoutSeconds', env: 'APPROVAL_TIMEOUT_SECONDS', flag: '--approval-timeout-seconds', schema: positive, help: 'claude-code instances: how long a permission ask waits for an answer (elicitation, or the approvals queue: answer_approval, dashboard, REST) before it is denied.', defaultText: String(DEFAULTS.approvalTimeoutSeconds) },
+  { key: 'approvalTimeoutSeconds', env: 'APPROVAL_TIMEOUT_SECONDS', flag: '--approval-timeout-seconds', formerEnv: 'CLAUDE_CODE_PERMISSION_TIMEOUT_SECONDS', schema: positive, help: 'claude-code instances: how long a permission ask waits for an answer (elicitation, or the approvals queue: answer_approval, dashboard, REST) before it is denied.', defaultText: String(DEFAULTS.approvalTimeoutSeconds) },
   { key: 'budgetAskTimeoutSeconds', env: 'BUDGET_ASK_TIMEOUT_SECONDS', flag: '--budget-ask-timeout-seconds', schema: positive, help: 'How long a question to raise a spent budget (asked of clients with MCP elicitation) waits for its answer before it counts as no.', defaultText: String(DEFAULTS.budgetAskTimeoutSeconds) },
   { key: 'claudeCodeExecutable', env: 'CLAUDE_CODE_EXECUTABLE', flag: '--claude-code-executable', schema: z.string().min(1), placeholder: 'PATH', help: 'claude-code instances: the claude binary to run instead of the pinned @anthropic-ai/claude-code dependency.', defaultText: '(the pinned dependency)' },
   { key: 'promptCacheTtl', env: 'PROMPT_CACHE_TTL', flag: '--prompt-cache-ttl', schema: z.enum(['5m', '1h']), help: 'Prompt-cache lifetime: 5m (writes cost 1.25x input) or 1h (2x).', defaultText: DEFAULTS.promptCacheTtl },

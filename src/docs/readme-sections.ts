@@ -1,4 +1,4 @@
-import { SETTINGS } from '../config/settings.js';
+import { SETTINGS, type SettingSpec } from '../config/settings.js';
 import { ROLES, ROLE_IDS } from '../domain/roles.js';
 import { inputJsonSchema, TOOLS } from '../tools/registry.js';
 
@@ -26,7 +26,7 @@ function toolsTable(): string {
 }
 
 function settingsTable(): string {
-  const rows = SETTINGS.map((s) => `| \`${s.env}\` | \`${s.flag}\` | ${escape(s.defaultText)} | ${escape(s.help)} |`);
+  const rows = (SETTINGS as readonly SettingSpec[]).map((s) => `| \`${s.env}\` | \`${s.flag}\` | ${escape(s.defaultText)} | ${escape(s.help)}${s.formerEnv !== undefined ? ` (Formerly \`${s.formerEnv}\`, still read.)` : ''} |`);
   return ['| Variable | Flag | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 

@@ -50,6 +50,22 @@ describe('health check', () => {
     expect(await fx.orchestrator.getInstanceStatus({ instance_id: 'inst_spent' })).toMatchObject({ state: 'terminated', state_reason: 'limit:tokens' });
   });
 
+  it('frees the lease of an idle instance held by a server that is gone, so a send need not wait out its expiry', async () => {
+    fx = orchestratorFixture();
+    const { instance_id } = await fx.orchestrator.spawnInstance({ name: 'leased' });
+    const dead = deadOwner();
+    // Killed after taking the lease, before marking the instance busy: recovery sees nothing to take back.
+    await fx.store.transaction(async (tx) => {
+      await tx.registerOwner(dead);
+      expect(await tx.acquireLease(instance_id, dead.id, fx.clock.now(), 3_600_000)).toBe(true);
+    });
+    expect((await fx.orchestrator.healthCheck()).recovered).toEqual([]);
+    // The kernel's clock stands still: only freeing the dead server's lease lets this send run.
+    const reply = await fx.orchestrator.sendToInstance({ instance_id, message: 'hi' });
+    expect(reply).toMatchObject({ instance_id });
+    expect(await fx.store.leaseOf(instance_id)).toBeNull();
+  });
+
   it('leaves a turn alone while its server lives', async () => {
     fx = orchestratorFixture();
     await fx.orchestrator.ready();

@@ -33,6 +33,21 @@ export async function interruptLeftTurn(k: Kernel, tx: Tx, current: InstanceReco
 }
 
 /**
+ * Frees an instance's turn lease held by a server that is gone (killed between taking the lease and marking
+ * the instance busy leaves an idle instance leased until the lease expires): a send waiting for it need not
+ * wait out the expiry. A busy instance's left turn is then taken back by the send that gets the lease.
+ */
+export async function freeLeaseOfGoneOwner(k: Kernel, instanceId: string): Promise<boolean> {
+  const lease = await k.store.leaseOf(instanceId);
+  if (!lease || lease.owner === k.owner.id) return false;
+  const owner = await k.store.getOwner(lease.owner);
+  if (!owner || !nodeIsGone(owner, k.owner.host, k.clock.now(), k.config.nodeDeadSeconds * 1000)) return false;
+  await k.store.transaction((tx) => tx.releaseLease(instanceId, lease.owner));
+  k.log.warn({ instanceId, owner: lease.owner }, 'freed a turn lease held by a server that stopped');
+  return true;
+}
+
+/**
  * Takes back what servers that are gone left behind on a shared store: a turn that was running is marked
  * interrupted (its message kept, marked failed; the model calls it finished stay charged) and the instance
  * idle again; a spawn or a terminate half done is finished; their holds are released, and their tasks end

@@ -19,7 +19,7 @@ import type { Handoff } from '../cluster/handoff.js';
 import { transition } from './lifecycle.js';
 import { assertGlobalBudget, assertTakesTurns, breachedLimit, describeReason } from './limits.js';
 import { findInstance } from './queries.js';
-import { interruptLeftTurn } from './recovery.js';
+import { freeLeaseOfGoneOwner, interruptLeftTurn } from './recovery.js';
 import type { SendResult } from './results.js';
 import { terminate } from './terminate.js';
 import { TurnCalls } from './turn-calls.js';
@@ -155,6 +155,7 @@ export class Turns {
     const { k } = this;
     let waitMs = 25;
     while (!(await k.store.transaction((tx) => tx.acquireLease(id, k.owner.id, k.clock.now(), k.leaseMs)))) {
+      if (await freeLeaseOfGoneOwner(k, id)) continue;
       await sleep(waitMs, bounds.waitSignal);
       waitMs = Math.min(1_000, waitMs * 2);
     }

@@ -144,6 +144,11 @@ export const VALID_ARGS: Readonly<Record<string, fc.Arbitrary<Args>>> = {
   coordinate_instances: coordinate,
   get_task: fc.record({ task_id: task, wait_seconds: fc.constantFrom(0, 0.05, 1) }, { requiredKeys: ['task_id'] }),
   cancel_task: fc.record({ task_id: task }),
+  // No agent asks in the fuzz's world: listing succeeds, answering an id nobody issued is a clear not_found.
+  answer_approval: fc.oneof(
+    { weight: 3, arbitrary: fc.constant({}) },
+    { weight: 1, arbitrary: fc.record({ approval_id: fc.stringMatching(/^appr_[0-9a-f]{32}$/), decision: fc.constantFrom('allow_once', 'allow_instance', 'deny') }) },
+  ),
 };
 
 /** How often each tool is called: turns and reads dominate, as in real use; spawns and terminates keep the pool moving. */
@@ -157,6 +162,7 @@ const WEIGHTS: Readonly<Record<string, number>> = {
   coordinate_instances: 4,
   get_task: 5,
   cancel_task: 2,
+  answer_approval: 1,
 };
 
 // Spoilers: what a confused client or a hostile one sends.

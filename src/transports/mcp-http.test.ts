@@ -21,12 +21,13 @@ async function connect(mode: 'legacy' | 'auto'): Promise<Client> {
 }
 
 describe.each(['legacy', 'auto'] as const)('MCP over Streamable HTTP (%s client)', (mode) => {
-  it('lists the nine tools in a few KB', async () => {
+  it('lists the ten tools in a few KB', async () => {
     const client = await connect(mode);
     if (mode === 'auto') expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
       [
+        'answer_approval',
         'cancel_task',
         'coordinate_instances',
         'get_instance_output',

@@ -33,6 +33,8 @@ export interface AgentTool {
 export interface ToolExecution {
   readonly content: string;
   readonly isError: boolean;
+  /** message_instance: whether the child's reply was backed by what it did (its turn's verification). */
+  readonly childVerification?: 'verified' | 'unverified';
 }
 
 /** One tool call made during a turn, kept with the turn's reply. */
@@ -44,6 +46,8 @@ export interface ToolCallRecord {
   readonly result: string;
   /** claude-code's Bash: how the command ended, as the CLI reported it (evidence). */
   readonly shell?: ShellOutcome;
+  /** A delegation call that messaged a child: the child's turn's verification (evidence). */
+  readonly childVerification?: 'verified' | 'unverified';
 }
 
 export type BackendEvent =

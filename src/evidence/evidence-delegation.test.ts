@@ -78,3 +78,22 @@ describe("a delegating parent sees what its child did", () => {
     expect(childTurn?.verification).toEqual({ status: 'unverified', reason: NO_ACTION_REASON });
   });
 });
+
+describe('a delegating parent is no better verified than its children', () => {
+  it('is unverified when its only action was messaging a child whose reply was unverified', async () => {
+    orchestrator = simulatorOrchestrator(sim.url);
+    const lead = await orchestrator.spawnInstance({ name: 'Lead', role: 'architect', allow_delegation: true });
+    const builder = await orchestrator.spawnInstance({ name: 'builder', role: 'backend_developer', allow_delegation: true, parent_id: lead.instance_id });
+    sim.setScript([
+      { match: { system: 'senior backend developer' }, reply: 'Done!' },
+      {
+        match: { system: 'software architect' },
+        reply: (req) => (results(req).length === 0 ? use('message_instance', { instance_id: builder.instance_id, message: 'Build the payments service.' }) : 'The service is built.'),
+      },
+    ]);
+    const result = await orchestrator.sendToInstance({ instance_id: lead.instance_id, message: 'Get the service built.' });
+    expect(result.evidence?.tool_calls).toEqual({ message_instance: 1 });
+    expect(result.verification).toEqual({ status: 'unverified', reason: 'the 1 child it messaged answered unverified, and it changed no file itself' });
+    expect(result.warnings).toContain('Unverified: the 1 child it messaged answered unverified, and it changed no file itself.');
+  });
+});

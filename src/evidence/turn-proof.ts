@@ -18,7 +18,8 @@ export function turnProof(result: TurnResult, facts: { readonly modelCalls: numb
   const evidence = turnEvidence({ toolCalls: result.toolCalls, files: result.fileEvidence, modelCalls: facts.modelCalls, tokens: facts.tokens });
   if (result.fileEvidence === undefined && !facts.delegating) return { evidence };
   const failed = result.toolCalls.filter((call) => call.isError).length;
-  return { evidence, verification: verifyTurn(evidence, failed) };
+  const unverifiedChildren = result.toolCalls.filter((call) => !call.isError && call.childVerification === 'unverified').length;
+  return { evidence, verification: verifyTurn(evidence, failed, unverifiedChildren) };
 }
 
 /** The warning a send result carries for an unverified turn. */

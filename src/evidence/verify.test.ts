@@ -75,3 +75,13 @@ describe('verification of an agent that works through tools', () => {
     expect(verifyTurn(evidence([{ ...read, isError: true }]), 1)).toEqual({ status: 'unverified', reason: 'every tool call failed (Read) and no file changed' });
   });
 });
+
+describe('a delegating turn and its children', () => {
+  const message = (child: 'verified' | 'unverified' | undefined): ToolCallRecord => ({ name: 'message_instance', input: {}, isError: false, result: '{}', ...(child ? { childVerification: child } : {}) });
+  it('is backed by a child whose reply was verified, or a plain child (no flag), never by an unverified one alone', () => {
+    expect(verifyTurn(evidence([message('verified')]), 0, 0).status).toBe('verified');
+    expect(verifyTurn(evidence([message(undefined)]), 0, 0).status).toBe('verified');
+    expect(verifyTurn(evidence([message('unverified'), message('unverified')]), 0, 2)).toEqual({ status: 'unverified', reason: 'the 2 children it messaged answered unverified, and it changed no file itself' });
+    expect(verifyTurn(evidence([message('unverified'), message('verified')]), 0, 1).status).toBe('verified');
+  });
+});

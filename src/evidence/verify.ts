@@ -9,10 +9,12 @@ export const NO_ACTION_REASON = "no tool call and no file change: the reply's cl
  * - a file changed, a command exited 0 or a command started in the background: `verified`, by those;
  * - commands ran and every one failed (non-zero, or refused), and no file changed: `unverified`;
  * - otherwise tool calls alone (reads, searches, delegation): `verified` when at least one succeeded,
- *   `unverified` when every one failed.
- * `failedToolCalls` counts the turn's tool calls that returned an error.
+ *   `unverified` when every one failed. A message to a child whose own reply was unverified backs nothing:
+ *   a delegating turn whose only successful calls are such messages is `unverified` too.
+ * `failedToolCalls` counts the turn's tool calls that returned an error; `unverifiedChildren` its successful
+ * messages to children whose replies were unverified.
  */
-export function verifyTurn(evidence: Evidence, failedToolCalls: number): Verification {
+export function verifyTurn(evidence: Evidence, failedToolCalls: number, unverifiedChildren = 0): Verification {
   const calls = Object.values(evidence.tool_calls).reduce((sum, n) => sum + n, 0);
   const files = evidence.files.length;
   if (calls === 0 && files === 0) return { status: 'unverified', reason: NO_ACTION_REASON };
@@ -32,7 +34,11 @@ export function verifyTurn(evidence: Evidence, failedToolCalls: number): Verific
     return { status: 'unverified', reason: `every command failed (${failed.map(failure).join(', ')}) and no file changed` };
   }
   if (failedToolCalls >= calls) return { status: 'unverified', reason: `every tool call failed (${describeToolCalls(evidence.tool_calls)}) and no file changed` };
-  return { status: 'verified', reason: `${plural(calls - failedToolCalls, 'tool call')} succeeded (${describeToolCalls(evidence.tool_calls)}); no file changed` };
+  const backing = calls - failedToolCalls - unverifiedChildren;
+  if (backing <= 0) {
+    return { status: 'unverified', reason: `the ${plural(unverifiedChildren, 'child')} it messaged answered unverified, and it changed no file itself` };
+  }
+  return { status: 'verified', reason: `${plural(backing, 'tool call')} succeeded (${describeToolCalls(evidence.tool_calls)}); no file changed` };
 }
 
 /** "Write ×2, Bash" */
@@ -52,5 +58,5 @@ function failure(command: CommandEvidence): string {
 }
 
 function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+  return `${n} ${n === 1 ? noun : noun === 'child' ? 'children' : `${noun}s`}`;
 }

@@ -82,7 +82,9 @@ export function delegationExecutor(port: DelegationPort, self: InstanceRecord) {
   return (name: string, raw: unknown, signal: AbortSignal): Promise<ToolExecution> =>
     agentToolSpan(DELEGATION_TOOLS.some((t) => t.name === name) ? name : 'unknown', async (span) => {
       try {
-        return { content: JSON.stringify(await run(port, self, name, raw, signal)), isError: false };
+        const result = await run(port, self, name, raw, signal);
+        const child = (result as { verification?: { status?: unknown } }).verification?.status;
+        return { content: JSON.stringify(result), isError: false, ...(child === 'verified' || child === 'unverified' ? { childVerification: child } : {}) };
       } catch (error) {
         const failure = toOrchestratorError(error);
         toolFailed(span, failure.code, failure.message);

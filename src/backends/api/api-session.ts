@@ -91,7 +91,13 @@ export class ApiSession implements Session {
         for (const use of uses) {
           options.onEvent?.({ type: 'activity', activity: 'running_tool', tool: use.name });
           const executed = await (options.executeTool as NonNullable<TurnOptions['executeTool']>)(use.name, use.input, options.signal);
-          toolCalls.push({ name: use.name, input: use.input, isError: executed.isError, result: executed.content.slice(0, RECORDED_RESULT_CHARS) });
+          toolCalls.push({
+            name: use.name,
+            input: use.input,
+            isError: executed.isError,
+            result: executed.content.slice(0, RECORDED_RESULT_CHARS),
+            ...(executed.childVerification !== undefined ? { childVerification: executed.childVerification } : {}),
+          });
           results.push({ type: 'tool_result', tool_use_id: use.id, content: executed.content, is_error: executed.isError });
         }
         messages.push({ role: 'user', content: results });

@@ -1,35 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type Browser } from './support/browser.js';
-import { startE2eServer, type E2eServer } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { useE2eSession, WAIT } from './support/session.js';
 
-// Generous: a slow machine waits longer, it never fails for being slow.
-const WAIT = { timeout: 60_000 };
-
-let server: E2eServer;
-let browser: Browser;
-let mcp: Client;
-
-beforeAll(async () => {
-  // A real Claude Code agent; the simulator's own triggers make it write a file ("create … containing …") or only claim ("reply only: …").
-  server = await startE2eServer(randomBytes(32).toString('hex'), { env: { MAX_TOKENS_PER_INSTANCE: '1000000' } });
-  browser = await launchBrowser();
-  mcp = await server.mcp();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function tool(name: string, args: Record<string, unknown>): Promise<Record<string, any>> {
-  const result = await mcp.callTool({ name, arguments: args });
-  if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
-  return result.structuredContent as Record<string, any>;
-}
+// A real Claude Code agent; the simulator's own triggers make it write a file ("create … containing …") or only claim ("reply only: …").
+const session = useE2eSession({ env: { MAX_TOKENS_PER_INSTANCE: '1000000' } });
+const tool = session.tool;
 
 describe('evidence in the dashboard', () => {
   it('shows under each claude-code turn what it did: verified by the file it wrote, or unverified with the reason', async () => {
@@ -38,11 +14,7 @@ describe('evidence in the dashboard', () => {
     const wrote = await tool('send_to_instance', { instance_id: id, message: 'create shown.txt containing evidence you can see' });
     await tool('send_to_instance', { instance_id: id, message: 'Build the whole app.\nreply only: Done!' });
 
-    const page = await browser.context.newPage();
-    await page.goto(server.url);
-    await page.fill('#token', server.token);
-    await page.click('button[type="submit"]');
-    await page.locator('#conn[data-state="live"]').waitFor(WAIT);
+    const page = await session.signedInPage();
     await page.locator(`tr[data-id="${id}"]`).click();
     await page.locator('#detail h2', { hasText: 'Prover' }).waitFor(WAIT);
 

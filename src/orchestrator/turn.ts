@@ -8,7 +8,6 @@ import type { InstanceRecord } from '../domain/instance.js';
 import type { Owner } from '../store/owner.js';
 import { expiresAtMs } from '../domain/lifetime.js';
 import { pauseAt } from '../durability/pause-point.js';
-import { sleep } from '../async/sleep.js';
 import { turnFinished, turnSpan } from '../observability/genai-spans.js';
 import { captureContext, inContext } from '../observability/tracing.js';
 import { DELEGATION_TOOLS } from './delegation.js';
@@ -17,12 +16,13 @@ import { placeSend } from './node-placement.js';
 import { remoteNode } from '../cluster/remote-route.js';
 import type { Handoff } from '../cluster/handoff.js';
 import { transition } from './lifecycle.js';
-import { assertGlobalBudget, assertTakesTurns, breachedLimit, describeReason } from './limits.js';
+import { assertTakesTurns, breachedLimit, describeReason } from './limits.js';
 import { findInstance } from './queries.js';
-import { freeLeaseOfGoneOwner, interruptLeftTurn } from './recovery.js';
 import type { SendResult } from './results.js';
 import { terminate } from './terminate.js';
 import { TurnCalls } from './turn-calls.js';
+import { takeBackLeftTurn, withTurnLease } from './turn-lease.js';
+import { checkLimits, checkUsable, refusedTurn } from './turn-limits.js';
 import { TurnTextStream } from './turn-text.js';
 import { proofOf, recordCompletedTurn, recordFailedTurn, sendResult, turnWarnings, type TurnLease } from './turn-end.js';
 import { exhaustedBy, promptTokensOf, type Conversation } from './turn-fit.js';
@@ -97,7 +97,7 @@ export class Turns {
     // A send without its own asker (a parent's message_instance) asks the client of the turn that delegated it.
     const askBudget = options.askBudget ?? (await this.#budgetAskers.ofAncestor(k.store, target));
     if (askBudget) options = { ...options, askBudget };
-    await this.#checkUsable(target, options.askBudget !== undefined);
+    await checkUsable(k, target, options.askBudget !== undefined);
     // A claude-code instance runs where its agent and workspace are: on another live node (handed to it), here, or nowhere (`unavailable`).
     const handoff = this.handoff();
     const remote = handoff ? await remoteNode(k, target) : undefined;
@@ -114,7 +114,8 @@ export class Turns {
     const turn = k.queue.run(id, waitSignal, () =>
       inContext(caller, () =>
         turnSpan(target, async (span) => {
-          const result = await this.#leased(id, input.message, { timeout, timeoutMs, deadlineMs, waitSignal }, options);
+          const bounds = { timeout, timeoutMs, deadlineMs, waitSignal };
+          const result = await withTurnLease(k, id, waitSignal, (lease) => this.#turn(id, input.message, bounds, options, lease));
           turnFinished(span, result);
           return result;
         }),
@@ -150,47 +151,14 @@ export class Turns {
     }
   }
 
-  /** Holds the instance's turn lease (another server on the store may be running a turn of it) for the whole turn. */
-  async #leased(id: string, message: string, bounds: TurnBounds, options: SendOptions): Promise<SendResult> {
-    const { k } = this;
-    let waitMs = 25;
-    while (!(await k.store.transaction((tx) => tx.acquireLease(id, k.owner.id, k.clock.now(), k.leaseMs)))) {
-      if (await freeLeaseOfGoneOwner(k, id)) continue;
-      await sleep(waitMs, bounds.waitSignal);
-      waitMs = Math.min(1_000, waitMs * 2);
-    }
-    const renew = setInterval(() => {
-      k.store.transaction((tx) => tx.renewLease(id, k.owner.id, k.clock.now(), k.leaseMs)).catch((error: unknown) => k.log.warn({ instanceId: id, err: toOrchestratorError(error).message }, 'lease renewal failed'));
-    }, k.leaseMs / 3);
-    renew.unref();
-    // The turn's last transaction releases the lease with everything else; if the turn never got that far, this does.
-    const lease: TurnLease = { held: true };
-    try {
-      return await this.#turn(id, message, bounds, options, lease);
-    } finally {
-      clearInterval(renew);
-      if (lease.held) await k.store.transaction((tx) => tx.releaseLease(id, k.owner.id));
-    }
-  }
-
-  async #takeBackLeftTurn(record: InstanceRecord): Promise<InstanceRecord> {
-    const { k } = this;
-    const after = await k.store.transaction(async (tx) => {
-      const current = await tx.getInstance(record.id);
-      return current?.state === 'busy' ? interruptLeftTurn(k, tx, current, isoNow(k)) : current;
-    });
-    k.log.warn({ instanceId: record.id }, 'took back a turn left running by a server that stopped (its lease ran out)');
-    return after ?? (await findInstance(k.store, record.id));
-  }
-
   async #turn(id: string, message: string, bounds: TurnBounds, options: SendOptions, lease: TurnLease): Promise<SendResult> {
     const { k } = this;
     // Re-read after waiting: an earlier turn (here or on another server) may have ended the instance.
     let record = await findInstance(k.store, id);
     // Still busy though we hold its lease: the server of that turn stopped (its lease ran out) before recovery
     // took it back. No turn of it can be running now, so end that one here, as recovery would.
-    if (record.state === 'busy') record = await this.#takeBackLeftTurn(record);
-    await this.#checkLimits(record, options.askBudget !== undefined);
+    if (record.state === 'busy') record = await takeBackLeftTurn(k, record);
+    await checkLimits(k, record, options.askBudget !== undefined);
     const session = await k.sessions.of(record);
     const history: Conversation = (await k.store.conversation(id)).map((m) => ({ role: m.role, content: m.content }));
     const lifetime = AbortSignal.timeout(Math.max(1, expiresAtMs(record) - k.clock.now()));
@@ -213,7 +181,7 @@ export class Turns {
         ...(options.askBudget ? { ask: options.askBudget } : {}),
       })
       .catch(async (error: unknown) => {
-        throw await this.#refused(record, history, error, options.askBudget !== undefined);
+        throw await refusedTurn(k, record, history, error, options.askBudget !== undefined);
       });
     calls = new TurnCalls(k.holds, id, { hold: first, promptTokens }, options.askBudget);
     const started = k.clock.now();
@@ -304,43 +272,6 @@ export class Turns {
       warnings.push(`Instance terminated after this turn: ${describeReason(breached)}.`);
     }
     return sendResult(after, result, calls, warnings, proof);
-  }
-
-  /**
-   * A send refused by the instance's own budget: if not even a one-word message with a useful reply fits any
-   * more, the instance is at its limit and ends (like one past it); otherwise only this message was too long.
-   * When the caller could be asked to raise the budget (and said no), it stays: a later send asks again.
-   */
-  async #refused(record: InstanceRecord, history: Conversation, error: unknown, askable: boolean): Promise<unknown> {
-    const binding = error instanceof OrchestratorError ? error.details?.['binding'] : undefined;
-    if (askable || (binding !== 'limit:tokens' && binding !== 'limit:cost')) return error;
-    const exhausted = exhaustedBy(this.k, record, history);
-    if (!exhausted) return error;
-    await terminate(this.k, record.id, exhausted);
-    return new OrchestratorError(
-      'limit_exceeded',
-      `Instance ${record.id} was terminated because ${describeReason(exhausted)}: not even a one-word message with a reply of ${this.k.config.minOutputTokens} tokens (MIN_OUTPUT_TOKENS) fits what is left. Spawn a new instance to continue.`,
-      { reason: exhausted },
-    );
-  }
-
-  /**
-   * Throws a clear error if the instance can't take a turn now (or the global budget is spent); terminates it
-   * first if it is past a limit. A spent budget the caller can be asked to raise is left to the hold, which asks.
-   */
-  async #checkUsable(record: InstanceRecord, askable: boolean): Promise<void> {
-    await this.#checkLimits(record, askable);
-    if (!askable) assertGlobalBudget((await this.k.store.totals()).costNanos, this.k.holds.global.nanos);
-  }
-
-  /** Throws unless the instance can take a turn; terminates it first if it is past one of its own limits (spend ones only if nobody can be asked). */
-  async #checkLimits(record: InstanceRecord, askable: boolean): Promise<void> {
-    assertTakesTurns(record);
-    const breached = breachedLimit(record, this.k.clock.now(), { askable });
-    if (breached) {
-      await terminate(this.k, record.id, breached);
-      throw new OrchestratorError('limit_exceeded', `Instance ${record.id} was terminated because ${describeReason(breached)}. Spawn a new instance to continue.`, { reason: breached });
-    }
   }
 }
 

@@ -1,13 +1,13 @@
 import { storePath, type Config } from '../config/load-config.js';
 import type { Handoff } from '../cluster/handoff.js';
 import { isPostgresUrl } from '../store/store-location.js';
-import { OrchestratorError, shuttingDownError, toOrchestratorError } from '../domain/errors.js';
+import { shuttingDownError, toOrchestratorError } from '../domain/errors.js';
 import type { CoordinateInput, InstanceRef, ListInput, OutputInput, SendInput, SpawnInput } from '../domain/inputs.js';
 import type { Logger } from '../observability/logger.js';
 import type { StoreCounters } from '../store/store.js';
 import { Resumer } from '../resume/resumer.js';
 import { listTasks, type ListTasksInput, type TaskList } from '../tasks/list-tasks.js';
-import { TaskRegistry, type ProgressReport } from '../tasks/task-registry.js';
+import type { TaskRegistry, ProgressReport } from '../tasks/task-registry.js';
 import type { ActivityTracker } from '../liveness/activity-tracker.js';
 import { buildKernel, type OrchestratorDeps } from './build-kernel.js';
 import { prepareCoordination, runPlan, type CoordinationPlan, type RunOptions } from './coordination-request.js';
@@ -16,11 +16,13 @@ import { delegationExecutor, type DelegationPort } from './delegation.js';
 import { EventBus } from './events.js';
 import { enforceLifetimes, healthCheck, recover, type HealthReport } from './health.js';
 import { NodeWatch, type NodeSweep } from './node-watch.js';
+import { orchestratorTasks } from './orchestrator-tasks.js';
 import { advertisedAddress } from './nodes.js';
 import type { Kernel } from './kernel.js';
-import { childViews, findInstance, instanceOutput, instanceStatus, listInstances, totals } from './queries.js';
+import { childViews, findInstance, globalLimits, instanceOutput, instanceStatus, listInstances, totals } from './queries.js';
 import type { Recovered } from './recovery.js';
 import type { GlobalLimits, GlobalTotals, ListResult, OutputResult, SendResult, SpawnResult, TerminateResult } from './results.js';
+import { shutDown } from './shutdown.js';
 import { spawnInstance } from './spawn.js';
 import { terminateInstance } from './terminate.js';
 import { Turns, type SendOptions } from './turn.js';
@@ -67,28 +69,8 @@ export class Orchestrator {
     this.logger = log;
     this.events = new EventBus((error, event) => log.error({ err: toOrchestratorError(error).message, event: event.type }, 'event listener failed'));
     this.#k = buildKernel(deps, this.events, this.#shutdown.signal);
-    const { clock, ids, owner } = this.#k;
     this.#resumer = new Resumer(this.#k, () => this.tasks, this);
-    this.tasks = new TaskRegistry({
-      resumeInterrupted: deps.config.resumeInterrupted,
-      takeOver: (task) => this.#resumer.takeOver(task),
-      now: () => clock.now(),
-      ids,
-      store: { saveTask: (task) => deps.store.transaction((tx) => tx.saveTask(task)), getTask: (id) => deps.store.getTask(id) },
-      owner: owner.id,
-      onChange: (t) =>
-        this.events.publish({
-          type: 'task.progress',
-          at: t.progress.updated_at,
-          taskId: t.task_id,
-          state: t.state,
-          message: t.progress.message,
-          completedTurns: t.progress.completed_turns,
-          totalTurns: t.progress.total_turns,
-          tokens: t.progress.tokens,
-        }),
-      onPersistError: (error, taskId) => log.error({ taskId, err: toOrchestratorError(error).message }, 'task could not be saved'),
-    });
+    this.tasks = orchestratorTasks(this.#k, (task) => this.#resumer.takeOver(task));
     this.#turns = new Turns(
       this.#k,
       (record) => delegationExecutor(this.#delegationPort, record),
@@ -217,14 +199,7 @@ export class Orchestrator {
 
   /** The limits the budgets are held against (for dashboards: use against them is in totals() and each instance). */
   limits(): GlobalLimits {
-    const c = this.#k.config;
-    return {
-      max_instances: c.maxInstances,
-      max_total_cost_usd: this.#k.holds.global.usd,
-      max_tokens_per_instance: c.maxTokensPerInstance,
-      max_delegation_depth: c.maxDelegationDepth,
-      max_children_per_parent: c.maxChildrenPerParent,
-    };
+    return globalLimits(this.#k);
   }
 
   /** Ends an instance and, first, its live children. Terminating an ended instance is an `invalid_state` error. */
@@ -278,27 +253,7 @@ export class Orchestrator {
     this.#closed = true;
     clearInterval(this.#sweep);
     await this.#started.catch(() => undefined);
-    // Sends other nodes hand over wait in this node's queue; their callers see it stopped.
-    await this.#handoff?.drain();
-    const inFlight = this.#turns.inFlight;
-    const graceMs = options.graceMs ?? 0;
-    if (graceMs > 0 && inFlight.size > 0) {
-      this.#k.log.info({ turns: inFlight.size, graceMs }, 'letting running turns finish');
-      // The turns, and the tasks waiting on them, so a finished turn's answer reaches its caller.
-      const finished = Promise.allSettled([...inFlight]).then(() => this.tasks.settled());
-      await Promise.race([finished, new Promise((r) => setTimeout(r, graceMs).unref())]);
-    }
-    this.#shutdown.abort(new OrchestratorError('cancelled', 'The orchestrator is shutting down.'));
-    await this.tasks.interruptAll('The server shut down while this task ran.');
-    await Promise.allSettled([...inFlight]);
-    await this.#handoff?.stop().catch((error: unknown) => this.#k.log.warn({ err: toOrchestratorError(error).message }, 'could not stop the job queue'));
-    await this.#k.sessions.closeAll();
-    await Promise.allSettled(this.#k.backends.loaded().map((b) => b.shutdown?.()));
-    await this.tasks.flush();
-    // Heartbeats go on while turns finish (a grace longer than NODE_DEAD_SECONDS must not look like a death).
-    await this.#nodes.stop();
-    await this.#nodes.markStopped().catch((error: unknown) => this.#k.log.warn({ err: toOrchestratorError(error).message }, 'could not mark this node stopped'));
-    await this.#k.store.close();
+    await shutDown({ k: this.#k, turns: this.#turns, tasks: this.tasks, handoff: () => this.#handoff, nodes: this.#nodes, abort: (reason) => this.#shutdown.abort(reason) }, options.graceMs ?? 0);
   }
 
   readonly #running = (id: string): boolean => this.#k.queue.busy(id);

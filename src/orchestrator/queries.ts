@@ -7,7 +7,7 @@ import { nanosToUsd } from '../pricing/cost.js';
 import type { StoreReads } from '../store/store.js';
 import type { Kernel } from './kernel.js';
 import { nodeAvailability } from './node-placement.js';
-import type { GlobalTotals, ListResult, OutputResult } from './results.js';
+import type { GlobalLimits, GlobalTotals, ListResult, OutputResult } from './results.js';
 import { instanceView, messageView, type InstanceView } from './views.js';
 
 /** The stored record of an instance; throws `not_found` naming the id. */
@@ -79,5 +79,17 @@ export async function totals(k: Kernel): Promise<GlobalTotals> {
     cache_savings_usd: nanosToUsd(t.cacheSavingsNanos) ?? 0,
     in_flight_cost_usd: nanosToUsd(t.heldNanos) ?? 0,
     max_total_cost_usd: k.holds.global.usd,
+  };
+}
+
+/** The limits the budgets are held against (for dashboards: use against them is in totals() and each instance). */
+export function globalLimits(k: Kernel): GlobalLimits {
+  const c = k.config;
+  return {
+    max_instances: c.maxInstances,
+    max_total_cost_usd: k.holds.global.usd,
+    max_tokens_per_instance: c.maxTokensPerInstance,
+    max_delegation_depth: c.maxDelegationDepth,
+    max_children_per_parent: c.maxChildrenPerParent,
   };
 }

@@ -3,55 +3,32 @@ import { randomId, type IdGenerator } from '../domain/ids.js';
 import type { StoredTask } from '../store/store.js';
 import { nextParticipants } from './participant-progress.js';
 import { abortMessage, notFound } from './task-errors.js';
-import { fromStored, interrupted, toStored } from './task-records.js';
+import { fromStored, interrupted } from './task-records.js';
+import { TaskStore, type TaskStoreOptions, type WrittenTask } from './task-store.js';
 import type { ProgressReport, TaskKind, TaskSnapshot, TaskState } from './task-types.js';
 import { readJournal, type JournalEntry } from './turn-journal.js';
 
+export type { TaskPersistence } from './task-store.js';
 export type { ParticipantProgress, ParticipantState, ProgressReport, TaskKind, TaskProgress, TaskSnapshot, TaskState } from './task-types.js';
 
 type Work = (signal: AbortSignal, report: (update: ProgressReport) => void) => Promise<object>;
 
-interface Task {
-  snapshot: TaskSnapshot;
-  /** The call that started it (`{tool, arguments}`), stored so an interrupted task can be retried. */
-  readonly request: unknown;
+interface Task extends WrittenTask {
   readonly controller: AbortController;
   done: Promise<void>;
   /** How the task ends if its work stops because it was aborted. */
   interruptAs?: 'cancelled' | 'interrupted';
   readonly listeners: Set<(snapshot: TaskSnapshot) => void>;
-  /** The last write of this task to the store: writes of one task go in order. */
-  saved: Promise<void>;
-  /** Whether the store keeps this task (once anyone but its caller may ask for it). */
-  published: boolean;
-  /** The state the store holds for this task, once a write of it has finished. */
-  written?: TaskState;
-  /** Its finished turns (a coordination run), stored with it for a resume. */
-  readonly journal: JournalEntry[];
-  /** How many times it was resumed. */
-  readonly resumes: number;
 }
 
-/** Where tasks are kept beyond this process (the store), so other servers and later runs can read them. */
-export interface TaskPersistence {
-  saveTask(task: StoredTask): Promise<void>;
-  getTask(id: string): Promise<StoredTask | undefined>;
-}
-
-export interface TaskRegistryOptions {
-  readonly store?: TaskPersistence;
-  /** This server's owner id, recorded with each task. */
-  readonly owner?: string;
+/** With the store options of task-store.ts: where tasks are kept, this server's owner id, RESUME_INTERRUPTED. */
+export interface TaskRegistryOptions extends TaskStoreOptions {
   readonly now?: () => number;
   readonly ids?: IdGenerator;
   /** Finished tasks kept for get_task; the oldest go first. */
   readonly keepFinished?: number;
   /** Told of every change of a task (progress, end): the orchestrator publishes it as an event. */
   readonly onChange?: (snapshot: TaskSnapshot) => void;
-  /** Told when a task could not be written to the store (it still runs; other servers won't see the change). */
-  readonly onPersistError?: (error: unknown, taskId: string) => void;
-  /** RESUME_INTERRUPTED: tasks interrupted by a shutdown are stored as to be resumed by the next server. */
-  readonly resumeInterrupted?: boolean;
   /** Offered each working task of a gone server first (src/resume): resumed here, marked, taken by another server, or declined. */
   readonly takeOver?: (task: StoredTask) => Promise<'resumed' | 'interrupted' | 'taken' | 'declined'>;
 }
@@ -65,22 +42,16 @@ export class TaskRegistry {
   readonly #now: () => number;
   readonly #ids: IdGenerator;
   readonly #keepFinished: number;
-  readonly #store: TaskPersistence | undefined;
-  readonly #owner: string;
+  readonly #store: TaskStore;
   readonly #onChange: ((snapshot: TaskSnapshot) => void) | undefined;
-  readonly #onPersistError: (error: unknown, taskId: string) => void;
-  readonly #resumeInterrupted: boolean;
   readonly #takeOver: TaskRegistryOptions['takeOver'];
 
   constructor(options: TaskRegistryOptions = {}) {
-    this.#store = options.store;
-    this.#owner = options.owner ?? 'local';
+    this.#store = new TaskStore(options);
     this.#now = options.now ?? Date.now;
     this.#ids = options.ids ?? randomId;
     this.#keepFinished = options.keepFinished ?? 1000;
     this.#onChange = options.onChange;
-    this.#onPersistError = options.onPersistError ?? ((error, taskId) => process.emitWarning(`Task ${taskId} could not be saved: ${(error as Error).message}`));
-    this.#resumeInterrupted = options.resumeInterrupted ?? false;
     this.#takeOver = options.takeOver;
   }
 
@@ -118,7 +89,7 @@ export class TaskRegistry {
     const listeners = new Set<(snapshot: TaskSnapshot) => void>();
     const task: Task = { snapshot, request, controller, listeners, done: Promise.resolve(), saved: Promise.resolve(), published, journal, resumes };
     this.#tasks.set(id, task);
-    this.#persist(task);
+    this.#store.persist(task);
 
     const report = (update: ProgressReport) => {
       if (task.snapshot.state !== 'working') return;
@@ -133,7 +104,7 @@ export class TaskRegistry {
         updated_at: this.#iso(),
         ...(participants ? { participants } : {}),
       };
-      this.#persist(task);
+      this.#store.persist(task);
       this.#emit(task);
     };
     task.done = work(signal, report).then(
@@ -159,7 +130,7 @@ export class TaskRegistry {
     const task = this.#task(id);
     if (task.published) return task.saved;
     task.published = true;
-    this.#persist(task);
+    this.#store.persist(task);
     await task.saved;
   }
 
@@ -167,7 +138,7 @@ export class TaskRegistry {
   async get(id: string): Promise<TaskSnapshot> {
     const local = this.local(id);
     if (local) return local;
-    const stored = await this.#store?.getTask(id);
+    const stored = await this.#store.get(id);
     if (stored) return fromStored(stored);
     throw notFound(id, this.#keepFinished);
   }
@@ -265,31 +236,18 @@ export class TaskRegistry {
   async interruptOrphans(tasks: readonly StoredTask[], isGone: (owner: string) => Promise<boolean>): Promise<string[]> {
     const ids: string[] = [];
     for (const t of tasks) {
-      if (t.owner === this.#owner || !(await isGone(t.owner))) continue;
+      if (t.owner === this.#store.owner || !(await isGone(t.owner))) continue;
       const taken = (await this.#takeOver?.(t)) ?? 'declined';
-      if (taken === 'declined') await this.#store?.saveTask(interrupted(t, this.#iso()));
+      if (taken === 'declined') await this.#store.save(interrupted(t, this.#iso()));
       if (taken === 'declined' || taken === 'interrupted') ids.push(t.id);
     }
     return ids;
   }
 
-  #persist(task: Task): void {
-    const store = this.#store;
-    if (!store || !task.published) return;
-    const s = task.snapshot;
-    const stored = toStored(s, this.#owner, task.request, { journal: task.journal, resumes: task.resumes, resumePending: this.#resumeInterrupted && s.state === 'interrupted' });
-    task.saved = task.saved
-      .then(() => store.saveTask(stored))
-      .then(() => {
-        task.written = s.state;
-      })
-      .catch((error: unknown) => this.#onPersistError(error, s.task_id));
-  }
-
   #finish(task: Task, state: TaskState, outcome: { result?: object; error?: NonNullable<TaskSnapshot['error']> }): void {
     if (task.snapshot.state !== 'working') return;
     task.snapshot = { ...task.snapshot, state, finished_at: this.#iso(), ...outcome };
-    this.#persist(task);
+    this.#store.persist(task);
     this.#emit(task);
     task.listeners.clear();
     this.#prune();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-export const ASSET_FILES = ['index.html', 'login.html', 'dashboard.js', 'conversation.js', 'refresher.js', 'approvals.js', 'activity.js', 'evidence.js', 'dashboard.css', 'favicon.svg'] as const;
+export const ASSET_FILES = ['index.html', 'login.html', 'dashboard.js', 'conversation.js', 'refresher.js', 'approvals.js', 'activity.js', 'evidence.js', 'instances.js', 'dashboard.css', 'favicon.svg'] as const;
 export type AssetFile = (typeof ASSET_FILES)[number];
 
 /**

@@ -9,7 +9,7 @@ export interface StaticAsset {
 }
 
 export interface DashboardAssets {
-  /** By path: /dashboard.js, /conversation.js, /refresher.js, /approvals.js, /activity.js, /evidence.js, /dashboard.css, /favicon.svg. */
+  /** By path: /dashboard.js, /conversation.js, /refresher.js, /approvals.js, /activity.js, /evidence.js, /instances.js, /dashboard.css, /favicon.svg. */
   readonly files: ReadonlyMap<string, StaticAsset>;
   /** The content hash the pages put in asset URLs (`?v=`): a changed file is a new URL, so old copies can be cached for good. */
   readonly version: string;
@@ -26,6 +26,7 @@ const TYPES: Partial<Record<AssetFile, string>> = {
   'approvals.js': 'text/javascript; charset=utf-8',
   'activity.js': 'text/javascript; charset=utf-8',
   'evidence.js': 'text/javascript; charset=utf-8',
+  'instances.js': 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 };
@@ -39,7 +40,7 @@ export function loadDashboardAssets(read: () => Record<AssetFile, string> = read
     const body = Buffer.from(raw[name], 'utf8');
     files.set(`/${name}`, { body, type, etag: `"${hash(raw[name])}"` });
   }
-  const version = hash(raw['dashboard.js'] + raw['conversation.js'] + raw['refresher.js'] + raw['approvals.js'] + raw['activity.js'] + raw['evidence.js'] + raw['dashboard.css']);
+  const version = hash(raw['dashboard.js'] + raw['conversation.js'] + raw['refresher.js'] + raw['approvals.js'] + raw['activity.js'] + raw['evidence.js'] + raw['instances.js'] + raw['dashboard.css']);
   const fill = (template: string, values: Record<string, string>) => template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? '');
   return {
     files,

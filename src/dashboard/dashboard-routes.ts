@@ -23,7 +23,7 @@ const SECURITY_HEADERS = {
 } as const;
 
 /** The static files; other paths never load the assets. */
-const STATIC_PATHS = new Set(['/dashboard.js', '/conversation.js', '/refresher.js', '/approvals.js', '/activity.js', '/evidence.js', '/dashboard.css', '/favicon.svg']);
+const STATIC_PATHS = new Set(['/dashboard.js', '/conversation.js', '/refresher.js', '/approvals.js', '/activity.js', '/evidence.js', '/instances.js', '/dashboard.css', '/favicon.svg']);
 
 // A token is at most 4096 characters (setting-schemas.ts); the form adds its name and encoding.
 const MAX_LOGIN_BYTES = 16 * 1024;

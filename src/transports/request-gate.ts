@@ -19,7 +19,7 @@ export interface Admitted {
 }
 
 /** GET and HEAD of these need no token: liveness, and the dashboard's page (a login form until signed in) and static assets. */
-const OPEN_READS = new Set(['/health', '/', '/dashboard.js', '/conversation.js', '/refresher.js', '/approvals.js', '/activity.js', '/evidence.js', '/dashboard.css', '/favicon.svg']);
+const OPEN_READS = new Set(['/health', '/', '/dashboard.js', '/conversation.js', '/refresher.js', '/approvals.js', '/activity.js', '/evidence.js', '/instances.js', '/dashboard.css', '/favicon.svg']);
 /** Signing in and out of the dashboard (POST). */
 const OPEN_POSTS = new Set(['/login', '/logout']);
 

@@ -131,13 +131,31 @@ function openDatabase(path: string, options: SqliteStoreOptions): Database.Datab
   }
   // Opening and migrating may wait (blocking) for another server starting at the same moment.
   db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
-  db.pragma('journal_mode = WAL');
+  // SQLite answers SQLITE_BUSY without calling the busy handler where waiting could deadlock (another server
+  // switching the file to WAL or migrating as this one reads): such a start-up step is tried again.
+  whileBusy(() => db.pragma('journal_mode = WAL'));
   db.pragma(`synchronous = ${options.durable ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
-  migrate(db);
+  whileBusy(() => migrate(db));
   // From here on a busy write lock is waited for asynchronously (see #beginImmediate); reads never wait in WAL mode.
   db.pragma('busy_timeout = 5');
   return db;
+}
+
+/** Runs a start-up step, again after a short blocking pause while the file is busy, for up to LOCK_WAIT_MS. */
+export function whileBusy<T>(step: () => T, waitMs = LOCK_WAIT_MS): T {
+  const until = Date.now() + waitMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return step();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const busy = typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+      if (!busy || Date.now() >= until) throw error;
+      Atomics.wait(pause, 0, 0, Math.min(200, 10 * 2 ** Math.min(attempt, 5)));
+    }
+  }
 }
 
 /**

@@ -129,6 +129,32 @@ describe('Approvals', () => {
     expect(await a.approvals.pending()).toEqual([]);
   });
 
+  it('shows an ask put to a client in the queue too: the first answer wins, from either side', async () => {
+    const { a, b, kid } = await twoNodes();
+    // A client that shows the question and never answers: the queue, here on another node, answers it and withdraws the question.
+    let withdrawn = false;
+    const silent: AskPermission = (_request, signal) =>
+      new Promise((_resolve, reject) => {
+        signal.addEventListener('abort', () => ((withdrawn = true), reject(new Error('withdrawn'))), { once: true });
+      });
+    const asked = a.approvals.gate(kid, { own: silent, ofAncestor: () => undefined }, live())(bash, live());
+    const [pending] = await vi.waitFor(async () => {
+      const list = await b.approvals.pending('kid');
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    await b.approvals.answer(pending!.approval_id, 'allow_once');
+    expect(await asked).toEqual({ allow: true, forInstance: false });
+    expect(withdrawn).toBe(true);
+
+    // A client that answers: its answer stands, and settles the queued ask so nobody else answers it.
+    const refusing: AskPermission = async () => ({ allow: false, message: 'The user answered no.' });
+    expect(await a.approvals.gate(kid, { own: refusing, ofAncestor: () => undefined }, live())(bash, live())).toEqual({ allow: false, message: 'The user answered no.' });
+    expect(await b.approvals.pending()).toEqual([]);
+    const settled = a.events.filter((e) => e.type === 'approval.settled').at(-1) as { approvalId: string } | undefined;
+    expect(await a.store.getApproval(settled!.approvalId)).toMatchObject({ state: 'settled', decision: 'deny', settledReason: 'The user answered no.' });
+  });
+
   it('hides an ask a dead node left pending past its bound, and refuses to allow it', async () => {
     const { a } = await twoNodes();
     await a.store.transaction((tx) =>

@@ -36,9 +36,9 @@ const PURGE_BATCH = 100;
 
 /**
  * Permission asks of claude-code agents at any depth. An ask names the whole agent path (root → … → asking
- * agent) and goes to a client that can answer (MCP elicitation: the send's client, else the client of the
- * nearest ancestor whose turn delegated this one); with none, or when asking fails, it waits in the store's
- * approvals queue, answerable from any node (answer_approval, REST, dashboard), until APPROVAL_TIMEOUT_SECONDS.
+ * agent) and waits in the store's approvals queue, answerable from any node (answer_approval, REST, dashboard),
+ * until APPROVAL_TIMEOUT_SECONDS; a client that can answer (MCP elicitation: the send's client, else the client
+ * of the nearest ancestor whose turn delegated this one) is asked at the same moment, and the first answer wins.
  * "Allow for this instance" is remembered per tool for the instance's life, on the node running it.
  * Publishes `approval.waiting` / `approval.settled` (liveness shows waiting_for_approval meanwhile).
  */
@@ -81,20 +81,44 @@ export class Approvals {
     };
   }
 
+  /**
+   * The ask always waits in the queue (so status, the dashboard and any node see it and can answer); a client
+   * that can answer is asked at the same moment. The first answer wins: the client's settles the queued ask, the
+   * queue's withdraws the client's question. A client that fails, or never answers, leaves the queue and the bound.
+   */
   async #ask(client: AskPermission | undefined, record: InstanceRecord, path: AgentPathEntry[], request: PermissionRequest, id: string, signal: AbortSignal, turnSignal: AbortSignal): Promise<PermissionAnswer> {
-    if (client) {
-      try {
-        return await client(request, signal);
-      } catch (error) {
-        if (signal.aborted) throw error;
-        this.#d.log.warn({ instanceId: record.id, approvalId: id, err: toOrchestratorError(error).message }, 'asking the client failed; the permission ask waits in the approvals queue');
-      }
+    await this.#enqueue(record, path, request, id);
+    const queued = this.#settled(id, signal, turnSignal);
+    if (!client) return queued;
+    const withdraw = new AbortController();
+    const asked = client(request, AbortSignal.any([signal, withdraw.signal])).then(
+      async (answer) => {
+        // Settle the queued ask with the client's answer; if the queue was answered first, that answer stands.
+        const decision = answer.allow ? (answer.forInstance ? 'allow_instance' : 'allow_once') : 'deny';
+        const won = await this.#settle(id, decision, answer.allow ? 'answered through the client' : (answer.message ?? 'denied through the client')).then(
+          () => true,
+          () => false,
+        );
+        if (!won) return queued;
+        this.#wake.get(id)?.();
+        return answer;
+      },
+      (error: unknown) => {
+        if (!signal.aborted && !withdraw.signal.aborted) {
+          this.#d.log.warn({ instanceId: record.id, approvalId: id, err: toOrchestratorError(error).message }, 'asking the client failed; the permission ask waits in the approvals queue');
+        }
+        return queued;
+      },
+    );
+    try {
+      return await Promise.race([queued, asked]);
+    } finally {
+      withdraw.abort(new Error('answered elsewhere'));
     }
-    return this.#queued(record, path, request, id, signal, turnSignal);
   }
 
-  /** Stores the ask, waits for its answer from any node, and settles it as denied when the wait ends first. */
-  async #queued(record: InstanceRecord, path: AgentPathEntry[], request: PermissionRequest, id: string, signal: AbortSignal, turnSignal: AbortSignal): Promise<PermissionAnswer> {
+  /** Stores the ask in the queue, where every node sees it and can answer it until its bound. */
+  async #enqueue(record: InstanceRecord, path: AgentPathEntry[], request: PermissionRequest, id: string): Promise<void> {
     const now = this.#d.now();
     const approval: StoredApproval = {
       id,
@@ -116,6 +140,10 @@ export class Approvals {
       await tx.addApproval(approval);
     });
     this.#d.log.info({ instanceId: record.id, approvalId: id, tool: request.tool }, 'permission ask waits for an answer (answer_approval, dashboard, REST)');
+  }
+
+  /** Waits for the stored ask's answer from any node, and settles it as denied when the wait ends first. */
+  async #settled(id: string, signal: AbortSignal, turnSignal: AbortSignal): Promise<PermissionAnswer> {
     try {
       const settled = await waitForSettlement(this.#d.store, id, signal, (wake) => this.#wake.set(id, wake));
       return settled.decision === 'allow_once' || settled.decision === 'allow_instance'

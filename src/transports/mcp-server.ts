@@ -19,7 +19,7 @@ Conversation: instances remember their whole conversation, so send_to_instance o
 
 Budgets: max_total_tokens and max_cost (USD) cap what an instance and its children may spend; the server has global caps too. Every model call is held against them before it is made. When a call would pass a spent budget, a client with elicitation is asked whether to raise it (by how much); accepted, the work goes on. Otherwise a reply with stop_reason "budget_exhausted" was cut short (the text so far is kept) and further sends fail with limit_exceeded: spawn a fresh instance with a larger budget, or finish without it. get_instance_status and list_instances show usage, cost and health.
 
-Permissions: a claude-code agent at any depth asks before tools its policy doesn't allow; a client with elicitation is asked directly. Otherwise the ask waits (get_instance_status shows pending_approvals): answer it with answer_approval (no arguments lists them) before it is denied.
+Permissions: a claude-code agent at any depth asks before tools its policy doesn't allow; a client with elicitation is asked directly, and every ask also waits in a queue (get_instance_status shows pending_approvals): answer it there or with answer_approval (no arguments lists them) before it is denied; the first answer wins.
 
 Long work: send_to_instance and coordinate_instances wait up to wait_seconds (default ${DEFAULTS.waitSeconds}); if the work is not done by then they return {task_id, state:"working"}. Call get_task with the task_id and wait_seconds (up to 300) to wait for the result, and cancel_task to stop it (the instances stay usable). Do other work meanwhile if you can.
 

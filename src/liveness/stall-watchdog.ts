@@ -45,3 +45,34 @@ export function watchForStall(stallMs: number, onStall: (silentMs: number) => vo
     },
   };
 }
+
+/** A watchdog that aborts its `signal` with a StreamStalledError when the stream it watches goes silent. */
+export interface StallAbort extends StallWatchdog {
+  /** Aborted (reason: the StreamStalledError) once the silence passes the limit. */
+  readonly signal: AbortSignal;
+  /** The error the stream was aborted with, once it stalled. */
+  readonly stalled: StreamStalledError | undefined;
+}
+
+/**
+ * Watches one streamed call: past `stallMs` of silence its `signal` aborts with a StreamStalledError (to
+ * combine with the caller's own signal), then `onStall` is told. The caller tells its own abort from a stall
+ * by which signal fired: only `stalled` set and the caller's signal not aborted is a stall, a fault to retry.
+ */
+export function abortOnStall(stallMs: number, onStall?: (silentMs: number) => void): StallAbort {
+  const controller = new AbortController();
+  let stalled: StreamStalledError | undefined;
+  const watchdog = watchForStall(stallMs, (silentMs) => {
+    stalled = new StreamStalledError(silentMs);
+    controller.abort(stalled);
+    onStall?.(silentMs);
+  });
+  return {
+    signal: controller.signal,
+    get stalled() {
+      return stalled;
+    },
+    touch: watchdog.touch,
+    stop: watchdog.stop,
+  };
+}

@@ -10,7 +10,7 @@ import { fromApiError } from './api-errors.js';
 import { MAX_MODEL_CALLS_PER_TURN } from './limits.js';
 import { systemParam, withConversationBreakpoint, type PromptCaching } from './prompt-cache.js';
 import { callWithRetries, type CallRunner } from './retrying-call.js';
-import { StreamStalledError, watchForStall } from '../../liveness/stall-watchdog.js';
+import { abortOnStall } from '../../liveness/stall-watchdog.js';
 
 const RECORDED_RESULT_CHARS = 2_000;
 
@@ -140,14 +140,8 @@ export class ApiSession implements Session {
   #stream(params: Anthropic.MessageStreamParams, options: TurnOptions): Promise<Anthropic.Message> {
     const onEvent = options.onEvent;
     onEvent?.({ type: 'activity', activity: 'thinking' });
-    const attempt = new AbortController();
-    let stalled: StreamStalledError | undefined;
-    const watchdog = watchForStall(this.deps.stallMs ?? DEFAULTS.stallTimeoutSeconds * 1000, (silentMs) => {
-      stalled = new StreamStalledError(silentMs);
-      onEvent?.({ type: 'activity', activity: 'stalled' });
-      attempt.abort(stalled);
-    });
-    const stream = this.client.messages.stream(params, { signal: AbortSignal.any([options.signal, attempt.signal]) });
+    const watchdog = abortOnStall(this.deps.stallMs ?? DEFAULTS.stallTimeoutSeconds * 1000, () => onEvent?.({ type: 'activity', activity: 'stalled' }));
+    const stream = this.client.messages.stream(params, { signal: AbortSignal.any([options.signal, watchdog.signal]) });
     const alive = () => {
       watchdog.touch();
       // A sign of life for liveness: the same activity again is only a timestamp there.
@@ -162,7 +156,7 @@ export class ApiSession implements Session {
       .finalMessage()
       .catch((error: unknown) => {
         // Our own abort of a silent stream, not the caller's: a fault to retry, not a cancellation.
-        throw stalled !== undefined && !options.signal.aborted ? stalled : error;
+        throw watchdog.stalled !== undefined && !options.signal.aborted ? watchdog.stalled : error;
       })
       .finally(() => watchdog.stop());
   }

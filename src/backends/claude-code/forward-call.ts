@@ -4,7 +4,7 @@ import type { Logger } from '../../observability/logger.js';
 import { sendApiError } from './proxy-http.js';
 import type { UsageReader } from './sse-usage.js';
 import { replyHeaders } from './upstream-headers.js';
-import { StreamStalledError, watchForStall, type StallWatchdog } from '../../liveness/stall-watchdog.js';
+import { abortOnStall, type StallWatchdog, type StreamStalledError } from '../../liveness/stall-watchdog.js';
 
 /** One request as it goes upstream. */
 export interface UpstreamCall {
@@ -49,17 +49,10 @@ export async function forwardCall(
   stall?: StallWatch,
 ): Promise<ForwardOutcome> {
   // The stall watchdog aborts only this call's upstream request; the agent's connection is answered below.
-  const silent = new AbortController();
-  let stalled: StreamStalledError | undefined;
-  const watchdog = stall
-    ? watchForStall(stall.stallMs, (silentMs) => {
-        stalled = new StreamStalledError(silentMs);
-        silent.abort(stalled);
-        stall.onStall(silentMs);
-      })
-    : undefined;
+  const watchdog = stall ? abortOnStall(stall.stallMs, stall.onStall) : undefined;
+  const signal = watchdog ? AbortSignal.any([call.signal, watchdog.signal]) : call.signal;
   try {
-    return await forward({ ...call, signal: AbortSignal.any([call.signal, silent.signal]) }, res, fetchFn, tap, watchdog, () => (call.signal.aborted ? undefined : stalled));
+    return await forward({ ...call, signal }, res, fetchFn, tap, watchdog, () => (call.signal.aborted ? undefined : watchdog?.stalled));
   } finally {
     watchdog?.stop();
   }

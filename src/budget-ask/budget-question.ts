@@ -2,6 +2,7 @@ import type { InstanceRecord } from '../domain/instance.js';
 import { totalTokens } from '../domain/usage.js';
 import { NANOS_PER_USD } from '../pricing/cost.js';
 import type { SpentBudget } from '../orchestrator/budget.js';
+import { countOf } from '../text/human-format.js';
 
 /** A question to the user: raise this spent budget, by how much? Amounts are in `unit` (whole tokens, or USD). */
 export interface BudgetQuestion {
@@ -66,7 +67,7 @@ export function budgetQuestion(budget: SpentBudget, asking: Pick<InstanceRecord,
   if (holder) {
     const own = kind === 'tokens' ? totalTokens(holder.self.usage) : (holder.self.costNanos ?? 0);
     const spenders = holder.topChildren.map((c) => `${c.name} ${formatAmount(kind, kind === 'tokens' ? c.subtree.tokens : c.subtree.costNanos)}`);
-    const turns = `${holder.self.turns} turn${holder.self.turns === 1 ? '' : 's'}`;
+    const turns = countOf(holder.self.turns, 'turn');
     lines.push(`Spent on: ${holder.self.name} itself ~${formatAmount(kind, own)} in ${turns}${spenders.length > 0 ? `; its children: ${spenders.join(', ')}` : ''}.`);
   } else if (budget.instanceId === null) {
     lines.push('Spent by every instance on this store.');

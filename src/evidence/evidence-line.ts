@@ -1,4 +1,5 @@
 import type { Evidence, Verification } from './types.js';
+import { countOf } from '../text/human-format.js';
 import { commandFailed, describeToolCalls } from './verify.js';
 
 /** Paths a summary names before it only counts the rest. */
@@ -15,17 +16,13 @@ export function evidenceLine(evidence: Evidence): string {
   const failed = evidence.commands.filter(commandFailed).length;
   return [
     tools === '' ? 'no tool call' : tools,
-    files.length > 0 ? `${plural(files.length, 'file')} changed (${named})` : 'no file changed',
-    evidence.commands.length > 0 ? `${plural(evidence.commands.length, 'command')}${failed > 0 ? ` (${failed} failed)` : ''}` : '',
-    plural(evidence.model_calls, 'model call'),
+    files.length > 0 ? `${countOf(files.length, 'file')} changed (${named})` : 'no file changed',
+    evidence.commands.length > 0 ? `${countOf(evidence.commands.length, 'command')}${failed > 0 ? ` (${failed} failed)` : ''}` : '',
+    countOf(evidence.model_calls, 'model call'),
     `${evidence.tokens.toLocaleString('en-US')} tokens`,
   ]
     .filter(Boolean)
     .join('; ');
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** "✓ verified: 1 file changed" or "⚠ unverified: <why>", for people reading a turn (CLI logs, conversation Markdown). */

@@ -74,36 +74,37 @@ export function addTurnEvidence(
   return { participants };
 }
 
+/** A participant's sum with one more turn; `files` is its count of distinct paths so far (a file changed twice counts once). */
 function addEvidence(sum: EvidenceSum, evidence: Evidence, files: number): EvidenceSum {
-  const toolCalls: Record<string, number> = { ...sum.tool_calls };
-  for (const [name, n] of Object.entries(evidence.tool_calls)) toolCalls[name] = (toolCalls[name] ?? 0) + n;
-  const failed = evidence.commands.filter(commandFailed).length;
+  const turn: EvidenceSum = {
+    tool_calls: evidence.tool_calls,
+    files: 0,
+    commands: evidence.commands.length,
+    failed_commands: evidence.commands.filter(commandFailed).length,
+    model_calls: evidence.model_calls,
+    tokens: evidence.tokens,
+  };
+  return { ...addSums(sum, turn), files };
+}
+
+/** Two sums added: tool calls by name, and every count. */
+function addSums(a: EvidenceSum, b: EvidenceSum): EvidenceSum {
+  const toolCalls: Record<string, number> = { ...a.tool_calls };
+  for (const [name, n] of Object.entries(b.tool_calls)) toolCalls[name] = (toolCalls[name] ?? 0) + n;
   return {
     tool_calls: toolCalls,
-    files,
-    commands: sum.commands + evidence.commands.length,
-    failed_commands: sum.failed_commands + failed,
-    model_calls: sum.model_calls + evidence.model_calls,
-    tokens: sum.tokens + evidence.tokens,
+    files: a.files + b.files,
+    commands: a.commands + b.commands,
+    failed_commands: a.failed_commands + b.failed_commands,
+    model_calls: a.model_calls + b.model_calls,
+    tokens: a.tokens + b.tokens,
   };
 }
 
 /** The run's evidence result field: every agent's sum and the whole run's. */
 export function runEvidence(tally: EvidenceTally): RunEvidence {
   const participants = [...tally.participants.values()].map(participantEvidence);
-  let run: EvidenceSum = EMPTY_SUM;
-  for (const p of participants) {
-    const toolCalls: Record<string, number> = { ...run.tool_calls };
-    for (const [name, n] of Object.entries(p.tool_calls)) toolCalls[name] = (toolCalls[name] ?? 0) + n;
-    run = {
-      tool_calls: toolCalls,
-      files: run.files + p.files,
-      commands: run.commands + p.commands,
-      failed_commands: run.failed_commands + p.failed_commands,
-      model_calls: run.model_calls + p.model_calls,
-      tokens: run.tokens + p.tokens,
-    };
-  }
+  const run = participants.reduce<EvidenceSum>(addSums, EMPTY_SUM);
   return {
     ...run,
     tool_calls: { ...run.tool_calls },

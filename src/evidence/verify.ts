@@ -1,3 +1,4 @@
+import { countOf } from '../text/human-format.js';
 import type { CommandEvidence, Evidence, Verification } from './types.js';
 
 export const NO_ACTION_REASON = "no tool call and no file change: the reply's claims are not backed by any action";
@@ -23,10 +24,10 @@ export function verifyTurn(evidence: Evidence, failedToolCalls: number, unverifi
   const failed = evidence.commands.filter(commandFailed);
   if (files > 0 || succeeded > 0 || background > 0) {
     const parts = [
-      files > 0 ? plural(files, 'file') + ' changed' : '',
-      succeeded > 0 ? `${plural(succeeded, 'command')} exited 0` : '',
-      background > 0 ? `${plural(background, 'command')} started in the background` : '',
-      failed.length > 0 ? `${plural(failed.length, 'command')} failed (${failed.map(failure).join(', ')})` : '',
+      files > 0 ? countOf(files, 'file') + ' changed' : '',
+      succeeded > 0 ? `${countOf(succeeded, 'command')} exited 0` : '',
+      background > 0 ? `${countOf(background, 'command')} started in the background` : '',
+      failed.length > 0 ? `${countOf(failed.length, 'command')} failed (${failed.map(failure).join(', ')})` : '',
     ];
     return { status: 'verified', reason: parts.filter(Boolean).join(', ') };
   }
@@ -36,9 +37,9 @@ export function verifyTurn(evidence: Evidence, failedToolCalls: number, unverifi
   if (failedToolCalls >= calls) return { status: 'unverified', reason: `every tool call failed (${describeToolCalls(evidence.tool_calls)}) and no file changed` };
   const backing = calls - failedToolCalls - unverifiedChildren;
   if (backing <= 0) {
-    return { status: 'unverified', reason: `the ${plural(unverifiedChildren, 'child')} it messaged answered unverified, and it changed no file itself` };
+    return { status: 'unverified', reason: `the ${countOf(unverifiedChildren, 'child', 'children')} it messaged answered unverified, and it changed no file itself` };
   }
-  return { status: 'verified', reason: `${plural(backing, 'tool call')} succeeded (${describeToolCalls(evidence.tool_calls)}); no file changed` };
+  return { status: 'verified', reason: `${countOf(backing, 'tool call')} succeeded (${describeToolCalls(evidence.tool_calls)}); no file changed` };
 }
 
 /** "Write ×2, Bash" */
@@ -55,8 +56,4 @@ export function commandFailed(command: CommandEvidence): boolean {
 
 function failure(command: CommandEvidence): string {
   return command.exit_code !== null ? `exit ${command.exit_code}` : 'did not run';
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${n === 1 ? noun : noun === 'child' ? 'children' : `${noun}s`}`;
 }

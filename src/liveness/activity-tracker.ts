@@ -72,15 +72,18 @@ export class ActivityTracker {
     }
     if (entry?.activity === 'dead') return this.#shape('dead', undefined, entry.since, entry.last, now);
     if (entry === undefined || record.state !== 'busy') return this.#shape('idle', undefined, entry?.since ?? changed, entry?.last ?? changed, now);
-    if (entry.activity === 'thinking' && now - entry.last > this.#deps.stallMs) return this.#shape('stalled', undefined, entry.last + this.#deps.stallMs, entry.last, now);
-    return this.#shape(entry.activity, entry.tool, entry.since, entry.last, now);
+    return this.#turnView(entry, now);
   }
 
   /** The live activity of a turn this server runs, or undefined (for progress lines). */
   live(instanceId: string): ActivityView | undefined {
     const entry = this.#entries.get(instanceId);
     if (entry === undefined || entry.activity === 'idle' || entry.activity === 'dead') return undefined;
-    const now = this.#deps.now();
+    return this.#turnView(entry, this.#deps.now());
+  }
+
+  /** A running turn's activity: thinking with no sign of life past the stall limit shows stalled (since the limit passed). */
+  #turnView(entry: Entry, now: number): ActivityView {
     if (entry.activity === 'thinking' && now - entry.last > this.#deps.stallMs) return this.#shape('stalled', undefined, entry.last + this.#deps.stallMs, entry.last, now);
     return this.#shape(entry.activity, entry.tool, entry.since, entry.last, now);
   }

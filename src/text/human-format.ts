@@ -16,6 +16,11 @@ export function usd(value: number | null, unknown = '?'): string {
   return value >= 1 ? `$${value.toFixed(2)}` : `$${value.toFixed(4)}`;
 }
 
+/** "1 file", "3 files"; `plural` for nouns that don't just take an s ("2 children"). */
+export function countOf(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
 /** HH:MM:SS in local time, as a person reads a clock. */
 export function clockTime(date: Date): string {
   return `${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`;

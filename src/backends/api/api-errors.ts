@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { OrchestratorError } from '../../domain/errors.js';
+import { countOf } from '../../text/human-format.js';
 import { classifyFailure } from './api-failure.js';
 import { clockTime } from './hold-refusal.js';
 import type { GiveUpReason } from './retry-policy.js';
@@ -83,16 +84,12 @@ function retryNote(history: RetryHistory): string {
   const seconds = Math.round(history.elapsedMs / 100) / 10;
   switch (history.gaveUp) {
     case 'out_of_retries':
-      return ` Gave up after ${history.retries} ${plural(history.retries)} over ${seconds} s (API_MAX_RETRIES).`;
+      return ` Gave up after ${countOf(history.retries, 'retry', 'retries')} over ${seconds} s (API_MAX_RETRIES).`;
     case 'out_of_time':
-      return ` Gave up after ${history.retries} ${plural(history.retries)} over ${seconds} s: the next wait would pass API_RETRY_MAX_SECONDS.`;
+      return ` Gave up after ${countOf(history.retries, 'retry', 'retries')} over ${seconds} s: the next wait would pass API_RETRY_MAX_SECONDS.`;
     case 'past_deadline':
-      return ` Gave up after ${history.retries} ${plural(history.retries)} over ${seconds} s: the next wait would pass this turn's timeout.`;
+      return ` Gave up after ${countOf(history.retries, 'retry', 'retries')} over ${seconds} s: the next wait would pass this turn's timeout.`;
     case 'not_retryable':
-      return history.retries > 0 ? ` (Not retryable; it came after ${history.retries} ${plural(history.retries)}.)` : '';
+      return history.retries > 0 ? ` (Not retryable; it came after ${countOf(history.retries, 'retry', 'retries')}.)` : '';
   }
-}
-
-function plural(retries: number): string {
-  return retries === 1 ? 'retry' : 'retries';
 }

@@ -1,16 +1,16 @@
 import type { McpServer, ServerContext } from '@modelcontextprotocol/server';
 import type { AskBudget, BudgetAnswer, BudgetQuestion } from '../budget-ask/budget-question.js';
+import { elicitorFor } from './elicitor.js';
 
 /**
  * Turns a spent budget's question into an MCP elicitation to the client that sent the work, when that client
- * declared it can answer: a form with one number, how much to add (the proposal as default, what the refused
- * call needs as minimum). While the tool call is open the ask rides on it; after it returned a task handle,
- * it goes to the client's session. A "no" to one budget is kept for the rest of this tool call: the other
+ * declared it can answer (elicitor.ts): a form with one number, how much to add (the proposal as default, what
+ * the refused call needs as minimum). A "no" to one budget is kept for the rest of this tool call: the other
  * turns of a run refused by it are not asked again.
  */
 export function elicitBudget(server: McpServer, ctx: ServerContext, requestOpen: () => boolean): AskBudget | undefined {
-  if (ctx.mcpReq.envelope !== undefined) return undefined;
-  if (!server.server.getClientCapabilities()?.elicitation) return undefined;
+  const elicit = elicitorFor(server, ctx, requestOpen);
+  if (!elicit) return undefined;
   const refused = new Set<string>();
   return async (question: BudgetQuestion, signal: AbortSignal): Promise<BudgetAnswer> => {
     if (refused.has(question.key)) return { action: 'decline' };
@@ -32,7 +32,7 @@ export function elicitBudget(server: McpServer, ctx: ServerContext, requestOpen:
         required: ['add'],
       },
     };
-    const result = requestOpen() ? await ctx.mcpReq.elicitInput(params, { signal }) : await server.server.elicitInput(params, { signal });
+    const result = await elicit(params, signal);
     const add = result.content?.['add'];
     if (result.action === 'accept' && typeof add === 'number' && Number.isFinite(add) && add > 0) return { action: 'accept', add };
     refused.add(question.key);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeFiles, parseNumstat } from './file-evidence.js';
+import { describeFiles, numstatPaths, parseNumstat } from './file-evidence.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'evidence-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,5 +46,7 @@ describe('changed files as they are on disk', () => {
       ['src/a.ts', { added: 3, removed: 1 }],
       ['dir with space/b.md', { added: 0, removed: 5 }],
     ]);
+    // The changed paths come from the same output, binary files and tabs in names included.
+    expect(numstatPaths('3\t1\tsrc/a.ts\0-\t-\tlogo.png\x001\t0\tx\ty.md\0')).toEqual(['logo.png', 'src/a.ts', 'x\ty.md']);
   });
 });

@@ -60,6 +60,15 @@ export function sha256Of(path: string): Promise<string | null> {
   });
 }
 
+/** Every path in `git diff-tree -r -z --numstat` output, binary files included, sorted. */
+export function numstatPaths(output: string): string[] {
+  return output
+    .split('\0')
+    .map((record) => record.split('\t').slice(2).join('\t'))
+    .filter((path) => path.length > 0)
+    .sort();
+}
+
 /** Parses `git diff-tree -r -z --numstat` output: "added\tremoved\tpath\0" per file, "-\t-" for binary files. */
 export function parseNumstat(output: string): LineStats {
   const stats = new Map<string, { added: number; removed: number }>();

@@ -1,19 +1,24 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isWithin } from '../../security/safe-path.js';
 import type { ToolCallRecord } from '../backend.js';
-import { describeFiles, parseNumstat } from '../../evidence/file-evidence.js';
+import { describeFiles, type LineStats } from '../../evidence/file-evidence.js';
 import type { FileEvidence } from '../../evidence/types.js';
 import { diffSnapshots, snapshotDir, type DirSnapshot } from './dir-snapshot.js';
 import { diffTrees, snapshotWorktree } from './git-snapshot.js';
-import { git } from './git.js';
 
 /** Finds the files a turn changed: snapshot before, snapshot after, compare. */
 export interface ChangeTracker {
   snapshot(): Promise<WorkspaceSnapshot>;
   /** Workspace-relative paths changed between two snapshots, then absolute paths the file tools wrote outside it. */
-  changed(before: WorkspaceSnapshot, after: WorkspaceSnapshot, toolCalls: readonly ToolCallRecord[]): Promise<string[]>;
+  changed(before: WorkspaceSnapshot, after: WorkspaceSnapshot, toolCalls: readonly ToolCallRecord[]): Promise<TurnChanges>;
   /** The changed files as they are on disk now (size, sha256), with lines added/removed in a worktree: the turn's evidence. */
-  describe(before: WorkspaceSnapshot, after: WorkspaceSnapshot, paths: readonly string[]): Promise<FileEvidence[]>;
+  describe(changes: TurnChanges): Promise<FileEvidence[]>;
+}
+
+/** What a turn changed: the paths, and in a worktree the lines added and removed (from the same git diff). */
+export interface TurnChanges {
+  readonly paths: string[];
+  readonly lines?: LineStats;
 }
 
 export type WorkspaceSnapshot = { readonly kind: 'dir'; readonly dir: DirSnapshot } | { readonly kind: 'git'; readonly tree: string };
@@ -26,17 +31,14 @@ export function changeTracker(workspace: string, worktreeIndexFile: string | und
       return { kind: 'dir', dir: await snapshotDir(workspace) };
     },
     async changed(before, after, toolCalls) {
-      const inside =
+      const inside: TurnChanges =
         before.kind === 'git' && after.kind === 'git'
           ? await diffTrees(workspace, before.tree, after.tree)
-          : before.kind === 'dir' && after.kind === 'dir'
-            ? diffSnapshots(before.dir, after.dir)
-            : [];
-      return [...inside, ...writtenOutside(workspace, toolCalls)];
+          : { paths: before.kind === 'dir' && after.kind === 'dir' ? diffSnapshots(before.dir, after.dir) : [] };
+      return { ...inside, paths: [...inside.paths, ...writtenOutside(workspace, toolCalls)] };
     },
-    async describe(before, after, paths) {
-      const lines = before.kind === 'git' && after.kind === 'git' && paths.length > 0 ? parseNumstat(await numstat(workspace, before.tree, after.tree)) : undefined;
-      return describeFiles(workspace, paths, lines);
+    describe(changes) {
+      return describeFiles(workspace, changes.paths, changes.lines);
     },
   };
 }
@@ -56,9 +58,4 @@ function writtenOutside(workspace: string, toolCalls: readonly ToolCallRecord[])
     if (!isWithin(workspace, absolute)) out.add(absolute);
   }
   return [...out].sort();
-}
-
-/** Lines added and removed per path between two snapshot trees (`added\tremoved\tpath`, NUL-separated). */
-function numstat(worktree: string, before: string, after: string): Promise<string> {
-  return before === after ? Promise.resolve('') : git(['diff-tree', '-r', '-z', '--numstat', '--no-renames', before, after], { cwd: worktree });
 }

@@ -278,12 +278,12 @@ export class ClaudeCodeSession implements Session {
     const after = before ? await this.#snapshot() : undefined;
     if (!before || !after) return undefined;
     try {
-      const paths = await this.#tracker.changed(before, after, outcome.toolCalls);
-      const files = await this.#tracker.describe(before, after, paths).catch((error: unknown) => {
+      const changes = await this.#tracker.changed(before, after, outcome.toolCalls);
+      const files = await this.#tracker.describe(changes).catch((error: unknown) => {
         this.#deps.log.warn({ instanceId: this.#deps.spec.instanceId, err: (error as Error).message }, 'reading the changed files failed; this turn lists them without evidence');
         return [];
       });
-      return { paths, files };
+      return { paths: changes.paths, files };
     } catch (error) {
       this.#deps.log.warn({ instanceId: this.#deps.spec.instanceId, err: (error as Error).message }, 'comparing workspace snapshots failed; this turn lists no changed files');
       return undefined;

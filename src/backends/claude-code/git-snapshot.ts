@@ -1,3 +1,4 @@
+import { numstatPaths, parseNumstat, type LineStats } from '../../evidence/file-evidence.js';
 import { git } from './git.js';
 
 /**
@@ -11,12 +12,9 @@ export async function snapshotWorktree(worktree: string, indexFile: string): Pro
   return (await git(['write-tree'], { cwd: worktree, env })).trim();
 }
 
-/** Paths that differ between two snapshot trees, sorted. */
-export async function diffTrees(worktree: string, before: string, after: string): Promise<string[]> {
-  if (before === after) return [];
-  const out = await git(['diff-tree', '-r', '-z', '--name-only', '--no-renames', before, after], { cwd: worktree });
-  return out
-    .split('\0')
-    .filter((path) => path.length > 0)
-    .sort();
+/** Paths that differ between two snapshot trees, sorted, with the lines added and removed of each text file: one `git diff-tree`. */
+export async function diffTrees(worktree: string, before: string, after: string): Promise<{ paths: string[]; lines: LineStats }> {
+  if (before === after) return { paths: [], lines: new Map() };
+  const out = await git(['diff-tree', '-r', '-z', '--numstat', '--no-renames', before, after], { cwd: worktree });
+  return { paths: numstatPaths(out), lines: parseNumstat(out) };
 }

@@ -39,12 +39,16 @@ export async function interruptLeftTurn(k: Kernel, tx: Tx, current: InstanceReco
  */
 export async function freeLeaseOfGoneOwner(k: Kernel, instanceId: string): Promise<boolean> {
   const lease = await k.store.leaseOf(instanceId);
-  if (!lease || lease.owner === k.owner.id) return false;
-  const owner = await k.store.getOwner(lease.owner);
-  if (!owner || !nodeIsGone(owner, k.owner.host, k.clock.now(), k.config.nodeDeadSeconds * 1000)) return false;
+  if (!lease || lease.owner === k.owner.id || !(await ownerIsGone(k, lease.owner, k.clock.now()))) return false;
   await k.store.transaction((tx) => tx.releaseLease(instanceId, lease.owner));
   k.log.warn({ instanceId, owner: lease.owner }, 'freed a turn lease held by a server that stopped');
   return true;
+}
+
+/** Whether a server (owner) on the store is gone: its process, on this host; its heartbeat, elsewhere. An unknown one is not. */
+async function ownerIsGone(k: Kernel, ownerId: string, nowMs: number): Promise<boolean> {
+  const owner = await k.store.getOwner(ownerId);
+  return owner ? nodeIsGone(owner, k.owner.host, nowMs, k.config.nodeDeadSeconds * 1000) : false;
 }
 
 /**
@@ -64,8 +68,7 @@ export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (i
     if (ownerId === k.owner.id) return false;
     let answer = known.get(ownerId);
     if (answer === undefined) {
-      const owner = await store.getOwner(ownerId);
-      answer = owner ? nodeIsGone(owner, k.owner.host, nowMs, k.config.nodeDeadSeconds * 1000) : false;
+      answer = await ownerIsGone(k, ownerId, nowMs);
       known.set(ownerId, answer);
     }
     return answer;

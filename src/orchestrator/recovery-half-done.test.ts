@@ -29,7 +29,7 @@ async function ok(url: string, tool: string, args: S): Promise<S> {
 const goneServer = { id: `${hostname()}:999999:1`, host: hostname(), pid: 999_999, processStart: '1', startedAt: '2026-11-25T00:00:00.000Z', address: null, heartbeatAt: '2026-11-25T00:00:00.000Z' };
 
 describe('recovery of a half-done spawn or terminate', () => {
-  it('the next server on the store finishes what a server that is gone left in spawning or terminating, and releases their leases', async () => {
+  it('the next server on the store finishes what a server that is gone left in spawning or terminating, marks the turns it left on ended instances, and releases every lease of it', async () => {
     const workspace = mkdtempSync(join(tmpdir(), 'half-done-'));
     // What a server leaves when it dies between the two writes of a spawn or of a terminate: the instance in
     // its transient state, its lease and its task still the dead server's.
@@ -44,6 +44,17 @@ describe('recovery of a half-done spawn or terminate', () => {
       await tx.acquireLease('inst_terminating', goneServer.id, now, 3_600_000);
       // A spawn that got no lease, left long ago (older than a lease): its age alone shows nobody finishes it.
       await tx.insertInstance(record('inst_spawning_old', { state: 'spawning', stateReason: 'spawned', stateChangedAt: '2026-01-01T00:00:00.000Z', workspace: join(workspace, 'inst_spawning_old') }));
+      // Terminated (or being terminated) while a turn ran, and the server died before that turn recorded its end:
+      // the turn's lease and its unanswered message are left, with its finished call charged (crash matrix, seed 1913).
+      for (const [id, state] of [['inst_cut_terminated', 'terminated'], ['inst_cut_terminating', 'terminating']] as const) {
+        await tx.insertInstance(record(id, { state, stateReason: 'requested', stateChangedAt: at, workspace: join(workspace, id) }));
+        await tx.appendMessage(id, { role: 'user', content: 'cut off by the crash', at });
+        await tx.charge({ instanceId: id, chain: [id], usage: { ...record(id).usage, inputTokens: 147, outputTokens: 57 }, costNanos: 864_000, cacheSavingsNanos: 0 });
+        await tx.acquireLease(id, goneServer.id, now, 3_600_000);
+      }
+      // Leased by a server killed before its turn began: nothing to mark, only the lease to free.
+      await tx.insertInstance(record('inst_idle_leased', { state: 'idle', stateReason: 'turn_finished', createdAt: at, stateChangedAt: at, workspace: join(workspace, 'inst_idle_leased') }));
+      await tx.acquireLease('inst_idle_leased', goneServer.id, now, 3_600_000);
     });
     await store.close();
 
@@ -59,6 +70,12 @@ describe('recovery of a half-done spawn or terminate', () => {
       // The live instance count no longer has them: a new instance can be spawned and used.
       const listed = (await ok(url, 'list_instances', {}))['instances'] as S[];
       expect(listed.filter((i) => i['state'] === 'spawning' || i['state'] === 'terminating')).toEqual([]);
+      for (const id of ['inst_cut_terminated', 'inst_cut_terminating']) {
+        expect(await ok(url, 'get_instance_status', { instance_id: id })).toMatchObject({ state: 'terminated' });
+        const [cut] = (await ok(url, 'get_instance_output', { instance_id: id }))['messages'] as S[];
+        expect(cut).toMatchObject({ role: 'user', content: 'cut off by the crash', failed: true, error: expect.stringMatching(/^Interrupted: .*ended meanwhile/) });
+      }
+      expect((await ok(url, 'send_to_instance', { instance_id: 'inst_idle_leased', message: 'free?' }))['reply']).toEqual(expect.any(String));
       const fresh = await ok(url, 'spawn_claude', { name: 'after recovery' });
       expect((await ok(url, 'send_to_instance', { instance_id: fresh['instance_id'], message: 'hello' }))['reply']).toEqual(expect.any(String));
     } finally {
@@ -69,6 +86,7 @@ describe('recovery of a half-done spawn or terminate', () => {
     const after = new SqliteStore(storePath(loadConfig({}, {}, { workspaceDir: workspace })));
     expect(await after.leaseOf('inst_spawning')).toBeNull();
     expect(await after.leaseOf('inst_terminating')).toBeNull();
+    expect(await after.leaseOwners()).toEqual([]);
     await after.close();
   });
 });

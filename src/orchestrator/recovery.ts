@@ -23,13 +23,24 @@ export interface Recovered {
  * by a turn that got the lease of an instance still marked busy (the lease proves no turn of it runs).
  */
 export async function interruptLeftTurn(k: Kernel, tx: Tx, current: InstanceRecord, at: string): Promise<InstanceRecord> {
-  const last = await tx.lastMessage(current.id);
   const note = 'Interrupted: the server running this turn stopped before the reply. The model calls it finished are charged; send the message again to retry.';
-  if (last?.role === 'user' && !last.failed) await tx.updateMessage(current.id, last.seq, { failed: true, error: note });
+  await markLeftTurn(tx, current.id, note);
   return transition(tx, k.events, current, 'idle', 'turn_finished', at, 'interrupted: the server running this turn stopped, or its last write failed', {
     errorCount: current.errorCount + 1,
     lastError: note,
   });
+}
+
+/** What a turn cut off on an instance that was ended meanwhile says: there is nothing to send it again to. */
+const ENDED_NOTE = 'Interrupted: the server running this turn stopped before the reply, and the instance was ended meanwhile. The model calls it finished are charged.';
+
+/**
+ * Marks the turn a server left on an instance (its user message, last and not yet marked) as failed with
+ * `note`; its reply never came, and the calls it finished stay charged. A no-op when no turn was left.
+ */
+async function markLeftTurn(tx: Tx, instanceId: string, note: string): Promise<void> {
+  const last = await tx.lastMessage(instanceId);
+  if (last?.role === 'user' && !last.failed) await tx.updateMessage(instanceId, last.seq, { failed: true, error: note });
 }
 
 /**
@@ -95,6 +106,8 @@ export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (i
       } else if (r.state === 'spawning') {
         next = await transition(tx, k.events, current, 'failed', 'error', at, 'the server spawning it stopped');
       } else {
+        // Terminated while a turn of it ran: that turn's server stopped too, before its reply (it holds the lease).
+        if (lease) await markLeftTurn(tx, r.id, ENDED_NOTE);
         next = await transition(tx, k.events, current, 'terminated', r.stateReason, at, 'finished after the terminating server stopped');
       }
       if (lease) await tx.releaseLease(r.id, lease.owner);
@@ -106,6 +119,7 @@ export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (i
     const breached = after.state === 'idle' ? breachedLimit(after, nowMs) : null;
     if (breached) await terminate(k, r.id, breached).catch((error: unknown) => k.log.error({ instanceId: r.id, err: toOrchestratorError(error).message }, 'limit enforcement after recovery failed'));
   }
+  const leases = await takeBackLeases(k, gone);
   let holds = 0;
   for (const owner of await store.holdOwners()) {
     if (!(await gone(owner))) continue;
@@ -116,5 +130,32 @@ export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (i
   }
   if (holds > 0) k.holds.wake();
   const interrupted = await tasks.interruptOrphans(await store.listTasks('working', BATCH), gone);
-  return { instances: recovered, tasks: interrupted, holds };
+  return { instances: [...recovered, ...leases], tasks: interrupted, holds };
+}
+
+/**
+ * The turn leases of servers that are gone, on instances in any other state (the loop above takes the busy,
+ * spawning and terminating ones): an instance terminated while its turn ran, whose server then stopped before
+ * recording the turn, keeps that turn's lease and its unanswered message, which is marked interrupted here;
+ * an idle one leased by a server killed before its turn began is simply freed. Returns the instances whose
+ * left turn was marked.
+ */
+async function takeBackLeases(k: Kernel, gone: (ownerId: string) => Promise<boolean>): Promise<string[]> {
+  const marked: string[] = [];
+  for (const owner of await k.store.leaseOwners()) {
+    if (!(await gone(owner))) continue;
+    for (const id of await k.store.leasedBy(owner, BATCH)) {
+      const left = await k.store.transaction(async (tx) => {
+        const current = await tx.getInstance(id);
+        // Taken back meanwhile (by another server's recovery, or by a send that got the lease), or left to the loop above.
+        if (!current || (await tx.leaseOf(id))?.owner !== owner || ['busy', 'spawning', 'terminating'].includes(current.state)) return false;
+        const last = await tx.lastMessage(id);
+        await markLeftTurn(tx, id, ENDED_NOTE);
+        await tx.releaseLease(id, owner);
+        return last?.role === 'user' && !last.failed;
+      });
+      if (left) marked.push(id);
+    }
+  }
+  return marked;
 }

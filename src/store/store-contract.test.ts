@@ -202,10 +202,23 @@ describe.each(stores)('%s', (_name, make) => {
     expect(await tx((t) => t.acquireLease('a', 'two', 1190, 100))).toBe(true);
     expect(await tx((t) => t.renewLease('a', 'one', 1200, 100))).toBe(false);
     expect(await store.leaseOf('a')).toEqual({ owner: 'two', expiresAt: 1290 });
+    // The leases an owner holds are found by owner, whatever their instance's state (recovery takes back a gone server's).
+    await tx((t) => t.insertInstance(record('b', { state: 'terminated', stateReason: 'requested' })));
+    await tx((t) => t.insertInstance(record('c')));
+    expect(await tx((t) => t.acquireLease('b', 'two', 1190, 100))).toBe(true);
+    expect(await tx((t) => t.acquireLease('c', 'three', 1190, 100))).toBe(true);
+    expect([...(await store.leaseOwners())].sort()).toEqual(['three', 'two']);
+    expect([...(await store.leasedBy('two', 10))].sort()).toEqual(['a', 'b']);
+    expect(await store.leasedBy('two', 1)).toHaveLength(1);
+    await tx((t) => t.releaseLease('b', 'two'));
+    await tx((t) => t.releaseLease('c', 'three'));
+    expect(await store.leaseOwners()).toEqual(['two']);
     await tx((t) => t.releaseLease('a', 'one'));
     expect((await store.leaseOf('a'))?.owner).toBe('two');
     await tx((t) => t.releaseLease('a', 'two'));
     expect(await store.leaseOf('a')).toBeNull();
+    expect(await store.leaseOwners()).toEqual([]);
+    expect(await store.leasedBy('two', 10)).toEqual([]);
     await store.close();
   });
 

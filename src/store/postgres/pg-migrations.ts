@@ -179,6 +179,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE messages ADD COLUMN evidence TEXT;
   `,
+  // 4: leased instances by owner (SQLite's migration 9): recovery takes back the leases of a server that is gone.
+  `
+  CREATE INDEX instances_lease_owner ON instances(lease_owner) WHERE lease_owner IS NOT NULL;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

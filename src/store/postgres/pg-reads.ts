@@ -116,6 +116,16 @@ export class PgReads implements StoreReads {
     return row?.['lease_owner'] ? { owner: String(row['lease_owner']), expiresAt: Number(row['lease_expires_at'] ?? 0) } : null;
   }
 
+  async leaseOwners(): Promise<readonly string[]> {
+    const { rows } = await this.query('SELECT DISTINCT lease_owner FROM instances WHERE lease_owner IS NOT NULL');
+    return rows.map((r) => String(r['lease_owner']));
+  }
+
+  async leasedBy(owner: string, limit: number): Promise<readonly string[]> {
+    const { rows } = await this.query('SELECT id FROM instances WHERE lease_owner = $1 AND lease_owner IS NOT NULL LIMIT $2', [owner, limit]);
+    return rows.map((r) => String(r['id']));
+  }
+
   async getHold(id: string): Promise<Hold | undefined> {
     const { rows } = await this.query('SELECT * FROM holds WHERE id = $1', [id]);
     return rows[0] === undefined ? undefined : toHold(rows[0] as unknown as HoldRow);

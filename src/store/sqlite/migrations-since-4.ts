@@ -108,4 +108,9 @@ export const MIGRATIONS_SINCE_4: readonly string[] = [
   `
   ALTER TABLE messages ADD COLUMN evidence TEXT;
   `,
+  // 9: the turn leases a server holds, found by their owner (recovery takes back those of a server that is gone,
+  //    whatever the state of their instance): an index of leased instances only, as few as the turns running.
+  `
+  CREATE INDEX instances_lease_owner ON instances(lease_owner) WHERE lease_owner IS NOT NULL;
+  `,
 ];

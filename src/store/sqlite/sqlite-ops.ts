@@ -202,6 +202,14 @@ export class SqliteOps {
     this.#s.releaseLease.run(instanceId, owner);
   }
 
+  leaseOwners(): string[] {
+    return (this.#s.leaseOwners.all() as Array<{ lease_owner: string }>).map((r) => r.lease_owner);
+  }
+
+  leasedBy(owner: string, limit: number): string[] {
+    return (this.#s.leasedBy.all(owner, limit) as Array<{ id: string }>).map((r) => r.id);
+  }
+
   leaseOf(instanceId: string): Lease | null {
     const row = this.#s.leaseOf.get(instanceId) as { lease_owner: string | null; lease_expires_at: number | null } | undefined;
     return row?.lease_owner ? { owner: row.lease_owner, expiresAt: row.lease_expires_at ?? 0 } : null;

@@ -83,6 +83,14 @@ export abstract class SqliteReads implements StoreReads {
     return this.run(() => this.ops.leaseOf(instanceId));
   }
 
+  leaseOwners(): Promise<readonly string[]> {
+    return this.run(() => this.ops.leaseOwners());
+  }
+
+  leasedBy(owner: string, limit: number): Promise<readonly string[]> {
+    return this.run(() => this.ops.leasedBy(owner, limit));
+  }
+
   getHold(id: string): Promise<Hold | undefined> {
     return this.run(() => this.ops.getHold(id));
   }

@@ -21,7 +21,7 @@ function fixture(version: number): string {
 }
 
 /** Every frozen fixture of an older schema, by version. Add one with each new migration. */
-const FIXTURES = [1, 2, 3, 4, 5, 6, 7];
+const FIXTURES = [1, 2, 3, 4, 5, 6, 7, 8];
 
 describe('SqliteStore', () => {
   it('opens a frozen version-1 database and migrates it without losing anything', async () => {
@@ -177,6 +177,20 @@ describe('SqliteStore', () => {
     await store.close();
   });
 
+  it('opens a frozen version-8 database: the turn leases it holds are found by their owner, on any instance', async () => {
+    const store = new SqliteStore(fixture(8));
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    const cut = 'inst_gggggggggggggggggggggggggggggggg';
+    expect(await store.leaseOwners()).toEqual(['host-1:4242:123456']);
+    expect(await store.leasedBy('host-1:4242:123456', 10)).toEqual([cut]);
+    expect(await store.leasedBy('someone-else', 10)).toEqual([]);
+    expect(await store.getInstance(cut)).toMatchObject({ state: 'terminated', turns: 0, costNanos: 1_350_000 });
+    expect(await store.lastMessage(cut)).toMatchObject({ role: 'user', content: 'Summarise the design' });
+    await store.transaction((tx) => tx.releaseLease(cut, 'host-1:4242:123456'));
+    expect(await store.leaseOwners()).toEqual([]);
+    await store.close();
+  });
+
   it.each(FIXTURES)('migrates version %i in numbered steps to the current schema', async (version) => {
     const store = new SqliteStore(fixture(version));
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
@@ -273,6 +287,8 @@ describe('SqliteStore', () => {
     await store.listMessages('kid', { limit: 10, offset: 0 });
     await store.listOwners(10);
     await store.instancesOnNode('o', 10);
+    await store.leaseOwners();
+    await store.leasedBy('o', 10);
     await store.close();
     expect(statements.size).toBeGreaterThan(20);
     expect(tableScans(path, statements)).toEqual([]);

@@ -86,7 +86,7 @@ describe('recovery of a half-done spawn or terminate', () => {
     const after = new SqliteStore(storePath(loadConfig({}, {}, { workspaceDir: workspace })));
     expect(await after.leaseOf('inst_spawning')).toBeNull();
     expect(await after.leaseOf('inst_terminating')).toBeNull();
-    expect(await after.leaseOwners()).toEqual([]);
+    expect(await after.leaseOwners(10)).toEqual([]);
     await after.close();
   });
 });

@@ -142,7 +142,7 @@ export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (i
  */
 async function takeBackLeases(k: Kernel, gone: (ownerId: string) => Promise<boolean>): Promise<string[]> {
   const marked: string[] = [];
-  for (const owner of await k.store.leaseOwners()) {
+  for (const owner of await k.store.leaseOwners(BATCH)) {
     if (!(await gone(owner))) continue;
     for (const id of await k.store.leasedBy(owner, BATCH)) {
       const left = await k.store.transaction(async (tx) => {

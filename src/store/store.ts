@@ -133,7 +133,7 @@ export interface StoreReads extends ApprovalReads {
 
   leaseOf(instanceId: string): Promise<Lease | null>;
   /** Owners that hold a turn lease now, and the instances one of them holds (recovery takes back those of a server that is gone). */
-  leaseOwners(): Promise<readonly string[]>;
+  leaseOwners(limit: number): Promise<readonly string[]>;
   leasedBy(owner: string, limit: number): Promise<readonly string[]>;
   getHold(id: string): Promise<Hold | undefined>;
   /** Owners that hold budget now (recovery checks whether they are gone). */

@@ -116,8 +116,8 @@ export class PgReads implements StoreReads {
     return row?.['lease_owner'] ? { owner: String(row['lease_owner']), expiresAt: Number(row['lease_expires_at'] ?? 0) } : null;
   }
 
-  async leaseOwners(): Promise<readonly string[]> {
-    const { rows } = await this.query('SELECT DISTINCT lease_owner FROM instances WHERE lease_owner IS NOT NULL');
+  async leaseOwners(limit: number): Promise<readonly string[]> {
+    const { rows } = await this.query('SELECT DISTINCT lease_owner FROM instances WHERE lease_owner IS NOT NULL LIMIT $1', [limit]);
     return rows.map((r) => String(r['lease_owner']));
   }
 

@@ -69,6 +69,8 @@ async function everyOperation(store: Store): Promise<void> {
   await store.lastMessage('kid');
   await store.listEvents('kid');
   await store.leaseOf('kid');
+  await store.leaseOwners(10);
+  await store.leasedBy('n1', 10);
   await store.getHold('h');
   await store.holdOwners();
   await store.holdsOf('n1', 10);

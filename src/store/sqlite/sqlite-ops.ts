@@ -202,8 +202,8 @@ export class SqliteOps {
     this.#s.releaseLease.run(instanceId, owner);
   }
 
-  leaseOwners(): string[] {
-    return (this.#s.leaseOwners.all() as Array<{ lease_owner: string }>).map((r) => r.lease_owner);
+  leaseOwners(limit: number): string[] {
+    return (this.#s.leaseOwners.all(limit) as Array<{ lease_owner: string }>).map((r) => r.lease_owner);
   }
 
   leasedBy(owner: string, limit: number): string[] {

@@ -83,8 +83,8 @@ export abstract class SqliteReads implements StoreReads {
     return this.run(() => this.ops.leaseOf(instanceId));
   }
 
-  leaseOwners(): Promise<readonly string[]> {
-    return this.run(() => this.ops.leaseOwners());
+  leaseOwners(limit: number): Promise<readonly string[]> {
+    return this.run(() => this.ops.leaseOwners(limit));
   }
 
   leasedBy(owner: string, limit: number): Promise<readonly string[]> {

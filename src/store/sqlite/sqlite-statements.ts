@@ -56,7 +56,7 @@ function sql() {
     renewLease: 'UPDATE instances SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?',
     releaseLease: 'UPDATE instances SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?',
     leaseOf: 'SELECT lease_owner, lease_expires_at FROM instances WHERE id = ?',
-    leaseOwners: 'SELECT DISTINCT lease_owner FROM instances WHERE lease_owner IS NOT NULL',
+    leaseOwners: 'SELECT DISTINCT lease_owner FROM instances WHERE lease_owner IS NOT NULL LIMIT ?',
     leasedBy: 'SELECT id FROM instances WHERE lease_owner = ? AND lease_owner IS NOT NULL LIMIT ?',
     saveTask:
       `INSERT INTO tasks (id, kind, state, label, owner, request, progress, result, error, created_at, finished_at)

@@ -181,13 +181,13 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(fixture(8));
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
     const cut = 'inst_gggggggggggggggggggggggggggggggg';
-    expect(await store.leaseOwners()).toEqual(['host-1:4242:123456']);
+    expect(await store.leaseOwners(10)).toEqual(['host-1:4242:123456']);
     expect(await store.leasedBy('host-1:4242:123456', 10)).toEqual([cut]);
     expect(await store.leasedBy('someone-else', 10)).toEqual([]);
     expect(await store.getInstance(cut)).toMatchObject({ state: 'terminated', turns: 0, costNanos: 1_350_000 });
     expect(await store.lastMessage(cut)).toMatchObject({ role: 'user', content: 'Summarise the design' });
     await store.transaction((tx) => tx.releaseLease(cut, 'host-1:4242:123456'));
-    expect(await store.leaseOwners()).toEqual([]);
+    expect(await store.leaseOwners(10)).toEqual([]);
     await store.close();
   });
 
@@ -287,7 +287,7 @@ describe('SqliteStore', () => {
     await store.listMessages('kid', { limit: 10, offset: 0 });
     await store.listOwners(10);
     await store.instancesOnNode('o', 10);
-    await store.leaseOwners();
+    await store.leaseOwners(10);
     await store.leasedBy('o', 10);
     await store.close();
     expect(statements.size).toBeGreaterThan(20);

@@ -11,6 +11,9 @@ import { terminate } from './terminate.js';
 /** How many of each kind of leftover (or of any other work) one health check takes; the next one takes the rest. */
 export const BATCH = 500;
 
+/** The states a server leaves an instance in when it stops half way: recovery finishes each its own way. */
+const HALF_DONE = ['busy', 'spawning', 'terminating'] as const;
+
 export interface Recovered {
   readonly instances: string[];
   readonly tasks: string[];
@@ -36,11 +39,13 @@ const ENDED_NOTE = 'Interrupted: the server running this turn stopped before the
 
 /**
  * Marks the turn a server left on an instance (its user message, last and not yet marked) as failed with
- * `note`; its reply never came, and the calls it finished stay charged. A no-op when no turn was left.
+ * `note`; its reply never came, and the calls it finished stay charged. False (nothing done) when no turn was left.
  */
-async function markLeftTurn(tx: Tx, instanceId: string, note: string): Promise<void> {
+async function markLeftTurn(tx: Tx, instanceId: string, note: string): Promise<boolean> {
   const last = await tx.lastMessage(instanceId);
-  if (last?.role === 'user' && !last.failed) await tx.updateMessage(instanceId, last.seq, { failed: true, error: note });
+  if (last?.role !== 'user' || last.failed) return false;
+  await tx.updateMessage(instanceId, last.seq, { failed: true, error: note });
+  return true;
 }
 
 /**
@@ -85,7 +90,7 @@ export async function recoverOrphans(k: Kernel, tasks: TaskRegistry, running: (i
     return answer;
   };
   const recovered: string[] = [];
-  for (const r of await store.instancesInStates(['busy', 'spawning', 'terminating'], BATCH)) {
+  for (const r of await store.instancesInStates(HALF_DONE, BATCH)) {
     const lease = await store.leaseOf(r.id);
     // A turn of ours is running (or about to: it holds no lease yet). A send of ours that only waits for another
     // server's lease is no reason to skip: if that server is gone, the turn it left must be taken back first.
@@ -148,11 +153,10 @@ async function takeBackLeases(k: Kernel, gone: (ownerId: string) => Promise<bool
       const left = await k.store.transaction(async (tx) => {
         const current = await tx.getInstance(id);
         // Taken back meanwhile (by another server's recovery, or by a send that got the lease), or left to the loop above.
-        if (!current || (await tx.leaseOf(id))?.owner !== owner || ['busy', 'spawning', 'terminating'].includes(current.state)) return false;
-        const last = await tx.lastMessage(id);
-        await markLeftTurn(tx, id, ENDED_NOTE);
+        if (!current || (await tx.leaseOf(id))?.owner !== owner || (HALF_DONE as readonly string[]).includes(current.state)) return false;
+        const marked = await markLeftTurn(tx, id, ENDED_NOTE);
         await tx.releaseLease(id, owner);
-        return last?.role === 'user' && !last.failed;
+        return marked;
       });
       if (left) marked.push(id);
     }
